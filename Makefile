@@ -1,0 +1,34 @@
+# Two entry points for a fresh Debian machine: `make site` and `make test`.
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: site test setup browser lint bench clean
+
+$(BIN)/mapper: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+setup: $(BIN)/mapper
+
+## Install, then build every dataset under geodata/ into site/.
+site: setup
+	$(BIN)/mapper build
+
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core
+
+browser: $(CHROMIUM)
+
+## Install (Python packages and Debian's chromium), lint, type-check, run every test.
+test: setup browser
+	$(BIN)/ruff check mapper tests
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) build *.egg-info

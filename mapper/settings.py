@@ -1,0 +1,45 @@
+"""Settings shared by many functions; functions take ``None`` and read these when they run.
+
+Change them at run time, e.g. ``mapper.settings.online_geocoding = True``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Folder that holds the datasets (one sub-folder each) and the shared geocode cache.
+geodata_dir: Path = Path(os.environ.get("MAPPER_GEODATA", "geodata"))
+
+#: The committed, sorted geocode cache shared by every dataset.
+geocode_cache: Path | None = None  # None means ``geodata_dir / "geocode.csv"``
+
+#: Opt-in: ask an online geocoder (Nominatim through geopy) for names the gazetteer lacks.
+online_geocoding: bool = False
+
+#: Nominatim endpoint (scheme + host[:port]); tests point it at a local fake server.
+nominatim_domain: str = os.environ.get("MAPPER_NOMINATIM_DOMAIN", "nominatim.openstreetmap.org")
+nominatim_scheme: str = os.environ.get("MAPPER_NOMINATIM_SCHEME", "https")
+
+#: A real user agent, as Nominatim's usage policy requires.
+user_agent: str = "mapper/0.1 (territorial-change maps; https://github.com/mapper-maps/mapper)"
+
+#: Seconds between two online geocoding requests (Nominatim allows at most one a second).
+online_min_delay: float = 1.0
+
+#: Where ``mapper build`` writes the static maps.
+site_dir: Path = Path("site")
+
+#: Show progress bars (tqdm) on long work; off when not a terminal.
+progress: bool = True
+
+
+def cache_path() -> Path:
+    """Return the geocode cache file in force.
+
+    Returns
+    -------
+    Path
+        ``geocode_cache`` if set, else ``geodata_dir / "geocode.csv"``.
+    """
+    return geocode_cache if geocode_cache is not None else geodata_dir / "geocode.csv"
