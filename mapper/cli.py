@@ -64,16 +64,40 @@ def validate_cmd(dataset: Path, no_geocode: bool) -> None:
     click.echo(f"{dataset}: ok ({len(problems)} warning(s))")
 
 
-def _load_or_fail(path: Path) -> object:
-    from mapper.dataset import load_dataset
 
+
+@main.command("build")
+@click.argument("datasets", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: site).")
+@click.option("--geodata", type=click.Path(path_type=Path), default=None,
+              help="Folder of datasets used when none is named (default: geodata).")
+def build_cmd(datasets: tuple[Path, ...], out: Path | None, geodata: Path | None) -> None:
+    """Build the self-contained map page of each DATASET, and the index page.
+
+    With no DATASET, builds every folder under geodata/ that holds a dataset.toml. Writes
+    OUT/<dataset>/index.html and OUT/index.html; a file whose content is unchanged is left
+    alone, and nothing is written if any dataset has an error.
+
+    \b
+    Examples:
+      mapper build                               # all datasets -> site/
+      mapper build geodata/aleppo-2024 --out /tmp/maps
+    """
+    from mapper import site
+
+    if geodata is not None:
+        settings.geodata_dir = geodata
     try:
-        return load_dataset(path)
+        written = site.build(list(datasets) or None, out=out)
     except DatasetError as exc:
         _fail(str(exc))
+        return
     except MapperError as exc:
         _fail(f"error: {exc}")
-    raise AssertionError("unreachable")
+        return
+    for path in written:
+        click.echo(str(path))
 
 
 @main.command("geocode")

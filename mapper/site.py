@@ -1,0 +1,232 @@
+"""Build the static site: one self-contained page per dataset and an index page.
+
+Every page is rendered in memory before anything is written, so a bad dataset leaves ``site/``
+as it was; each file is written to a temporary file and renamed into place, and a file whose
+content did not change is not touched.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mapper import settings
+from mapper.dataset import Dataset, load_dataset
+from mapper.errors import MapperError
+
+
+@dataclass(frozen=True)
+class SiteEntry:
+    """One map listed on the index page."""
+
+    id: str
+    title: str
+    description: str
+    start: str
+    end: str
+
+
+def find_datasets(root: Path | None = None) -> list[Path]:
+    """List the dataset folders under ``root`` (those holding a ``dataset.toml``), sorted.
+
+    Parameters
+    ----------
+    root
+        Folder to look in; ``None`` reads ``settings.geodata_dir``.
+
+    Returns
+    -------
+    list of Path
+
+    Examples
+    --------
+    >>> [p.name for p in find_datasets(Path("geodata"))]  # doctest: +SKIP
+    ['aleppo-2024', 'kharkiv-2022']
+    """
+    root = settings.geodata_dir if root is None else root
+    if not root.is_dir():
+        raise MapperError(f"{root}: no such folder of datasets")
+    return sorted(p for p in root.iterdir() if (p / "dataset.toml").is_file())
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` atomically (temp file + rename), unless it is already there.
+
+    Parameters
+    ----------
+    path
+        Destination file; its folder is created if needed.
+    text
+        The full content, written as UTF-8 with ``\\n`` line ends.
+
+    Returns
+    -------
+    bool
+        True if the file was (re)written.
+    """
+    data = text.encode("utf-8")
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def build(
+    datasets: Sequence[Path | str] | None = None,
+    *,
+    out: Path | str | None = None,
+    progress: bool | None = None,
+) -> list[Path]:
+    """Render datasets into ``out/<dataset>/index.html`` and refresh ``out/index.html``.
+
+    Parameters
+    ----------
+    datasets
+        Dataset folders; ``None`` builds every dataset under ``settings.geodata_dir``.
+    out
+        Output folder; ``None`` reads ``settings.site_dir``.
+    progress
+        Show a progress bar; ``None`` reads ``settings.progress``.
+
+    Returns
+    -------
+    list of Path
+        The files written or confirmed unchanged, index page last.
+
+    Raises
+    ------
+    DatasetError
+        If any dataset is invalid; nothing is written then.
+
+    Examples
+    --------
+    >>> build(["geodata/aleppo-2024"], out="site")  # doctest: +SKIP
+    [PosixPath('site/aleppo-2024/index.html'), PosixPath('site/index.html')]
+    """
+    from tqdm import tqdm
+
+    from mapper.render import render_html
+
+    out_dir = Path(out) if out is not None else settings.site_dir
+    paths = [Path(p) for p in datasets] if datasets else find_datasets()
+    if not paths:
+        raise MapperError("no datasets to build")
+    show = settings.progress if progress is None else progress
+    pages: list[tuple[Dataset, str]] = []
+    bar = tqdm(paths, desc="build", unit="map", disable=not show or len(paths) < 2)
+    for path in bar:
+        bar.set_postfix_str(path.name)
+        ds = load_dataset(path)
+        pages.append((ds, render_html(ds)))
+
+    written: list[Path] = []
+    for ds, page in pages:
+        target = out_dir / ds.id / "index.html"
+        write_if_changed(target, page)
+        written.append(target)
+    entries = {ds.id: _entry(ds) for ds, _ in pages}
+    for existing in _existing_entries(out_dir):
+        entries.setdefault(existing.id, existing)
+    index = out_dir / "index.html"
+    write_if_changed(index, render_index(sorted(entries.values(), key=lambda e: e.id)))
+    written.append(index)
+    return written
+
+
+def _entry(ds: Dataset) -> SiteEntry:
+    return SiteEntry(ds.id, ds.title, ds.description, ds.start.isoformat(), ds.end.isoformat())
+
+
+_META = re.compile(r'<meta name="mapper:(\w+)" content="([^"]*)">')
+
+
+def _existing_entries(out_dir: Path) -> list[SiteEntry]:
+    """Read back the maps already in ``out_dir`` (built earlier), from their meta tags."""
+    found = []
+    if not out_dir.is_dir():
+        return found
+    for page in sorted(out_dir.glob("*/index.html")):
+        head = page.read_text(encoding="utf-8", errors="replace")[:20000]
+        meta = {k: html.unescape(v) for k, v in _META.findall(head)}
+        if "title" in meta:
+            found.append(SiteEntry(page.parent.name, meta["title"], meta.get("description", ""),
+                                   meta.get("start", ""), meta.get("end", "")))
+    return found
+
+
+def meta_tags(ds: Dataset) -> str:
+    """The ``<meta>`` tags a dataset page carries so the index can be rebuilt from ``site/``."""
+    e = _entry(ds)
+    return "".join(
+        f'<meta name="mapper:{k}" content="{html.escape(v, quote=True)}">'
+        for k, v in (("title", e.title), ("description", e.description),
+                     ("start", e.start), ("end", e.end))
+    )
+
+
+def render_index(entries: Sequence[SiteEntry]) -> str:
+    """Render the index page listing the maps, with a copy-paste iframe snippet for each.
+
+    Parameters
+    ----------
+    entries
+        The maps, in display order.
+
+    Returns
+    -------
+    str
+        A complete HTML page with no external resources.
+    """
+    esc = html.escape
+    items = []
+    for e in entries:
+        snippet = (f'<iframe src="{e.id}/index.html#{e.end}&amp;embed" width="100%" height="600" '
+                   f'style="border:0" title="{esc(e.title)}" loading="lazy"></iframe>')
+        items.append(
+            f'<li><h2><a href="{esc(e.id)}/index.html">{esc(e.title)}</a></h2>'
+            f"<p>{esc(e.description)}</p>"
+            f'<p class="range">{esc(e.start)} to {esc(e.end)}</p>'
+            f'<label>Embed in a report (the date after <code>#</code> picks the day shown):'
+            f'<textarea readonly rows="2">{esc(snippet)}</textarea></label></li>'
+        )
+    body = "\n".join(items)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>mapper: maps of territorial change</title>
+<style>
+body {{ font: 16px/1.45 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem;
+       color: #1d1d1f; }}
+ul {{ list-style: none; padding: 0; }}
+li {{ border-top: 1px solid #ddd; padding: 1rem 0; }}
+h2 {{ margin: 0 0 .3rem; font-size: 1.25rem; }}
+.range {{ color: #555; font-size: .9rem; }}
+textarea {{ display: block; width: 100%; font: 12px monospace; margin-top: .3rem; }}
+</style>
+</head>
+<body>
+<h1>Maps of territorial change</h1>
+<ul>
+{body}
+</ul>
+<p><small>Built with mapper. Place coordinates: GeoNames (CC-BY 4.0); country outlines: Natural Earth;
+map library: Leaflet.</small></p>
+</body>
+</html>
+"""
