@@ -225,8 +225,8 @@ textarea {{ display: block; width: 100%; font: 12px monospace; margin-top: .3rem
 <ul>
 {body}
 </ul>
-<p><small>Built with mapper. Place coordinates: GeoNames (CC-BY 4.0); country outlines: Natural Earth;
-map library: Leaflet.</small></p>
+<p><small>Built with mapper. Place coordinates: GeoNames (CC-BY 4.0);
+country outlines: Natural Earth; map library: Leaflet.</small></p>
 </body>
 </html>
 """
