@@ -151,18 +151,14 @@ def cells(
         raise RuntimeError(f"tessellation gave {len(raw)} cells for {len(x)} places")
     discs = shapely.buffer(shapely.points(x, y), radius, quad_segs=16)
     geoms = shapely.intersection(raw, discs)
+    geoms = _transform(geoms, crs, _WGS84)
     if clip is not None:
-        dlat = max_distance_km / 111.0 + 0.5
-        dlon = dlat / max(np.cos(np.radians(float(np.abs(lat).max()) + dlat)), 0.05)
-        window = shapely.box(
-            float(lon.min()) - dlon, max(float(lat.min()) - dlat, -89.9),
-            float(lon.max()) + dlon, min(float(lat.max()) + dlat, 89.9),
-        )
-        local_clip = _transform(shapely.intersection(shapely.make_valid(clip), window), _WGS84, crs)
-        shapely.prepare(local_clip)
-        geoms = shapely.intersection(geoms, local_clip)
-    geoms = np.array([_polygonal(g) for g in geoms], dtype=object)
-    out = _transform(geoms, crs, _WGS84)
+        # Clip in lon/lat, where the outline's straight edges are drawn, so a place inside
+        # the outline always stays inside its cell.
+        clip = shapely.make_valid(clip)
+        shapely.prepare(clip)
+        geoms = shapely.intersection(geoms, clip)
+    out = np.array([_polygonal(g) for g in geoms], dtype=object)
     return gpd.GeoDataFrame(geometry=gpd.GeoSeries(out, index=index, crs=_WGS84), index=index)
 
 

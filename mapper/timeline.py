@@ -253,15 +253,19 @@ class Timeline:
 
         late = frame[~early & real]
         day = late["day"].to_numpy(dtype=np.int64)
+        def column(values: list[Any]) -> pd.Series:
+            # Plain object columns: ``None`` stays ``None`` (not NaN) whatever pandas infers.
+            return pd.Series(values, dtype=object)
+
         changes = pd.DataFrame(
             {
                 "day": day,
-                "date": [start + timedelta(days=int(d)) for d in day],
-                "place_id": [place_ids[int(p)] for p in late["place"].to_numpy()],
+                "date": column([start + timedelta(days=int(d)) for d in day]),
+                "place_id": column([place_ids[int(p)] for p in late["place"].to_numpy()]),
                 "place": late["place"].to_numpy(dtype=np.int64),
-                "before": late["before"].to_numpy(dtype=object),
-                "after": late["controller"].to_numpy(dtype=object),
-                "line": late["line"].to_numpy(dtype=object),
+                "before": column([_none(v) for v in late["before"]]),
+                "after": column([str(v) for v in late["controller"]]),
+                "line": column([_none(v) for v in late["line"]]),
             }
         )
         return cls(
