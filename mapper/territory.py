@@ -149,8 +149,13 @@ def cells(
     raw = shapely.get_parts(vor)
     if len(raw) != len(x):  # cannot happen once points are distinct; guard all the same
         raise RuntimeError(f"tessellation gave {len(raw)} cells for {len(x)} places")
+    # Inside a Voronoi cell its own place is the nearest, so cutting every cell by the union
+    # of all discs equals cutting it by its own disc; and neighbours sharing an edge get the
+    # very same cut points, which keeps their common boundary exact.
     discs = shapely.buffer(shapely.points(x, y), radius, quad_segs=16)
-    geoms = shapely.intersection(raw, discs)
+    reach = shapely.union_all(discs)
+    shapely.prepare(reach)
+    geoms = shapely.intersection(raw, reach)
     geoms = _transform(geoms, crs, _WGS84)
     if clip is not None:
         # Clip in lon/lat, where the outline's straight edges are drawn, so a place inside
@@ -290,6 +295,7 @@ def route_segments(routes: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> gpd.Ge
             rows["b"].append(wps[j])
             coords_out.append(verts[i : j + 1])
     lengths = np.zeros(len(coords_out))
+    owner_all = np.repeat(np.arange(len(coords_out)), [len(c) for c in coords_out])
     if coords_out:
         # One vectorised geodesic call over every consecutive vertex pair of every segment.
         starts = np.concatenate([c[:-1] for c in coords_out])
@@ -297,7 +303,12 @@ def route_segments(routes: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> gpd.Ge
         _, _, dist = _GEOD.inv(starts[:, 0], starts[:, 1], ends[:, 0], ends[:, 1])
         owner = np.repeat(np.arange(len(coords_out)), [len(c) - 1 for c in coords_out])
         lengths = np.bincount(owner, weights=np.asarray(dist), minlength=len(coords_out)) / 1000
-    geometry = gpd.GeoSeries(shapely.linestrings(coords_out) if coords_out else [], crs=_WGS84)
+    lines = (
+        shapely.linestrings(np.concatenate(coords_out), indices=owner_all)
+        if coords_out
+        else np.array([], dtype=object)
+    )
+    geometry = gpd.GeoSeries(lines, crs=_WGS84)
     return gpd.GeoDataFrame(
         {**rows, "length_km": lengths}, geometry=geometry, crs=_WGS84
     ).astype({"seq": "int64"})
