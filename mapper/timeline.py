@@ -93,7 +93,11 @@ class Interval:
 
 def _to_days(values: Any) -> np.ndarray:
     """Convert dates (``datetime.date``, timestamps, ISO strings) to ``datetime64[D]``."""
-    return np.asarray(pd.to_datetime(pd.Series(values, dtype=object)).to_numpy(), "datetime64[D]")
+    try:  # fast path; pandas' range is the years 1677-2262
+        series = pd.to_datetime(pd.Series(values, dtype=object))
+        return np.asarray(series.to_numpy(), dtype="datetime64[D]")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        return np.asarray(values, dtype="datetime64[D]")  # datetime.date objects, any year
 
 
 def _none(value: Any) -> Any:

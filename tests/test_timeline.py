@@ -218,3 +218,13 @@ def test_from_dataset() -> None:
     assert tl.place_ids == ["aleppo", "saraqib"]
     assert tl.control_at(START) == {"aleppo": "government", "saraqib": None}
     assert tl.control_at(date(2024, 11, 29)) == {"aleppo": "hts", "saraqib": None}
+
+
+def test_old_and_textual_dates() -> None:
+    # Dates outside pandas' timestamp range (before 1677) and ISO strings both work.
+    ev = pd.DataFrame({"date": [date(1516, 8, 24), "2024-11-27"], "place_id": ["aleppo"] * 2,
+                       "controller": ["ottoman", "hts"], "line": [2, 3]})
+    tl = Timeline.from_events(ev, PLACES, START, END)
+    assert tl.initial["aleppo"] == "ottoman"
+    assert tl.intervals("aleppo")[0].start == date(1516, 8, 24)
+    assert tl.control_at(date(2024, 11, 27))["aleppo"] == "hts"
