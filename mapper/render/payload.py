@@ -1,0 +1,442 @@
+"""Build the one JSON payload a time-slider page carries: columnar, rounded, change-based.
+
+Nothing in the payload grows with places x days. Control is sent as the state on the first
+day plus a list of changes (:func:`mapper.timeline.encode`); every geometry is sent once,
+as integers (degrees x 10^precision) delta-encoded along each line or ring, latitude first.
+
+Layout of the payload (keys of the top-level object):
+
+``title``, ``description``
+    From ``dataset.toml``.
+``start``, ``n``
+    First day of the slider (ISO) and the number of days (every day from start to end).
+``factions``
+    ``[{id, label, colour, pattern, dash}]`` in legend order; controller codes index this
+    list, and ``len(factions)`` is *contested*; ``-1`` is unknown.
+``kinds``
+    Place kinds; ``places.kind`` indexes it.
+``places``
+    Columns ``id``, ``name``, ``kind``, ``lat``, ``lon``, ``label`` (0/1: permanent label),
+    ``marker`` (0/1: drawn as a marker; regions and countries are labels only), ``extra``
+    (``{column: [text per place]}``, shown in popups).
+``control``
+    :func:`mapper.timeline.encode`: ``initial``, ``day``, ``place``, ``before``, ``after``.
+``events``
+    Every event up to ``end``, in chronological order: ``place``, ``day`` (offset from
+    ``start``, negative before it), ``prec`` (0 day, 1 month, 2 year), ``ctl`` (controller
+    code, ``-2`` for an incident), ``kind`` (index into ``event_kinds``), ``desc``, ``src``
+    (index into ``sources``, ``-1`` none).
+``sources``
+    Columns ``id``, ``title``, ``publisher``, ``url`` (http/https only, else empty),
+    ``published``.
+``cells``, ``fronts``, ``routes``, ``segments``
+    Areas of control, their shared edges, the routes and their segments (see
+    :func:`build_payload`).
+``basemap``, ``countries``
+    GeoJSON of the countries around the data (light offline base map; property ``iso2``)
+    and the ISO codes of the dataset's own countries (drawn a shade stronger).
+``tiles``
+    Online tile layer (``url``, ``attribution``, ``max_zoom``, ``probe``) added only when
+    the probe tile loads.
+
+>>> encode_line([(36.2, 37.16), (36.21, 37.15)], 3)
+[37160, 36200, -10, 10]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import substring
+
+from mapper.dataset import CONTESTED
+
+if TYPE_CHECKING:
+    from mapper.dataset import Dataset
+
+__all__ = ["build_payload", "encode_line", "payload_json"]
+
+#: Decimals kept for place coordinates (about 1 m).
+PLACE_PRECISION = 5
+#: Decimals kept for areas, fronts, routes and the base map (about 100 m).
+AREA_PRECISION = 3
+#: Kinds drawn as labels only: they take no part in areas, fronts or routes.
+LABEL_ONLY_KINDS = frozenset({"region", "country"})
+#: Kinds that get a permanent label on the map.
+LABELLED_KINDS = frozenset({"capital", "city", "region", "country"})
+#: Columns of ``Dataset.places`` that are not shown as "extra" lines in a popup.
+_PLACE_BUILTIN = frozenset(
+    {"name", "kind", "country", "query", "population", "geocode_source", "line", "geometry",
+     "lat", "lon", "label"}
+)
+#: Event date precision codes.
+_PRECISION = {"day": 0, "month": 1, "year": 2}
+#: Code of an event that sets no controller (an incident).
+INCIDENT = -2
+#: Cut off for the rest of the map's bounding box, in degrees, for the offline base map.
+BASEMAP_MARGIN = 3.0
+#: Online tiles (xyzservices provider name); added only when reachable from the browser.
+TILE_PROVIDER = "OpenStreetMap.Mapnik"
+_SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+def _text(value: Any) -> str:
+    """Return a cell as text, ``""`` for a missing value."""
+    if value is None:
+        return ""
+    if not isinstance(value, str | list | tuple) and pd.isna(value):
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def safe_url(value: Any) -> str:
+    """Return ``value`` if it is an http(s) URL, else ``""``.
+
+    Parameters
+    ----------
+    value
+        A URL from the data.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> safe_url("https://example.org/a"), safe_url("javascript:alert(1)")
+    ('https://example.org/a', '')
+    """
+    text = _text(value).strip()
+    return text if _SAFE_URL.match(text) else ""
+
+
+def encode_line(coords: Iterable[Sequence[float]], precision: int) -> list[int]:
+    """Encode ``(lon, lat)`` coordinates as delta integers, latitude first.
+
+    The browser rebuilds point ``k`` as the running sum of pairs ``0..k`` divided by
+    ``10**precision``.
+
+    Parameters
+    ----------
+    coords
+        ``(lon, lat)`` pairs (shapely order).
+    precision
+        Decimals kept.
+
+    Returns
+    -------
+    list of int
+        ``[lat0, lon0, dlat1, dlon1, ...]``; consecutive duplicate points are dropped.
+
+    Examples
+    --------
+    >>> encode_line([(1.0, 2.0), (1.0, 2.0), (1.5, 2.25)], 2)
+    [200, 100, 25, 50]
+    """
+    scale = 10**precision
+    out: list[int] = []
+    plat = plon = 0
+    first = True
+    for xy in coords:
+        lat, lon = round(xy[1] * scale), round(xy[0] * scale)
+        if not first and lat == plat and lon == plon:
+            continue
+        out += [lat - plat, lon - plon]
+        plat, plon, first = lat, lon, False
+    return out
+
+
+def _polygons(geom: BaseGeometry, precision: int) -> list[list[list[int]]]:
+    """Encode a (multi)polygon as a list of polygons, each a list of encoded rings."""
+    parts = list(getattr(geom, "geoms", [geom]))
+    out = []
+    for poly in parts:
+        if poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        rings = [encode_line(poly.exterior.coords, precision)]
+        rings += [encode_line(r.coords, precision) for r in poly.interiors]
+        out.append([r for r in rings if len(r) >= 6])
+    return [p for p in out if p]
+
+
+def _lines(geom: BaseGeometry, precision: int) -> list[list[int]]:
+    """Encode a (multi)line as a list of encoded lines."""
+    parts = list(getattr(geom, "geoms", [geom]))
+    out = [encode_line(p.coords, precision) for p in parts
+           if not p.is_empty and p.geom_type == "LineString"]
+    return [p for p in out if len(p) >= 4]
+
+
+def _controller_codes(ds: Dataset) -> dict[str | None, int]:
+    """Controller id to code: factions in legend order, then contested; ``None`` -> -2."""
+    codes: dict[str | None, int] = {f: i for i, f in enumerate(ds.factions)}
+    codes[CONTESTED] = len(ds.factions)
+    codes[None] = INCIDENT
+    return codes
+
+
+def _places(ds: Dataset) -> tuple[dict[str, Any], list[str]]:
+    """Columnar places and the list of kinds."""
+    pl = ds.places
+    kinds = sorted({_text(k) for k in pl["kind"]})
+    kind_index = {k: i for i, k in enumerate(kinds)}
+    extra_cols = [c for c in pl.columns if c not in _PLACE_BUILTIN]
+    lats = [round(float(g.y), PLACE_PRECISION) for g in pl.geometry]
+    lons = [round(float(g.x), PLACE_PRECISION) for g in pl.geometry]
+    label_col = pl["label"] if "label" in pl.columns else pd.Series("", index=pl.index)
+    labels = [
+        1 if (_text(k) in LABELLED_KINDS or _text(v).strip().lower() in {"yes", "true", "1"})
+        else 0
+        for k, v in zip(pl["kind"], label_col, strict=True)
+    ]
+    extra: dict[str, list[str]] = {}
+    for col in extra_cols:
+        values = [_text(v) for v in pl[col]]
+        if any(values):
+            extra[col] = values
+    return {
+        "id": [str(i) for i in pl.index],
+        "name": [_text(v) for v in pl["name"]],
+        "kind": [kind_index[_text(k)] for k in pl["kind"]],
+        "lat": lats,
+        "lon": lons,
+        "label": labels,
+        "marker": [0 if _text(k) in LABEL_ONLY_KINDS else 1 for k in pl["kind"]],
+        "extra": extra,
+    }, kinds
+
+
+def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, int]
+            ) -> tuple[dict[str, list[Any]], list[str]]:
+    """Columnar events up to the end of the slider and the list of event kinds."""
+    ev = ds.events
+    codes = _controller_codes(ds)
+    kinds = sorted({_text(k) for k in ev["kind"]})
+    kind_index = {k: i for i, k in enumerate(kinds)}
+    out: dict[str, list[Any]] = {k: [] for k in
+                                 ("place", "day", "prec", "ctl", "kind", "desc", "src")}
+    for row in ev.itertuples(index=False):
+        d: date = row.date
+        if d > ds.end:
+            continue
+        ctl = row.controller if isinstance(row.controller, str) else None
+        out["place"].append(place_index[str(row.place_id)])
+        out["day"].append((d - ds.start).days)
+        out["prec"].append(_PRECISION.get(_text(row.precision), 0))
+        out["ctl"].append(codes[ctl])
+        out["kind"].append(kind_index[_text(row.kind)])
+        out["desc"].append(_text(row.description))
+        out["src"].append(source_index.get(_text(row.source_id), -1))
+    return out, kinds
+
+
+def _sources(ds: Dataset) -> dict[str, list[str]]:
+    """Columnar sources; unsafe URLs become empty."""
+    src = ds.sources
+    return {
+        "id": [str(i) for i in src.index],
+        "title": [_text(v) for v in src["title"]],
+        "publisher": [_text(v) for v in src["publisher"]],
+        "url": [safe_url(v) for v in src["url"]] if "url" in src else [""] * len(src),
+        "published": ([_text(v) for v in src["published"]] if "published" in src
+                      else [""] * len(src)),
+    }
+
+
+def _geo_places(ds: Dataset) -> Any:
+    """The places that take part in areas and routes (not regions or countries)."""
+    pl = ds.places
+    return pl[~pl["kind"].isin(list(LABEL_ONLY_KINDS))]
+
+
+def _areas(ds: Dataset, place_index: dict[str, int]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Cells (areas of control) and front edges."""
+    from mapper import basemap, territory
+
+    places = _geo_places(ds)
+    empty_cells: dict[str, Any] = {"place": [], "geom": []}
+    empty_fronts: dict[str, Any] = {"a": [], "b": [], "geom": []}
+    if len(places) == 0:
+        return empty_cells, empty_fronts
+    clip = basemap.country_shape(list(ds.countries)) if ds.countries else None
+    cells = territory.cells(places, clip=clip, max_distance_km=25)
+    out_cells: dict[str, Any] = {"place": [], "geom": []}
+    for pid, geom in zip(cells.index, cells.geometry, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        polys = _polygons(geom, AREA_PRECISION)
+        if polys:
+            out_cells["place"].append(place_index[str(pid)])
+            out_cells["geom"].append(polys)
+    fr = territory.fronts(cells)
+    out_fronts: dict[str, Any] = {"a": [], "b": [], "geom": []}
+    for a, b, geom in zip(fr["a"], fr["b"], fr.geometry, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        lines = _lines(geom, AREA_PRECISION)
+        if lines:
+            out_fronts["a"].append(place_index[str(a)])
+            out_fronts["b"].append(place_index[str(b)])
+            out_fronts["geom"].append(lines)
+    return out_cells, out_fronts
+
+
+def _routes(ds: Dataset, place_index: dict[str, int]
+            ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Routes (name, kind) and their segments split into two halves at the middle."""
+    routes = ds.routes
+    out_routes: dict[str, Any] = {"id": [], "name": [], "kind": []}
+    out_segs: dict[str, Any] = {"route": [], "a": [], "b": [], "h1": [], "h2": []}
+    if routes is None or len(routes) == 0:
+        return out_routes, out_segs
+    from mapper import territory
+
+    route_index = {}
+    for i, rid in enumerate(routes.index):
+        route_index[str(rid)] = i
+        out_routes["id"].append(str(rid))
+        out_routes["name"].append(_text(routes.loc[rid, "name"]))
+        out_routes["kind"].append(_text(routes.loc[rid, "kind"]) if "kind" in routes else "")
+    segs = territory.route_segments(routes, ds.places).sort_values(["route_id", "seq"],
+                                                                   kind="stable")
+    for rid, a, b, geom in zip(segs["route_id"], segs["a"], segs["b"], segs.geometry,
+                               strict=True):
+        if geom is None or geom.is_empty or geom.geom_type != "LineString":
+            continue
+        h1 = encode_line(substring(geom, 0.0, 0.5, normalized=True).coords, AREA_PRECISION)
+        h2 = encode_line(substring(geom, 0.5, 1.0, normalized=True).coords, AREA_PRECISION)
+        out_segs["route"].append(route_index[str(rid)])
+        out_segs["a"].append(place_index.get(_text(a), -1))
+        out_segs["b"].append(place_index.get(_text(b), -1))
+        out_segs["h1"].append(h1)
+        out_segs["h2"].append(h2)
+    return out_routes, out_segs
+
+
+def _basemap(ds: Dataset) -> Any:
+    """GeoJSON of the countries around the places (offline base map)."""
+    from mapper import basemap
+
+    pl = ds.places
+    if len(pl) == 0:
+        lat, lon = ds.view.lat, ds.view.lon
+        bounds = (lon, lat, lon, lat)
+    else:
+        b = pl.total_bounds
+        bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+    m = BASEMAP_MARGIN
+    bbox = (bounds[0] - m, bounds[1] - m, bounds[2] + m, bounds[3] + m)
+    shapes = basemap.countries(bbox=bbox)[["iso2", "geometry"]]
+    return basemap.to_geojson(shapes, precision=AREA_PRECISION)
+
+
+def _tiles() -> dict[str, Any]:
+    """The online tile layer: URL template, attribution, zoom limit and a probe tile."""
+    import xyzservices.providers as xyz
+
+    provider = xyz.query_name(TILE_PROVIDER)
+    return {
+        "name": provider.name,
+        "url": provider.build_url(),
+        "attribution": provider.html_attribution,
+        "max_zoom": int(provider.get("max_zoom", 18)),
+        "probe": provider.build_url(x=0, y=0, z=0),
+    }
+
+
+def build_payload(ds: Dataset) -> dict[str, Any]:
+    """Build the page's data for a dataset (see the module docstring for its layout).
+
+    Parameters
+    ----------
+    ds
+        A loaded dataset.
+
+    Returns
+    -------
+    dict
+        Plain JSON-ready values; the same dataset always gives the same payload.
+
+    Raises
+    ------
+    ValueError
+        If an event names a controller that is not a declared faction (from the timeline).
+
+    Examples
+    --------
+    >>> payload = build_payload(load_dataset("geodata/aleppo-2024"))  # doctest: +SKIP
+    >>> payload["places"]["id"][:2]  # doctest: +SKIP
+    ['aleppo', 'saraqib']
+    """
+    from mapper import timeline as tlmod
+
+    tl = tlmod.Timeline.from_dataset(ds)
+    faction_ids = list(ds.factions)
+    places, kinds = _places(ds)
+    if places["id"] != list(tl.place_ids):
+        raise ValueError("timeline places are not in the dataset's place order")
+    place_index = {p: i for i, p in enumerate(places["id"])}
+    sources = _sources(ds)
+    source_index = {s: i for i, s in enumerate(sources["id"])}
+    events, event_kinds = _events(ds, place_index, source_index)
+    cells, fronts = _areas(ds, place_index)
+    routes, segments = _routes(ds, place_index)
+    return {
+        "title": ds.title,
+        "description": ds.description,
+        "start": ds.start.isoformat(),
+        "n": len(tl.dates),
+        "countries": list(ds.countries),
+        "view": {"lat": ds.view.lat, "lon": ds.view.lon, "zoom": ds.view.zoom},
+        "factions": [
+            {"id": f.id, "label": f.label, "colour": f.colour, "pattern": f.pattern or "solid",
+             "dash": f.dash or ""}
+            for f in ds.factions.values()
+        ],
+        "kinds": kinds,
+        "places": places,
+        "control": tlmod.encode(tl, faction_ids),
+        "event_kinds": event_kinds,
+        "events": events,
+        "sources": sources,
+        "cells": cells,
+        "fronts": fronts,
+        "routes": routes,
+        "segments": segments,
+        "basemap": _basemap(ds),
+        "tiles": _tiles(),
+    }
+
+
+def payload_json(payload: dict[str, Any]) -> str:
+    """Serialise a payload as compact JSON that is safe inside an HTML ``<script>`` element.
+
+    ``</`` becomes ``<\\/`` and ``<!--`` becomes ``<\\u0021--``, so no data can close the
+    element or open an HTML comment; the result is still valid JSON.
+
+    Parameters
+    ----------
+    payload
+        JSON-ready values; floats must be finite.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> payload_json({"d": "</script><!--"})
+    '{"d":"<\\\\/script><\\\\u0021--"}'
+    """
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                      sort_keys=False)
+    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
+

@@ -1,0 +1,837 @@
+/*
+ * mapper time slider: draws one dataset (places, areas of control, fronts, routes, incidents)
+ * on a Leaflet map and moves it through time.
+ *
+ * The payload (see mapper/render/payload.py) holds the state on the first day and the list of
+ * changes; moving from one day to another replays only the changes in between (forward: their
+ * "after" value, backward: their "before" value) and restyles only what touches the places that
+ * changed. Text from the data is always put in the page with textContent, never as HTML.
+ *
+ * Incidents (events that change no control) show on their day at full strength and fade over
+ * the following days (options.incident_days in all), then disappear.
+ */
+(function () {
+  "use strict";
+
+  var DAY_MS = 86400000;
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December"];
+  var WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+  var ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+  var SAFE_URL = /^https?:\/\/[^\s<>"']+$/i;
+  var UNKNOWN_COLOUR = "#9e9e9e";
+  var FRONT_COLOUR = "#1a1a1a";
+  // Radius of a place marker by kind, in pixels; kinds not listed use DEFAULT_RADIUS.
+  var RADIUS = {capital: 9, city: 7, town: 5, airbase: 5, base: 4.5, crossing: 4.5,
+    district: 4, village: 3.5, site: 3.5};
+  var DEFAULT_RADIUS = 4;
+  // Which labels win when two overlap: lower first.
+  var LABEL_RANK = {capital: 0, country: 1, city: 2, region: 3};
+
+  function parseDay(text) {
+    var m = ISO_DAY.exec(text);
+    return m ? Date.UTC(+m[1], +m[2] - 1, +m[3]) : NaN;
+  }
+  function isoDay(ms) { return new Date(ms).toISOString().slice(0, 10); }
+  function longDate(ms, precision) {
+    var d = new Date(ms);
+    if (precision === 2) return String(d.getUTCFullYear());
+    if (precision === 1) return MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
+    return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
+  }
+  function decodeLine(ints, scale) {
+    var out = new Array(ints.length / 2), lat = 0, lon = 0;
+    for (var i = 0, k = 0; i < ints.length; i += 2, k++) {
+      lat += ints[i]; lon += ints[i + 1];
+      out[k] = [lat / scale, lon / scale];
+    }
+    return out;
+  }
+  function el(tag, className, text) {
+    var e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function link(url, text) {
+    if (url && SAFE_URL.test(url)) {
+      var a = el("a", null, text);
+      a.href = url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      return a;
+    }
+    return el("span", null, text);
+  }
+  function groupBy(keys, count) {
+    var out = new Array(count);
+    for (var i = 0; i < count; i++) out[i] = [];
+    for (var j = 0; j < keys.length; j++) if (keys[j] >= 0) out[keys[j]].push(j);
+    return out;
+  }
+
+  window.mapperTimeSlider = function (map, name, options) {
+    var P = JSON.parse(document.getElementById(name + "-data").textContent);
+    var bar = document.getElementById(name + "-bar");
+    var head = document.getElementById(name + "-head");
+    var sourcesPanel = document.getElementById(name + "-sources");
+    var incidentDays = options.incident_days || 3;
+
+    var factions = P.factions, nf = factions.length, CONTESTED = nf, INCIDENT = -2;
+    var start = parseDay(P.start), n = P.n;
+    var dates = new Array(n);
+    for (var di = 0; di < n; di++) dates[di] = isoDay(start + di * DAY_MS);
+
+    var places = P.places, np = places.id.length;
+    var placeIndex = {};
+    for (var pi = 0; pi < np; pi++) placeIndex[places.id[pi]] = pi;
+    var ctl = P.control, nch = ctl.day.length;
+    var cur = new Int16Array(np);
+    for (var ci = 0; ci < np; ci++) cur[ci] = ctl.initial[ci];
+    var curDay = 0;
+    // firstChange[d]: index of the first change dated on day d or later (d = 0..n).
+    var firstChange = new Int32Array(n + 1);
+    (function () {
+      var k = 0;
+      for (var d = 0; d <= n; d++) {
+        while (k < nch && ctl.day[k] < d) k++;
+        firstChange[d] = k;
+      }
+    })();
+    var changeDays = [];
+    for (var cd = 0; cd < nch; cd++) {
+      if (!changeDays.length || changeDays[changeDays.length - 1] !== ctl.day[cd]) {
+        changeDays.push(ctl.day[cd]);
+      }
+    }
+
+    var ev = P.events, nev = ev.day.length;
+    var eventsOf = groupBy(ev.place, np);
+    var incidentsOn = new Array(n);
+    for (var ii = 0; ii < n; ii++) incidentsOn[ii] = [];
+    for (var ie = 0; ie < nev; ie++) {
+      if (ev.ctl[ie] === INCIDENT && ev.day[ie] >= 0 && ev.day[ie] < n) {
+        incidentsOn[ev.day[ie]].push(ie);
+      }
+    }
+
+    // ---- styles ---------------------------------------------------------------------------
+    function controllerLabel(c) {
+      if (c === CONTESTED) return "Contested";
+      if (c >= 0 && c < nf) return factions[c].label;
+      return "Unknown";
+    }
+    function colourOf(c) { return c >= 0 && c < nf ? factions[c].colour : UNKNOWN_COLOUR; }
+
+    // ---- map panes and renderers ----------------------------------------------------------
+    function pane(paneName, z, interactive) {
+      var p = map.createPane(paneName);
+      p.style.zIndex = String(z);
+      if (!interactive) p.style.pointerEvents = "none";
+      return paneName;
+    }
+    pane("ts-base", 150, false);
+    pane("ts-areas", 350, false);
+    pane("ts-lines", 420, true);
+    pane("ts-places", 450, true);
+    var useCanvas = !!options.canvas;
+    function renderer(paneName) {
+      return useCanvas ? L.canvas({pane: paneName, padding: 0.3})
+        : L.svg({pane: paneName, padding: 0.3});
+    }
+    var areaRenderer = renderer("ts-areas");
+    var lineRenderer = renderer("ts-lines");
+    var placeRenderer = renderer("ts-places");
+    var baseRenderer = renderer("ts-base");
+
+    // SVG fill patterns for factions drawn with a pattern, and stripes for contested areas.
+    var patternFill = {};
+    function addPatterns() {
+      if (useCanvas) return;
+      var svg = areaRenderer._container;
+      if (!svg) return;
+      var NS = "http://www.w3.org/2000/svg";
+      var defs = document.createElementNS(NS, "defs");
+      function pattern(id, colour, kind) {
+        var p = document.createElementNS(NS, "pattern");
+        p.setAttribute("id", id);
+        p.setAttribute("patternUnits", "userSpaceOnUse");
+        p.setAttribute("width", "8");
+        p.setAttribute("height", "8");
+        if (kind !== "dots") p.setAttribute("patternTransform", "rotate(45)");
+        var bg = document.createElementNS(NS, "rect");
+        bg.setAttribute("width", "8"); bg.setAttribute("height", "8");
+        bg.setAttribute("fill", colour); bg.setAttribute("fill-opacity", "0.35");
+        p.appendChild(bg);
+        function line(x1, y1, x2, y2) {
+          var l = document.createElementNS(NS, "line");
+          l.setAttribute("x1", x1); l.setAttribute("y1", y1);
+          l.setAttribute("x2", x2); l.setAttribute("y2", y2);
+          l.setAttribute("stroke", kind === "stripes" ? "#333333" : colour);
+          l.setAttribute("stroke-width", "2.5");
+          p.appendChild(l);
+        }
+        if (kind === "dots") {
+          var c = document.createElementNS(NS, "circle");
+          c.setAttribute("cx", "4"); c.setAttribute("cy", "4"); c.setAttribute("r", "1.8");
+          c.setAttribute("fill", colour);
+          p.appendChild(c);
+        } else {
+          line(0, 0, 0, 8);
+          if (kind === "cross") line(0, 4, 8, 4);
+        }
+        defs.appendChild(p);
+        return "url(#" + id + ")";
+      }
+      for (var f = 0; f < nf; f++) {
+        var kind = factions[f].pattern;
+        if (kind === "hatch" || kind === "cross" || kind === "dots") {
+          patternFill[f] = pattern(name + "-pattern-" + f, factions[f].colour, kind);
+        }
+      }
+      patternFill[CONTESTED] = pattern(name + "-pattern-contested", "#ffffff", "stripes");
+      svg.insertBefore(defs, svg.firstChild);
+    }
+
+    function markerStyle(c) {
+      if (c === CONTESTED) {
+        return {fillColor: "#ffffff", fillOpacity: 1, color: "#111111", weight: 2.5,
+          dashArray: "3 2"};
+      }
+      if (c < 0) {
+        return {fillColor: UNKNOWN_COLOUR, fillOpacity: 0.85, color: "#5f5f5f", weight: 1,
+          dashArray: null};
+      }
+      return {fillColor: factions[c].colour, fillOpacity: 0.95, color: "#1f1f1f", weight: 1.2,
+        dashArray: null};
+    }
+    function areaStyle(c) {
+      if (c >= 0 && patternFill[c]) {
+        return {fillColor: patternFill[c], fillOpacity: 1, fill: true};
+      }
+      if (c === CONTESTED) return {fillColor: "#444444", fillOpacity: 0.22, fill: true};
+      if (c < 0) return {fillColor: UNKNOWN_COLOUR, fillOpacity: 0.08, fill: true};
+      return {fillColor: factions[c].colour, fillOpacity: 0.33, fill: true};
+    }
+    function lineColour(c) {
+      if (c === CONTESTED) return "#555555";
+      return colourOf(c);
+    }
+    function dashOf(c) { return c >= 0 && c < nf && factions[c].dash ? factions[c].dash : null; }
+
+    // ---- layers ---------------------------------------------------------------------------
+    var baseLayer = L.geoJSON(P.basemap, {
+      renderer: baseRenderer, pane: "ts-base", interactive: false,
+      style: function (feature) {
+        var own = P.countries.indexOf(feature.properties && feature.properties.iso2) >= 0;
+        return {color: "#8c8c8c", weight: own ? 1.2 : 0.8, fillColor: own ? "#fbfaf7" : "#efece6",
+          fillOpacity: 1};
+      }
+    });
+    var areaLayer = L.layerGroup();
+    var frontLayer = L.layerGroup();
+    var routeLayer = L.layerGroup();
+    var placeLayer = L.layerGroup();
+    var labelLayer = L.layerGroup();
+    var incidentLayer = L.layerGroup();
+
+    // Areas: one polygon per cell.
+    var cells = P.cells, cellLayers = new Array(cells.place.length);
+    var cellsOf = groupBy(cells.place, np);
+    for (var k = 0; k < cells.place.length; k++) {
+      var polys = cells.geom[k].map(function (poly) {
+        return poly.map(function (ring) { return decodeLine(ring, 1000); });
+      });
+      cellLayers[k] = L.polygon(polys, {renderer: areaRenderer, pane: "ts-areas", stroke: false,
+        interactive: false}).addTo(areaLayer);
+    }
+
+    // Fronts: shared edges of two cells, shown where their controllers differ.
+    var fronts = P.fronts, frontLayers = new Array(fronts.a.length);
+    var frontsOf = new Array(np);
+    for (var fo = 0; fo < np; fo++) frontsOf[fo] = [];
+    for (var e = 0; e < fronts.a.length; e++) {
+      frontsOf[fronts.a[e]].push(e);
+      frontsOf[fronts.b[e]].push(e);
+      frontLayers[e] = L.polyline(fronts.geom[e].map(function (l) { return decodeLine(l, 1000); }), {
+        renderer: lineRenderer, pane: "ts-lines", color: FRONT_COLOUR, weight: 3.5, opacity: 0.9,
+        lineCap: "round", interactive: false, stroke: false
+      }).addTo(frontLayer);
+    }
+
+    // Routes: each segment as two halves (coloured by its two ends) and a cut mark between.
+    var segs = P.segments, segLayers = new Array(segs.a.length);
+    var segsOf = new Array(np);
+    for (var so = 0; so < np; so++) segsOf[so] = [];
+    function routeTooltip(s) {
+      return el("span", null, P.routes.name[segs.route[s]]);
+    }
+    for (var s = 0; s < segs.a.length; s++) {
+      if (segs.a[s] >= 0) segsOf[segs.a[s]].push(s);
+      if (segs.b[s] >= 0 && segs.b[s] !== segs.a[s]) segsOf[segs.b[s]].push(s);
+      var h1 = decodeLine(segs.h1[s], 1000), h2 = decodeLine(segs.h2[s], 1000);
+      var opts = {renderer: lineRenderer, pane: "ts-lines", weight: 4, opacity: 0.95,
+        lineCap: "butt"};
+      var l1 = L.polyline(h1, opts).addTo(routeLayer);
+      var l2 = L.polyline(h2, opts).addTo(routeLayer);
+      l1.bindTooltip(routeTooltip(s), {sticky: true});
+      l2.bindTooltip(routeTooltip(s), {sticky: true});
+      var cut = L.circleMarker(h1.length ? h1[h1.length - 1] : h2[0], {
+        renderer: lineRenderer, pane: "ts-lines", radius: 3.5, color: "#111111", weight: 2,
+        fillColor: "#ffffff", fillOpacity: 1, interactive: false, stroke: false, fill: false
+      }).addTo(routeLayer);
+      segLayers[s] = [l1, l2, cut];
+    }
+
+    // Places: a circle marker each (regions and countries: a label only).
+    var markers = new Array(np);
+    var labels = [];
+    function kindOf(i) { return P.kinds[places.kind[i]]; }
+    for (var i = 0; i < np; i++) {
+      var kind = kindOf(i);
+      var latlng = [places.lat[i], places.lon[i]];
+      if (places.marker[i]) {
+        var r = RADIUS[kind] || DEFAULT_RADIUS;
+        var m = L.circleMarker(latlng, L.extend({renderer: placeRenderer, pane: "ts-places",
+          radius: r, bubblingMouseEvents: false}, markerStyle(cur[i])));
+        m.bindPopup(popupFor.bind(null, i), {maxWidth: 340, minWidth: 220, autoPanPadding: [20, 20]});
+        m.addTo(placeLayer);
+        markers[i] = m;
+        if (places.label[i]) {
+          m.bindTooltip(el("span", null, places.name[i]), {permanent: true, direction: "right",
+            offset: [r + 1, 0], className: "ts-label ts-label-" + kind, interactive: false});
+          labels.push({i: i, layer: m, rank: LABEL_RANK[kind] !== undefined ? LABEL_RANK[kind] : 4});
+        }
+      } else {
+        var textEl = el("span", "ts-region-text", places.name[i]);
+        var lm = L.marker(latlng, {icon: L.divIcon({html: textEl, className: "ts-region ts-region-" + kind,
+          iconSize: null}), interactive: false, keyboard: false, pane: "ts-places"});
+        lm.addTo(labelLayer);
+        labels.push({i: i, layer: lm, rank: LABEL_RANK[kind] !== undefined ? LABEL_RANK[kind] : 4,
+          region: true});
+      }
+    }
+    labels.sort(function (a, b) { return a.rank - b.rank || a.i - b.i; });
+
+    baseLayer.addTo(map);
+    areaLayer.addTo(map);
+    addPatterns();
+    frontLayer.addTo(map);
+    routeLayer.addTo(map);
+    incidentLayer.addTo(map);
+    placeLayer.addTo(map);
+    labelLayer.addTo(map);
+    if (!useCanvas) {
+      for (var mi = 0; mi < np; mi++) {
+        if (markers[mi] && markers[mi]._path) {
+          markers[mi]._path.setAttribute("data-place", places.id[mi]);
+          markers[mi]._path.classList.add("ts-place");
+        }
+      }
+    }
+
+    // ---- restyling ------------------------------------------------------------------------
+    function styleCell(k) { cellLayers[k].setStyle(areaStyle(cur[cells.place[k]])); }
+    function styleFront(e) {
+      var a = cur[fronts.a[e]], b = cur[fronts.b[e]];
+      var show = a >= 0 && b >= 0 && a !== b;
+      if (frontLayers[e].options.stroke !== show) frontLayers[e].setStyle({stroke: show});
+    }
+    function styleSegment(s) {
+      var a = segs.a[s] >= 0 ? cur[segs.a[s]] : -1;
+      var b = segs.b[s] >= 0 ? cur[segs.b[s]] : -1;
+      var lay = segLayers[s];
+      var cutHere = a >= 0 && b >= 0 && a !== b;
+      var ca = cutHere || a === b ? a : (a >= 0 ? a : b);
+      var cb = cutHere || a === b ? b : ca;
+      lay[0].setStyle({color: lineColour(ca), dashArray: dashOf(ca)});
+      lay[1].setStyle({color: lineColour(cb), dashArray: dashOf(cb)});
+      lay[2].setStyle({stroke: cutHere, fill: cutHere});
+    }
+    function stylePlace(p) {
+      if (markers[p]) {
+        markers[p].setStyle(markerStyle(cur[p]));
+        if (!useCanvas && markers[p]._path) {
+          markers[p]._path.setAttribute("data-controller",
+            cur[p] === CONTESTED ? "contested" : cur[p] >= 0 ? factions[cur[p]].id : "");
+        }
+      }
+      var cs = cellsOf[p];
+      for (var j = 0; j < cs.length; j++) styleCell(cs[j]);
+    }
+    function restyleAll() {
+      for (var p = 0; p < np; p++) stylePlace(p);
+      for (var e2 = 0; e2 < frontLayers.length; e2++) styleFront(e2);
+      for (var s2 = 0; s2 < segLayers.length; s2++) styleSegment(s2);
+    }
+
+    var stamp = new Int32Array(np), stampNow = 0;
+    var frontStamp = new Int32Array(frontLayers.length);
+    var segStamp = new Int32Array(segLayers.length);
+    // Move the state from curDay to day d, replaying only the changes in between.
+    function moveTo(d) {
+      if (d === curDay) return;
+      stampNow++;
+      var touched = [];
+      var k2;
+      if (d > curDay) {
+        for (k2 = firstChange[curDay + 1]; k2 < firstChange[d + 1]; k2++) {
+          cur[ctl.place[k2]] = ctl.after[k2];
+          if (stamp[ctl.place[k2]] !== stampNow) {
+            stamp[ctl.place[k2]] = stampNow; touched.push(ctl.place[k2]);
+          }
+        }
+      } else {
+        for (k2 = firstChange[curDay + 1] - 1; k2 >= firstChange[d + 1]; k2--) {
+          cur[ctl.place[k2]] = ctl.before[k2];
+          if (stamp[ctl.place[k2]] !== stampNow) {
+            stamp[ctl.place[k2]] = stampNow; touched.push(ctl.place[k2]);
+          }
+        }
+      }
+      curDay = d;
+      for (var t = 0; t < touched.length; t++) {
+        var p = touched[t];
+        stylePlace(p);
+        var fs = frontsOf[p];
+        for (var a = 0; a < fs.length; a++) {
+          if (frontStamp[fs[a]] !== stampNow) { frontStamp[fs[a]] = stampNow; styleFront(fs[a]); }
+        }
+        var ss = segsOf[p];
+        for (var b = 0; b < ss.length; b++) {
+          if (segStamp[ss[b]] !== stampNow) { segStamp[ss[b]] = stampNow; styleSegment(ss[b]); }
+        }
+      }
+    }
+
+    // Incidents: a small diamond on its day, fading over the next days.
+    var incidentMarkers = {};
+    function incidentMarker(e3) {
+      var icon = L.divIcon({className: "ts-incident", iconSize: [12, 12], iconAnchor: [6, 6],
+        html: el("span", "ts-incident-mark")});
+      var m2 = L.marker([places.lat[ev.place[e3]], places.lon[ev.place[e3]]], {icon: icon,
+        keyboard: false, title: P.event_kinds[ev.kind[e3]] + ": " + places.name[ev.place[e3]]});
+      m2.bindPopup(incidentPopup.bind(null, e3), {maxWidth: 320});
+      return m2;
+    }
+    function updateIncidents() {
+      var keep = {};
+      for (var age = 0; age < incidentDays; age++) {
+        var d2 = curDay - age;
+        if (d2 < 0) break;
+        var list = incidentsOn[d2];
+        for (var q = 0; q < list.length; q++) {
+          var e4 = list[q];
+          keep[e4] = true;
+          var mk = incidentMarkers[e4];
+          if (!mk) { mk = incidentMarkers[e4] = incidentMarker(e4); mk.addTo(incidentLayer); }
+          mk.setOpacity(1 - age / incidentDays);
+        }
+      }
+      for (var key in incidentMarkers) {
+        if (!keep[key]) { incidentLayer.removeLayer(incidentMarkers[key]); delete incidentMarkers[key]; }
+      }
+    }
+
+    // ---- popups ---------------------------------------------------------------------------
+    function eventDate(e5) { return longDate(start + ev.day[e5] * DAY_MS, ev.prec[e5]); }
+    function sourceLine(si) {
+      var li = el("li", "ts-source");
+      li.appendChild(link(P.sources.url[si], P.sources.title[si]));
+      var meta = P.sources.publisher[si];
+      if (P.sources.published[si]) meta += ", " + P.sources.published[si];
+      li.appendChild(el("span", "ts-source-meta", " (" + meta + ")"));
+      return li;
+    }
+    function eventItem(e6, withDate) {
+      var li = el("li", "ts-event");
+      var kindText = P.event_kinds[ev.kind[e6]];
+      if (withDate) li.appendChild(el("span", "ts-event-date", eventDate(e6) + ": "));
+      li.appendChild(el("span", "ts-event-kind", kindText));
+      if (ev.ctl[e6] >= 0) li.appendChild(el("span", "ts-event-kind", " → " + controllerLabel(ev.ctl[e6])));
+      li.appendChild(el("div", "ts-event-desc", ev.desc[e6]));
+      if (ev.src[e6] >= 0) {
+        var src = el("div", "ts-event-source", "Source: ");
+        var si = ev.src[e6];
+        src.appendChild(link(P.sources.url[si], P.sources.title[si]));
+        var meta = P.sources.publisher[si] + (P.sources.published[si] ? ", " + P.sources.published[si] : "");
+        src.appendChild(document.createTextNode(" (" + meta + ")"));
+        li.appendChild(src);
+      }
+      return li;
+    }
+    function historyItems(p) {
+      var list = eventsOf[p].filter(function (x) { return ev.ctl[x] >= 0; });
+      var items = [];
+      if (!list.length) {
+        items.push({text: "No recorded control", current: true});
+        return items;
+      }
+      if (ev.day[list[0]] > curDay) {
+        items.push({text: "Unknown until " + eventDate(list[0]), current: true});
+      }
+      for (var h = 0; h < list.length; h++) {
+        var x = list[h], next = list[h + 1];
+        var who = controllerLabel(ev.ctl[x]);
+        var isCurrent = ev.day[x] <= curDay && (next === undefined || ev.day[next] > curDay);
+        var text;
+        if (isCurrent) text = who + " since " + eventDate(x);
+        else if (ev.day[x] > curDay) text = who + " from " + eventDate(x);
+        else text = who + " from " + eventDate(x) + " until " + eventDate(next);
+        items.push({text: text, current: isCurrent});
+      }
+      return items;
+    }
+    function popupFor(p) {
+      var box = el("div", "ts-popup");
+      box.appendChild(el("h3", "ts-popup-title", places.name[p]));
+      var c = cur[p];
+      var sub = el("div", "ts-popup-sub", kindOf(p) + " · " + longDate(start + curDay * DAY_MS, 0) + ": ");
+      var chip = el("span", "ts-chip", controllerLabel(c));
+      chip.style.borderColor = c === CONTESTED ? "#111111" : colourOf(c);
+      sub.appendChild(chip);
+      box.appendChild(sub);
+
+      box.appendChild(el("h4", null, "Control"));
+      var hist = el("ul", "ts-history");
+      historyItems(p).forEach(function (item) {
+        var li = el("li", item.current ? "ts-current" : null, item.text);
+        hist.appendChild(li);
+      });
+      box.appendChild(hist);
+
+      var today = eventsOf[p].filter(function (x) { return ev.day[x] === curDay; });
+      box.appendChild(el("h4", null, "On " + longDate(start + curDay * DAY_MS, 0)));
+      if (today.length) {
+        var ul = el("ul", "ts-events");
+        today.forEach(function (x) { ul.appendChild(eventItem(x, false)); });
+        box.appendChild(ul);
+      } else {
+        box.appendChild(el("p", "ts-none", "No event recorded this day."));
+      }
+
+      var extra = places.extra, cols = Object.keys(extra);
+      var dl = el("dl", "ts-extra");
+      cols.forEach(function (col) {
+        var v = extra[col][p];
+        if (!v) return;
+        dl.appendChild(el("dt", null, col));
+        dl.appendChild(el("dd", null, v));
+      });
+      if (dl.childNodes.length) box.appendChild(dl);
+
+      var seen = {}, srcList = el("ul", "ts-popup-sources");
+      eventsOf[p].forEach(function (x) {
+        var si = ev.src[x];
+        if (si >= 0 && !seen[si]) { seen[si] = true; srcList.appendChild(sourceLine(si)); }
+      });
+      if (srcList.childNodes.length) {
+        box.appendChild(el("h4", null, "Sources"));
+        box.appendChild(srcList);
+      }
+      return box;
+    }
+    function incidentPopup(e7) {
+      var box = el("div", "ts-popup ts-incident-popup");
+      box.appendChild(el("h3", "ts-popup-title", places.name[ev.place[e7]]));
+      var ul = el("ul", "ts-events");
+      ul.appendChild(eventItem(e7, true));
+      box.appendChild(ul);
+      return box;
+    }
+    // ---- labels: hide the lesser of two overlapping labels ----------------------------------
+    function declutter() {
+      var placed = [];
+      for (var j = 0; j < labels.length; j++) {
+        var lab = labels[j];
+        var node = lab.region ? lab.layer.getElement() : (lab.layer.getTooltip() &&
+          lab.layer.getTooltip().getElement());
+        if (!node) continue;
+        node.style.visibility = "";
+        var rc = node.getBoundingClientRect();
+        if (!rc.width) continue;
+        var clash = false;
+        for (var q = 0; q < placed.length && !clash; q++) {
+          var o = placed[q];
+          clash = rc.left < o.right && rc.right > o.left && rc.top < o.bottom && rc.bottom > o.top;
+        }
+        if (clash) node.style.visibility = "hidden";
+        else placed.push(rc);
+      }
+    }
+    map.on("zoomend", declutter);
+
+    // ---- slider, buttons, keyboard, hash ----------------------------------------------------
+    function q(cls) { return bar.querySelector("." + cls); }
+    var range = q("ts-range"), bigLabel = q("ts-date-big"), subLabel = q("ts-date-sub");
+    var playBtn = q("ts-play"), speedSel = q("ts-speed"), loopBox = q("ts-loop");
+    q("ts-start").textContent = longDate(start, 0);
+    q("ts-end").textContent = longDate(start + (n - 1) * DAY_MS, 0);
+    range.max = String(n - 1);
+    (function ticks() {
+      var box = q("ts-ticks");
+      if (n < 2) return;
+      changeDays.forEach(function (d) {
+        var t = el("span", "ts-tick");
+        t.style.left = (100 * d / (n - 1)) + "%";
+        box.appendChild(t);
+      });
+    })();
+
+    var embed = false;
+    function readHash() {
+      var parts = location.hash.replace(/^#/, "").split("&"), day = null;
+      parts.forEach(function (part) {
+        var text = decodeURIComponent(part);
+        if (text === "embed" || text === "embed=1") embed = true;
+        else if (ISO_DAY.test(text)) day = text;
+      });
+      if (/[?&]embed=(1|true|yes)\b/.test(location.search)) embed = true;
+      return day;
+    }
+    function writeHash() {
+      var hash = "#" + dates[curDay] + (embed && !/[?&]embed=/.test(location.search) ? "&embed" : "");
+      if (location.hash !== hash) {
+        try { history.replaceState(null, "", hash); } catch (err) { /* some viewers forbid it */ }
+      }
+    }
+    function dayOf(text) {
+      var ms = parseDay(text);
+      if (isNaN(ms)) return -1;
+      var d = Math.round((ms - start) / DAY_MS);
+      return d >= 0 && d < n ? d : -1;
+    }
+    function showLabels() {
+      var ms = start + curDay * DAY_MS;
+      bigLabel.textContent = longDate(ms, 0);
+      bigLabel.setAttribute("data-date", dates[curDay]);
+      var changes = firstChange[curDay + 1] - firstChange[curDay];
+      subLabel.textContent = WEEKDAYS[new Date(ms).getUTCDay()] + " · day " + (curDay + 1) + " of " + n +
+        (changes ? " · " + changes + " change" + (changes > 1 ? "s" : "") : "");
+      range.value = String(curDay);
+      range.setAttribute("aria-valuetext", longDate(ms, 0));
+    }
+
+    var pending = [];
+    var frameRequested = false;
+    function afterDraw(resolve) {
+      pending.push(resolve);
+      if (frameRequested) return;
+      frameRequested = true;
+      // Leaflet redraws on the next animation frame; resolve after the one that follows.
+      requestAnimationFrame(function () {
+        requestAnimationFrame(function () {
+          frameRequested = false;
+          var list = pending; pending = [];
+          list.forEach(function (f) { f(); });
+        });
+      });
+    }
+    function go(d, fromHash) {
+      d = Math.max(0, Math.min(n - 1, d));
+      moveTo(d);
+      updateIncidents();
+      showLabels();
+      refreshOpenPopup();
+      if (!fromHash) writeHash();
+    }
+    function refreshOpenPopup() {
+      var popup = map._popup;
+      if (!popup || !popup.isOpen() || !popup._source) return;
+      var src = popup._source;
+      for (var j = 0; j < np; j++) {
+        if (markers[j] === src) { popup.setContent(popupFor(j)); return; }
+      }
+    }
+
+    function nextChange(dir) {
+      var target = -1;
+      if (dir > 0) {
+        for (var j = 0; j < changeDays.length; j++) if (changeDays[j] > curDay) { target = changeDays[j]; break; }
+        if (target < 0) target = n - 1;
+      } else {
+        for (var j2 = changeDays.length - 1; j2 >= 0; j2--) if (changeDays[j2] < curDay) { target = changeDays[j2]; break; }
+        if (target < 0) target = 0;
+      }
+      go(target);
+    }
+
+    // Play: advance by whole days at the chosen speed, driven by animation frames.
+    var playing = false, lastTick = 0, carry = 0;
+    function frame(now) {
+      if (!playing) return;
+      var speed = +speedSel.value || 1;
+      carry += (now - lastTick) * speed / 1000;
+      lastTick = now;
+      var steps = Math.floor(carry);
+      if (steps > 0) {
+        carry -= steps;
+        var target = curDay + steps;
+        if (target >= n) {
+          if (loopBox.checked) target = target % n;
+          else { go(n - 1); setPlaying(false); return; }
+        }
+        go(target);
+      }
+      requestAnimationFrame(frame);
+    }
+    function setPlaying(on) {
+      if (on === playing) return;
+      playing = on;
+      playBtn.setAttribute("aria-pressed", on ? "true" : "false");
+      playBtn.setAttribute("aria-label", on ? "Pause" : "Play");
+      if (on) {
+        if (curDay >= n - 1 && n > 1) go(0);
+        lastTick = performance.now();
+        carry = 0;
+        requestAnimationFrame(frame);
+      }
+    }
+
+    range.addEventListener("input", function () { go(+range.value); });
+    playBtn.addEventListener("click", function () { setPlaying(!playing); });
+    q("ts-prev-day").addEventListener("click", function () { go(curDay - 1); });
+    q("ts-next-day").addEventListener("click", function () { go(curDay + 1); });
+    q("ts-prev-change").addEventListener("click", function () { nextChange(-1); });
+    q("ts-next-change").addEventListener("click", function () { nextChange(1); });
+    document.addEventListener("keydown", function (event) {
+      var t = event.target;
+      var tag = t && t.tagName;
+      if (tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && t.type !== "range" &&
+        t.type !== "checkbox")) return;
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      var key = event.key;
+      if (key === "ArrowRight" || key === "ArrowLeft") {
+        var dir = key === "ArrowRight" ? 1 : -1;
+        if (event.shiftKey) nextChange(dir); else go(curDay + dir);
+      } else if (key === "PageDown") nextChange(1);
+      else if (key === "PageUp") nextChange(-1);
+      else if (key === "Home") go(0);
+      else if (key === "End") go(n - 1);
+      else if (key === " " || key === "Spacebar") {
+        if (tag === "BUTTON" && t !== playBtn && bar.contains(t)) return;
+        setPlaying(!playing);
+      } else return;
+      event.preventDefault();
+    });
+    window.addEventListener("hashchange", function () {
+      var day = readHash();
+      applyEmbed();
+      if (day !== null && dayOf(day) >= 0 && dayOf(day) !== curDay) go(dayOf(day), true);
+    });
+
+    // ---- chrome: embed mode, sources panel, legend, layer control, scale ---------------------
+    function applyEmbed() { document.documentElement.classList.toggle("ts-embed", embed); }
+    (function sourcesPanelSetup() {
+      var list = sourcesPanel.querySelector(".ts-sources-list");
+      for (var j = 0; j < P.sources.id.length; j++) list.appendChild(sourceLine(j));
+      var toggle = head.querySelector(".ts-sources-toggle");
+      toggle.textContent = "Sources (" + P.sources.id.length + ")";
+      function setOpen(open) {
+        sourcesPanel.hidden = !open;
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      }
+      toggle.addEventListener("click", function () { setOpen(sourcesPanel.hidden); });
+      sourcesPanel.querySelector(".ts-sources-close").addEventListener("click", function () {
+        setOpen(false);
+      });
+    })();
+
+    var Legend = L.Control.extend({
+      options: {position: "bottomright"},
+      onAdd: function () {
+        var box = el("div", "ts-legend leaflet-bar");
+        var details = el("details");
+        details.open = true;
+        details.appendChild(el("summary", null, "Legend"));
+        function row(swatchClass, colour, text, border) {
+          var r2 = el("div", "ts-legend-row");
+          var sw = el("span", "ts-swatch " + swatchClass);
+          if (colour) sw.style.background = colour;
+          if (border) sw.style.borderColor = border;
+          r2.appendChild(sw);
+          r2.appendChild(el("span", null, text));
+          details.appendChild(r2);
+        }
+        factions.forEach(function (f) {
+          row("ts-swatch-dot" + (f.pattern && f.pattern !== "solid" ? " ts-swatch-" + f.pattern : ""),
+            f.colour, f.label);
+        });
+        row("ts-swatch-dot ts-swatch-contested", "#ffffff", "Contested");
+        row("ts-swatch-dot", UNKNOWN_COLOUR, "Unknown / no record");
+        if (frontLayers.length) row("ts-swatch-front", FRONT_COLOUR, "Front line");
+        if (segLayers.length) row("ts-swatch-cut", null, "Route cut between sides");
+        if (incidentsOn.some(function (x) { return x.length; })) {
+          row("ts-swatch-incident", null, "Incident (fades over " + incidentDays + " days)");
+        }
+        box.appendChild(details);
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    new Legend().addTo(map);
+
+    var overlays = {
+      "Places": placeLayer, "Labels": labelLayer, "Areas of control": areaLayer,
+      "Front lines": frontLayer, "Routes": routeLayer, "Incidents": incidentLayer,
+      "Base map (offline)": baseLayer
+    };
+    var layerControl = L.control.layers(null, overlays, {collapsed: true, position: "topright"})
+      .addTo(map);
+    map.on("overlayadd", function (e8) {
+      if (e8.layer === areaLayer && !useCanvas) addPatternsOnce();
+      if (e8.layer === labelLayer || e8.layer === placeLayer) declutter();
+    });
+    function addPatternsOnce() {
+      if (areaRenderer._container && !areaRenderer._container.querySelector("defs")) addPatterns();
+    }
+
+    // Online tiles: only if one tile can be fetched (offline pages keep the vector base map).
+    (function probeTiles() {
+      var t = P.tiles;
+      if (!t || !t.url || location.protocol === "about:") return;
+      var img = new Image();
+      img.onload = function () {
+        var tiles = L.tileLayer(t.url, {attribution: t.attribution, maxZoom: t.max_zoom, opacity: 0.9});
+        layerControl.addOverlay(tiles, "Online map tiles");
+        tiles.addTo(map);
+      };
+      img.onerror = function () { /* offline: keep the embedded base map only */ };
+      img.src = t.probe;
+    })();
+
+    // ---- start ------------------------------------------------------------------------------
+    var first = readHash();
+    applyEmbed();
+    restyleAll();
+    var firstDay = first !== null ? dayOf(first) : -1;
+    go(firstDay >= 0 ? firstDay : 0, firstDay < 0);
+    if (firstDay >= 0) writeHash();
+    declutter();
+
+    return {
+      dates: dates.slice(),
+      date: function () { return dates[curDay]; },
+      setDate: function (text) {
+        var d = dayOf(String(text));
+        if (d < 0) return Promise.reject(new RangeError("date outside the slider: " + text));
+        go(d);
+        return new Promise(afterDraw);
+      },
+      state: function () {
+        var out = {};
+        for (var j = 0; j < np; j++) {
+          var c = cur[j];
+          out[places.id[j]] = c === CONTESTED ? "contested" : c >= 0 ? factions[c].id : null;
+        }
+        return out;
+      },
+      play: function () { setPlaying(true); },
+      pause: function () { setPlaying(false); },
+      playing: function () { return playing; },
+      changeDates: function () { return changeDays.map(function (d) { return dates[d]; }); },
+      map: map
+    };
+  };
+})();
