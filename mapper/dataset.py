@@ -195,6 +195,8 @@ class _Row:
 
     line: int
     values: dict[str, str]
+    #: More values than columns: only its ``id`` is trusted (so other files do not cascade).
+    broken: bool = False
 
     def get(self, column: str) -> str:
         return self.values.get(column, "")
@@ -373,7 +375,7 @@ def _read_csv(folder: Path, spec: _CsvSpec, problems: _Problems) -> _Table:
                                "columns; quote values that contain commas")
             values = {name: (record[i].strip() if i < len(record) else "")
                       for i, name in enumerate(header) if name}
-            rows.append(_Row(start, values))
+            rows.append(_Row(start, values, broken=len(record) > len(header)))
     except csv.Error as exc:
         problems.error(file, last + 1, None, f"bad CSV from this line on ({exc}); "
                        "is a quote left open?")
@@ -565,7 +567,7 @@ def _check_meta(raw: dict[str, Any], lines: list[str], codes: frozenset[str],
             continue
         meta.faction_ids.add(fid)
         if fid in first_index:
-            line = _toml_line(lines, "factions", None, first_index[fid])
+            line = _toml_line(lines, "factions", "id", first_index[fid])
             err("factions", "id", "factions.id",
                 f"duplicate faction id {fid!r} (first declared on line {line})", index)
             continue
@@ -655,6 +657,8 @@ def _check_rows(table: _Table, spec: _CsvSpec, problems: _Problems) -> dict[str,
     """
     by_id: dict[str, _Row] = {}
     for row in table.rows:
+        if row.broken:
+            continue
         for column in spec.nonempty:
             if column in table.header and not row.get(column):
                 problems.error(table.file, row.line, column, "empty: a value is required")
@@ -773,6 +777,8 @@ def _check_events(table: _Table, meta: _Meta | None, place_ids: set[str] | None,
     events: list[_Event] = []
     factions = meta.faction_ids if meta is not None else None
     for row in table.rows:
+        if row.broken:
+            continue
         ok = True
         parsed: tuple[date, str] | None = None
         if text := row.get("date"):
@@ -901,7 +907,11 @@ def _parse_point(text: str) -> tuple[float, float] | str:
 
 
 def _locate(frame: pd.DataFrame, geocode: bool, problems: _Problems) -> pd.DataFrame:
-    """Fill coordinates (offline geocoding when ``geocode``) and the gazetteer columns."""
+    """Fill coordinates (offline geocoding when ``geocode``) and the gazetteer columns.
+
+    Without geocoding, ``geocode_source`` is ``places.csv`` where coordinates are given and
+    ``""`` elsewhere, as :func:`mapper.geocode.locate_places` writes for unresolved places.
+    """
     if geocode:
         from mapper import geocode as geocoder
 
@@ -912,9 +922,9 @@ def _locate(frame: pd.DataFrame, geocode: bool, problems: _Problems) -> pd.DataF
     given = located["lat"].notna() & located["lon"].notna()
     located["population"] = pd.array([pd.NA] * len(located), dtype="Int64")
     located["geocode_source"] = pd.Series(
-        ["places.csv" if g else None for g in given], index=located.index, dtype=object)
-    located["match_id"] = pd.Series([None] * len(located), index=located.index, dtype=object)
-    located["match_name"] = pd.Series([None] * len(located), index=located.index, dtype=object)
+        ["places.csv" if g else "" for g in given], index=located.index, dtype="str")
+    located["match_id"] = pd.Series([""] * len(located), index=located.index, dtype="str")
+    located["match_name"] = pd.Series([""] * len(located), index=located.index, dtype="str")
     return located
 
 
@@ -1053,7 +1063,8 @@ def _load(path: Path, geocode: bool) -> tuple[Dataset | None, list[Problem]]:
     events = _check_events(tables["events.csv"], meta, place_ids, source_ids, problems)
     routes = _check_routes(tables["routes.csv"], by_id["routes.csv"], place_ids, source_ids,
                            problems)
-    used = {e.row.get("source_id") for e in events} | {r.row.get("source_id") for r in routes}
+    used = {row.get("source_id") for name in ("events.csv", "routes.csv")
+            for row in tables[name].rows if not row.broken}
     for sid, row in by_id["sources.csv"].items():
         if sid not in used:
             problems.warn("sources.csv", row.line, "id", f"source {sid!r} is never cited")
