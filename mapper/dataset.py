@@ -173,6 +173,9 @@ _SPECS: dict[str, _CsvSpec] = {
 PLACE_KINDS: tuple[str, ...] = ("capital", "city", "town", "village", "district", "site",
                                 "airbase", "base", "crossing", "region", "country")
 
+#: Kinds drawn as labels only; they may lie outside the dataset's countries.
+_LABEL_KINDS: tuple[str, ...] = ("region", "country")
+
 #: Fill patterns a faction may declare.
 PATTERNS: tuple[str, ...] = ("solid", "hatch", "cross", "dots")
 
@@ -705,7 +708,8 @@ def _check_places(table: _Table, rows: dict[str, _Row], meta: _Meta | None,
         if country:
             if (why := _check_country(country, codes)) is not None:
                 problems.error(file, row.line, "country", why)
-            elif meta is not None and meta.countries and country not in meta.countries:
+            elif (meta is not None and meta.countries and country not in meta.countries
+                  and kind not in _LABEL_KINDS):
                 problems.warn(file, row.line, "country",
                               f"{country} is not among the dataset's countries "
                               f"({', '.join(meta.countries)})")
@@ -1063,8 +1067,14 @@ def _load(path: Path, geocode: bool) -> tuple[Dataset | None, list[Problem]]:
     events = _check_events(tables["events.csv"], meta, place_ids, source_ids, problems)
     routes = _check_routes(tables["routes.csv"], by_id["routes.csv"], place_ids, source_ids,
                            problems)
-    used = {row.get("source_id") for name in ("events.csv", "routes.csv")
-            for row in tables[name].rows if not row.broken}
+    # A ``source_id`` column is a citation wherever it appears (places.csv may carry one).
+    used = {row.get("source_id") for table in tables.values() for row in table.rows
+            if not row.broken}
+    if source_ids is not None and "source_id" in tables["places.csv"].header:
+        for row in by_id["places.csv"].values():
+            if (sid := row.get("source_id")) and sid not in source_ids:
+                problems.warn("places.csv", row.line, "source_id",
+                              f"unknown source {sid!r}: not in sources.csv")
     for sid, row in by_id["sources.csv"].items():
         if sid not in used:
             problems.warn("sources.csv", row.line, "id", f"source {sid!r} is never cited")

@@ -445,6 +445,23 @@ def test_event_after_end_is_a_warning(ds_dir: Path) -> None:
     load_dataset(ds_dir, geocode=False)  # warnings do not stop loading
 
 
+def test_label_kinds_may_lie_outside_the_countries(ds_dir: Path) -> None:
+    append(ds_dir, "places.csv", "turkey,Turkey,country,TR,36.95,36.90,,,")
+    append(ds_dir, "places.csv", "hatay,Hatay,region,TR,36.40,36.20,,,")
+    assert validate(ds_dir, geocode=False) == []
+
+
+def test_source_id_column_in_places_is_a_citation(ds_dir: Path) -> None:
+    append(ds_dir, "sources.csv", "atlas,An atlas,Somebody,,")
+    assert warnings(ds_dir) == ["sources.csv:5: warning: id: source 'atlas' is never cited"]
+    edit(ds_dir, "places.csv", "notes,local_name\n", "notes,local_name,source_id\n")
+    edit(ds_dir, "places.csv", "سراقب\n", "سراقب,atlas\n")
+    edit(ds_dir, "places.csv", "Харків\n", "Харків,atlass\n")
+    assert warnings(ds_dir) == [
+        "places.csv:5: warning: source_id: unknown source 'atlass': not in sources.csv"]
+    assert load_dataset(ds_dir, geocode=False).places.loc["saraqib", "source_id"] == "atlas"
+
+
 def test_unknown_place_kind_is_a_warning(ds_dir: Path) -> None:
     edit(ds_dir, "places.csv", "saraqib,Saraqib,town", "saraqib,Saraqib,hamlet")
     assert errors(ds_dir) == []
