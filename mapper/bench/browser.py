@@ -1,0 +1,279 @@
+"""Measure a map page in headless Debian Chromium (Playwright), with the network cut off.
+
+Figures, for both pages alike (see ``benchmarks/README.md``):
+
+- ``first_draw_ms``: from navigation start to the end of the first frame in which the map shows
+  its data (ours: ``window.mapper`` exists and a pane holds a drawn path or canvas; the peer: a
+  circle marker path in the overlay pane), taken as a task run after that frame's rendering.
+- ``step_ms`` (median, p95): the main-thread cost of one slider step to the next day: the
+  synchronous call (``window.mapper.setDate(d)``; ``map.timeDimension.setCurrentTime(t)``)
+  plus the rendering work of the frame that follows (its animation-frame callbacks, style,
+  layout, paint), without the idle wait for that frame. ``step_latency_ms`` is the wall time
+  until the step is reported drawn (ours: the Promise of ``setDate``; the peer: its
+  ``timeload`` event, then the next frame), which includes the wait for vertical sync.
+- ``play_fps``: the date is changed once per animation frame for about two seconds; date
+  changes drawn per second (``display_fps`` is the same loop with no change: the ceiling).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mapper.bench import assets
+
+CHROMIUM = "/usr/bin/chromium"
+#: The workplace's Chromium flags, plus a dead proxy so that nothing unrouted reaches a network.
+LAUNCH_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+]
+
+#: JS run in every document before its own scripts: records the first drawn frame.
+_PROBE = """
+(() => {
+  const B = window.__bench = {firstDraw: null, condAt: null, errors: []};
+  window.addEventListener('error', (e) => B.errors.push(String(e.message)));
+  const ch = new MessageChannel();
+  let after = null;
+  ch.port1.onmessage = () => { const f = after; after = null; if (f) f(performance.now()); };
+  // Resolve with the time at which a task runs after the next frame has been rendered.
+  window.__afterFrame = () => new Promise((resolve) => {
+    requestAnimationFrame(() => { after = resolve; ch.port2.postMessage(0); });
+  });
+  const ready = () => { try { return !!(__DRAWN__); } catch (e) { return false; } };
+  const tick = () => {
+    if (ready()) {
+      B.condAt = performance.now();
+      window.__afterFrame().then((t) => { B.firstDraw = t; });
+      return;
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();
+"""
+
+_SIDES: dict[str, dict[str, str]] = {
+    "ours": {
+        "drawn": "window.mapper && typeof window.mapper.setDate === 'function' && "
+                 "document.querySelector('.leaflet-pane path, .leaflet-pane canvas')",
+        # sync(i) performs step i synchronously and returns something to await for "drawn"
+        "setup": """
+            const M = window.mapper;
+            const sync = (i) => M.setDate(args.dates[i]);
+            const drawn = (x) => x;
+            const check = (i) => M.date() === args.dates[i];
+        """,
+    },
+    "peer": {
+        "drawn": "document.querySelector('.leaflet-overlay-pane path')",
+        "setup": """
+            const key = Object.keys(window).find((k) => k.startsWith('map_')
+                && window[k] && window[k].timeDimension);
+            const TD = window[key].timeDimension;
+            const sync = (i) => {
+              const loaded = new Promise((r) => TD.once('timeload', r));
+              TD.setCurrentTime(args.times[i]);
+              return loaded;
+            };
+            const drawn = (x) => x.then(() => window.__afterFrame());
+            const check = (i) => TD.getCurrentTime() === args.times[i];
+        """,
+    },
+}
+
+_STEPS = """
+async (args) => {
+  __SETUP__
+  const cost = [], latency = [];
+  let wrong = 0;
+  for (let i = 0; i < args.n; i++) {
+    let tRaf = 0;
+    // registered before the step, so it runs first in the frame that draws the step
+    const frame = new Promise((resolve) => requestAnimationFrame(() => {
+      tRaf = performance.now();
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => resolve(performance.now());
+      ch.port2.postMessage(0);
+    }));
+    const t0 = performance.now();
+    const pending = sync(i);
+    const t1 = performance.now();
+    const tEnd = await frame;
+    await drawn(pending);
+    const t2 = performance.now();
+    if (!check(i)) wrong += 1;
+    if (i >= args.warm) { cost.push((t1 - t0) + (tEnd - tRaf)); latency.push(t2 - t0); }
+  }
+  return {cost, latency, wrong};
+}
+"""
+
+_PLAY = """
+async (args) => {
+  __SETUP__
+  return await new Promise((resolve) => {
+    let i = 0, frames = 0, t0 = null;
+    const frame = () => {
+      const now = performance.now();
+      if (t0 === null) t0 = now;
+      else if (now - t0 >= args.ms) { resolve({frames, ms: now - t0}); return; }
+      if (args.change) { sync(i % args.n); i += 1; }
+      frames += 1;
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  });
+}
+"""
+
+
+@dataclass
+class PageFigures:
+    """What :func:`measure_page` found for one page."""
+
+    first_draw_ms: float | None = None
+    dom_content_loaded_ms: float | None = None
+    load_event_ms: float | None = None
+    step_ms_median: float | None = None
+    step_ms_p95: float | None = None
+    step_latency_ms_median: float | None = None
+    step_latency_ms_p95: float | None = None
+    steps: int = 0
+    wrong_dates: int = 0
+    play_fps: float | None = None
+    display_fps: float | None = None
+    js_heap_mb: float | None = None
+    dom_nodes: int | None = None
+    served: dict[str, str] = field(default_factory=dict)
+    blocked: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * (len(ordered) - 1))))]
+
+
+def measure_page(
+    page_file: Path,
+    side: str,
+    *,
+    dates: list[str],
+    times: list[int],
+    cache: Path = assets.DEFAULT_CACHE,
+    steps: int = 40,
+    warm: int = 3,
+    play_seconds: float = 2.0,
+    timeout_s: float = 600.0,
+) -> PageFigures:
+    """Open ``page_file`` in headless Chromium and measure it.
+
+    Parameters
+    ----------
+    page_file
+        The HTML page.
+    side
+        ``"ours"`` or ``"peer"``: how to drive the slider and how to recognise a drawn map.
+    dates, times
+        The days to step through, as ``YYYY-MM-DD`` (ours) and ms since epoch (the peer);
+        both lists describe the same consecutive days.
+    cache
+        The benchmark cache with the npm releases the peer page loads.
+    steps, warm
+        Steps timed, after ``warm`` untimed ones.
+    play_seconds
+        Length of the playback measurement.
+    timeout_s
+        Give up on the page after this long.
+
+    Returns
+    -------
+    PageFigures
+    """
+    from playwright.sync_api import Route, sync_playwright
+
+    fig = PageFigures()
+    n = min(len(dates), steps + warm)
+    spec = _SIDES[side]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+
+            def route(r: Route) -> None:
+                url = r.request.url
+                if url.startswith(("file:", "data:", "blob:", "about:")):
+                    r.continue_()
+                    return
+                asset = assets.resolve(url)
+                if asset is None:
+                    fig.blocked.append(url)
+                    r.abort("internetdisconnected")
+                elif asset.package is None:
+                    fig.served[url] = f"stub: {asset.note}"
+                    r.fulfill(status=200, body="", content_type=assets.content_type(url))
+                else:
+                    f = assets.asset_file(cache, asset)
+                    fig.served[url] = f"npm:{asset.package}@{asset.version}"
+                    r.fulfill(status=200, path=str(f), content_type=assets.content_type(f.name))
+
+            context.route("**/*", route)
+            context.add_init_script(_PROBE.replace("__DRAWN__", spec["drawn"]))
+            page = context.new_page()
+            page.set_default_timeout(timeout_s * 1000)
+            page.on("pageerror", lambda e: fig.page_errors.append(str(e)[:300]))
+            cdp = context.new_cdp_session(page)
+            cdp.send("Performance.enable")
+            page.goto(page_file.resolve().as_uri(), wait_until="commit")
+            page.wait_for_function("window.__bench && window.__bench.firstDraw !== null",
+                                   polling=100, timeout=timeout_s * 1000)
+            page.wait_for_load_state("load")
+            nav = page.evaluate("""() => {
+                const e = performance.getEntriesByType('navigation')[0];
+                return {first: window.__bench.firstDraw, dcl: e ? e.domContentLoadedEventEnd : null,
+                        load: e ? e.loadEventEnd : null};
+            }""")
+            fig.first_draw_ms = float(nav["first"])
+            fig.dom_content_loaded_ms = nav["dcl"]
+            fig.load_event_ms = nav["load"]
+            metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+            fig.js_heap_mb = round(metrics.get("JSHeapUsedSize", 0) / 2**20, 1)
+            fig.dom_nodes = int(metrics.get("Nodes", 0))
+
+            args: dict[str, Any] = {"dates": dates[:n], "times": times[:n], "n": n,
+                                    "warm": min(warm, n - 1)}
+            res = page.evaluate(_STEPS.replace("__SETUP__", spec["setup"]), args)
+            cost, latency = [float(x) for x in res["cost"]], [float(x) for x in res["latency"]]
+            fig.steps, fig.wrong_dates = len(cost), int(res["wrong"])
+            if cost:
+                fig.step_ms_median = round(statistics.median(cost), 2)
+                fig.step_ms_p95 = round(_p95(cost), 2)
+                fig.step_latency_ms_median = round(statistics.median(latency), 2)
+                fig.step_latency_ms_p95 = round(_p95(latency), 2)
+            ms = play_seconds * 1000
+            play_js = _PLAY.replace("__SETUP__", spec["setup"])
+            base = page.evaluate(play_js, {**args, "ms": ms, "change": False})
+            play = page.evaluate(play_js, {**args, "ms": ms, "change": True})
+            fig.display_fps = round(base["frames"] * 1000 / base["ms"], 1)
+            fig.play_fps = round(play["frames"] * 1000 / play["ms"], 1)
+            fig.page_errors += [str(e) for e in page.evaluate("window.__bench.errors")]
+        except Exception as exc:  # a page that fails is a result, not a crash of the run
+            fig.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+        finally:
+            browser.close()
+    return fig
+
+
+def chromium_version() -> str:
+    """The Chromium version string, e.g. ``"Chromium 131.0.6778.85 built on Debian"``."""
+    import subprocess
+
+    out = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=60,
+                         check=False)
+    return out.stdout.strip() or out.stderr.strip()

@@ -1,0 +1,91 @@
+"""Build one page, ours or the peer's, in a process of its own and print its timings as JSON.
+
+:mod:`mapper.bench.run` starts this module as a child process so that the peak memory of each
+build (the child's ``ru_maxrss``) is measured apart from the harness and from the other build::
+
+    python -m mapper.bench.build ours  DATASET_DIR OUT.html
+    python -m mapper.bench.build peer  DATASET_DIR OUT.html
+
+Timings (seconds): ``import_s`` (the modules the build needs), ``load_s`` (ours: load and
+validate the dataset; the peer: included in render), ``render_s`` (HTML as a string),
+``write_s`` (to disk, atomically) and ``build_s`` = load + render + write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build(side: str, data: Path, out: Path) -> dict[str, Any]:
+    """Build ``side``'s page for the dataset ``data`` into ``out``; return the timings.
+
+    Parameters
+    ----------
+    side
+        ``"ours"`` (:func:`mapper.dataset.load_dataset` + :func:`mapper.render.render_html`) or
+        ``"peer"`` (:func:`mapper.bench.peer.build_peer_html`).
+    data
+        The dataset folder.
+    out
+        The HTML file to write.
+
+    Returns
+    -------
+    dict
+        ``import_s``, ``load_s``, ``render_s``, ``write_s``, ``build_s``, ``bytes``.
+    """
+    t0 = time.perf_counter()
+    if side == "ours":
+        from mapper import settings
+        from mapper.dataset import load_dataset
+        from mapper.render import render_html
+
+        settings.progress = False
+        t1 = time.perf_counter()
+        ds = load_dataset(data)
+        t2 = time.perf_counter()
+        page = render_html(ds)
+    elif side == "peer":
+        from mapper.bench.peer import build_peer_html
+
+        t1 = t2 = time.perf_counter()
+        page = build_peer_html(data)
+    else:
+        raise ValueError(f"side: expected 'ours' or 'peer', got {side!r}")
+    t3 = time.perf_counter()
+    _write(out, page)
+    t4 = time.perf_counter()
+    return {"import_s": t1 - t0, "load_s": t2 - t1, "render_s": t3 - t2, "write_s": t4 - t3,
+            "build_s": t4 - t1, "bytes": out.stat().st_size}
+
+
+def main(argv: list[str]) -> int:
+    """Run :func:`build` from the command line; print its result as one JSON line."""
+    if len(argv) != 3:
+        print("usage: python -m mapper.bench.build {ours,peer} DATASET_DIR OUT.html",
+              file=sys.stderr)
+        return 2
+    print(json.dumps(build(argv[0], Path(argv[1]), Path(argv[2]))))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:]))
