@@ -75,7 +75,7 @@
     var bar = document.getElementById(name + "-bar");
     var head = document.getElementById(name + "-head");
     var sourcesPanel = document.getElementById(name + "-sources");
-    var incidentDays = options.incident_days || 3;
+    var incidentDays = options.incidentDays || 3;  // folium camel-cases option names
 
     var factions = P.factions, nf = factions.length, CONTESTED = nf, INCIDENT = -2;
     var start = parseDay(P.start), n = P.n;
@@ -255,7 +255,7 @@
       frontsOf[fronts.b[e]].push(e);
       frontLayers[e] = L.polyline(fronts.geom[e].map(function (l) { return decodeLine(l, 1000); }), {
         renderer: lineRenderer, pane: "ts-lines", color: FRONT_COLOUR, weight: 3.5, opacity: 0.9,
-        lineCap: "round", interactive: false, stroke: false
+        lineCap: "round", interactive: false, stroke: false, className: "ts-front"
       }).addTo(frontLayer);
     }
 
@@ -271,14 +271,15 @@
       if (segs.b[s] >= 0 && segs.b[s] !== segs.a[s]) segsOf[segs.b[s]].push(s);
       var h1 = decodeLine(segs.h1[s], 1000), h2 = decodeLine(segs.h2[s], 1000);
       var opts = {renderer: lineRenderer, pane: "ts-lines", weight: 4, opacity: 0.95,
-        lineCap: "butt"};
+        lineCap: "butt", className: "ts-route"};
       var l1 = L.polyline(h1, opts).addTo(routeLayer);
       var l2 = L.polyline(h2, opts).addTo(routeLayer);
       l1.bindTooltip(routeTooltip(s), {sticky: true});
       l2.bindTooltip(routeTooltip(s), {sticky: true});
       var cut = L.circleMarker(h1.length ? h1[h1.length - 1] : h2[0], {
         renderer: lineRenderer, pane: "ts-lines", radius: 3.5, color: "#111111", weight: 2,
-        fillColor: "#ffffff", fillOpacity: 1, interactive: false, stroke: false, fill: false
+        fillColor: "#ffffff", fillOpacity: 1, interactive: false, stroke: false, fill: false,
+        className: "ts-cut"
       }).addTo(routeLayer);
       segLayers[s] = [l1, l2, cut];
     }
@@ -293,7 +294,7 @@
       if (places.marker[i]) {
         var r = RADIUS[kind] || DEFAULT_RADIUS;
         var m = L.circleMarker(latlng, L.extend({renderer: placeRenderer, pane: "ts-places",
-          radius: r, bubblingMouseEvents: false}, markerStyle(cur[i])));
+          radius: r, bubblingMouseEvents: false, className: "ts-place"}, markerStyle(cur[i])));
         m.bindPopup(popupFor.bind(null, i), {maxWidth: 340, minWidth: 220, autoPanPadding: [20, 20]});
         m.addTo(placeLayer);
         markers[i] = m;
@@ -321,12 +322,23 @@
     incidentLayer.addTo(map);
     placeLayer.addTo(map);
     labelLayer.addTo(map);
+    // SVG only: name what each path shows, for readers of the DOM (tests, reports).
+    function tag(layer, attrs) {
+      if (!layer._path) return;
+      for (var key in attrs) layer._path.setAttribute(key, attrs[key]);
+    }
     if (!useCanvas) {
       for (var mi = 0; mi < np; mi++) {
-        if (markers[mi] && markers[mi]._path) {
-          markers[mi]._path.setAttribute("data-place", places.id[mi]);
-          markers[mi]._path.classList.add("ts-place");
-        }
+        if (markers[mi]) tag(markers[mi], {"data-place": places.id[mi]});
+      }
+      for (var fi = 0; fi < frontLayers.length; fi++) {
+        tag(frontLayers[fi], {"data-a": places.id[fronts.a[fi]], "data-b": places.id[fronts.b[fi]]});
+      }
+      for (var si2 = 0; si2 < segLayers.length; si2++) {
+        var ends = {"data-route": P.routes.id[segs.route[si2]],
+          "data-a": segs.a[si2] >= 0 ? places.id[segs.a[si2]] : "",
+          "data-b": segs.b[si2] >= 0 ? places.id[segs.b[si2]] : ""};
+        for (var part = 0; part < 3; part++) tag(segLayers[si2][part], ends);
       }
     }
 
@@ -407,7 +419,8 @@
     // Incidents: a small diamond on its day, fading over the next days.
     var incidentMarkers = {};
     function incidentMarker(e3) {
-      var icon = L.divIcon({className: "ts-incident", iconSize: [12, 12], iconAnchor: [6, 6],
+      // Up and right of the place, so the place's own marker stays clickable.
+      var icon = L.divIcon({className: "ts-incident", iconSize: [12, 12], iconAnchor: [-3, 15],
         html: el("span", "ts-incident-mark")});
       var m2 = L.marker([places.lat[ev.place[e3]], places.lon[ev.place[e3]]], {icon: icon,
         keyboard: false, title: P.event_kinds[ev.kind[e3]] + ": " + places.name[ev.place[e3]]});

@@ -1,0 +1,340 @@
+"""The time-slider page in headless Chromium: what a reader sees at given dates.
+
+Every test opens the rendered fixture page from a file with all other requests blocked
+(only tile requests may even be attempted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from mapper.dataset import Dataset
+from mapper.render import render_html
+from mapper.timeline import Timeline
+
+pytestmark = pytest.mark.browser
+
+#: ``tests/conftest.py``'s OpenedPage (not importable from a test module).
+OpenedPage = Any
+Opener = Callable[..., OpenedPage]
+GOVERNMENT, HTS = "#c0392b", "#2e7d32"
+
+
+def _set(op: OpenedPage, day: str) -> None:
+    op.page.evaluate("d => window.mapper.setDate(d)", day)
+
+
+def _fill(op: OpenedPage, place: str) -> str:
+    return str(op.page.get_attribute(f'path.ts-place[data-place="{place}"]', "fill"))
+
+
+def _date(op: OpenedPage) -> str:
+    return str(op.page.evaluate("window.mapper.date()"))
+
+
+def _clean(op: OpenedPage) -> None:
+    assert op.unexpected_console_errors() == []
+    assert op.foreign_requests() == []
+
+
+def test_state_matches_timeline_on_every_day_both_ways(
+        open_page: Opener, mini_html: str, mini: Dataset) -> None:
+    op = open_page(mini_html)
+    tl = Timeline.from_dataset(mini)
+    days = [d.isoformat() for d in tl.dates]
+    assert op.page.evaluate("window.mapper.dates") == days
+    # Forward day by day, backward day by day, then jumps in both directions.
+    order = days + days[::-1] + [days[-1], days[0], days[5], days[2], days[9], days[3]]
+    for day in order:
+        _set(op, day)
+        assert _date(op) == day
+        assert op.page.evaluate("window.mapper.state()") == tl.control_at(
+            date.fromisoformat(day)), day
+    _clean(op)
+
+
+def test_marker_colour_follows_the_controller(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html)
+    _set(op, "2024-11-27")
+    assert _fill(op, "saraqib") == GOVERNMENT
+    assert _fill(op, "idlib") == HTS
+    _set(op, "2024-11-28")
+    assert _fill(op, "saraqib") == "#ffffff"  # contested: white with a dark dashed ring
+    assert op.page.get_attribute('path[data-place="saraqib"]', "stroke-dasharray")
+    _set(op, "2024-11-29")
+    assert _fill(op, "saraqib") == HTS
+    _set(op, "2024-12-04")
+    assert _fill(op, "saraqib") == GOVERNMENT
+    _clean(op)
+
+
+def _open_popup(op: OpenedPage, place: str) -> str:
+    op.page.click(f'path.ts-place[data-place="{place}"]', force=True)
+    op.page.wait_for_selector(".leaflet-popup-content .ts-popup")
+    return str(op.page.inner_text(".leaflet-popup-content"))
+
+
+def test_popup_history_events_and_sources(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html, "#2024-11-30")
+    text = _open_popup(op, "aleppo")
+    assert "Aleppo" in text
+    assert "Government from December 2016 until 29 November 2024" in text
+    assert "Contested from 29 November 2024 until 30 November 2024" in text
+    assert "HTS-led offensive since 30 November 2024" in text
+    assert "Aircraft struck the outskirts." in text  # the incident of the shown day
+    assert "Largest city of the north" in text  # an extra column (notes)
+    assert "حلب" in text  # another extra column, as text
+    href = op.page.get_attribute('.leaflet-popup-content a:text("Fixture gazette story")', "href")
+    assert href == "http://example.com/gazette"
+    rel = str(op.page.get_attribute('.leaflet-popup-content a[href^="http"]', "rel"))
+    assert "noopener" in rel
+    _clean(op)
+
+
+def test_popup_follows_the_slider(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html, "#2024-11-27")
+    text = _open_popup(op, "saraqib")
+    assert "Government since March 2020" in text
+    assert "HTS-led offensive from 29 November 2024" in text
+    _set(op, "2024-11-29")
+    text = str(op.page.inner_text(".leaflet-popup-content"))
+    assert "HTS-led offensive since 29 November 2024" in text
+    assert "The town fell to the offensive." in text
+
+
+def test_data_is_text_never_markup(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html, "#2024-11-30")
+    text = _open_popup(op, "aleppo")
+    assert "<b>Bold</b> claim <script>window.__pwned = 1</script> of full control." in text
+    assert op.page.query_selector(".leaflet-popup-content b") is None
+    assert op.page.query_selector(".leaflet-popup-content script") is None
+    assert op.page.evaluate("window.__pwned") is None
+    _clean(op)
+
+
+def test_javascript_url_never_becomes_a_link(open_page: Opener, tampered: Dataset) -> None:
+    op = open_page(render_html(tampered), "#2024-11-30")
+    text = _open_popup(op, "aleppo")
+    assert "Fixture gazette story" in text
+    hrefs = op.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    assert not [h for h in hrefs if "javascript" in h.lower()], hrefs
+    assert op.page.query_selector('a:text("Fixture gazette story")') is None
+    assert op.page.query_selector('span:text("Fixture gazette story")') is not None
+    assert op.page.evaluate("window.mapper.date()") == "2024-11-30"
+    _clean(op)
+
+
+def test_hash_opens_that_date_and_follows_the_slider(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html, "#2024-12-01")
+    assert _date(op) == "2024-12-01"
+    assert op.page.inner_text(".ts-date-big") == "1 December 2024"
+    assert op.page.input_value(".ts-range") == "5"
+    assert op.page.is_visible(".ts-head")
+    _set(op, "2024-11-29")
+    assert op.page.evaluate("location.hash") == "#2024-11-29"
+    op.page.fill(".ts-range", "7")  # as if dragged
+    assert _date(op) == "2024-12-03"
+    assert op.page.evaluate("location.hash") == "#2024-12-03"
+    _clean(op)
+
+
+def test_default_date_is_the_start(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html)
+    assert _date(op) == "2024-11-26"
+    assert op.page.inner_text(".ts-date-big") == "26 November 2024"
+
+
+@pytest.mark.parametrize("suffix", ["#2024-11-30&embed", "?embed=1#2024-11-30"])
+def test_embed_mode_hides_the_chrome(open_page: Opener, mini_html: str, suffix: str) -> None:
+    op = open_page(mini_html, suffix)
+    assert _date(op) == "2024-11-30"
+    assert not op.page.is_visible(".ts-title")
+    assert op.page.is_visible(".ts-bar")
+    assert op.page.is_visible(".folium-map")
+    _set(op, "2024-12-02")
+    assert "2024-12-02" in op.page.evaluate("location.hash")
+    assert not op.page.is_visible(".ts-title")
+
+
+def test_play_advances_and_pause_stops(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html)
+    op.page.select_option(".ts-speed", "2")
+    op.page.click(".ts-play")
+    assert op.page.get_attribute(".ts-play", "aria-pressed") == "true"
+    op.page.wait_for_function("window.mapper.date() > '2024-11-26'")
+    op.page.click(".ts-play")
+    stopped = _date(op)
+    op.page.wait_for_timeout(300)
+    assert _date(op) == stopped
+    assert op.page.get_attribute(".ts-play", "aria-pressed") == "false"
+    _clean(op)
+
+
+def test_play_stops_at_the_end_unless_loop(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html, "#2024-12-03")
+    op.page.select_option(".ts-speed", "30")
+    op.page.click(".ts-play")
+    op.page.wait_for_function("!window.mapper.playing()")
+    assert _date(op) == "2024-12-05"
+    op.page.check(".ts-loop")
+    op.page.click(".ts-play")  # at the end: play starts over from the first day
+    op.page.wait_for_function("window.mapper.date() < '2024-11-29'")
+    op.page.click(".ts-play")
+
+
+def test_previous_and_next_change_buttons(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html)
+    change_days = ["2024-11-28", "2024-11-29", "2024-11-30", "2024-12-01", "2024-12-03",
+                   "2024-12-05"]
+    assert op.page.evaluate("window.mapper.changeDates()") == change_days
+    for day in change_days:
+        op.page.click(".ts-next-change")
+        assert _date(op) == day
+    for day in reversed(change_days[:-1]):
+        op.page.click(".ts-prev-change")
+        assert _date(op) == day
+    op.page.click(".ts-prev-change")
+    assert _date(op) == "2024-11-26"
+
+
+def test_keyboard(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html)
+    kb = op.page.keyboard
+    op.page.click(".ts-date-big")  # focus the page, not a control
+    kb.press("ArrowRight")
+    assert _date(op) == "2024-11-27"
+    kb.press("ArrowLeft")
+    assert _date(op) == "2024-11-26"
+    kb.press("Shift+ArrowRight")
+    assert _date(op) == "2024-11-28"
+    kb.press("PageDown")
+    assert _date(op) == "2024-11-29"
+    kb.press("PageUp")
+    assert _date(op) == "2024-11-28"
+    kb.press("End")
+    assert _date(op) == "2024-12-05"
+    kb.press("Shift+ArrowLeft")
+    assert _date(op) == "2024-12-03"
+    # On the focused slider an arrow moves one day, not two.
+    op.page.focus(".ts-range")
+    kb.press("ArrowLeft")
+    assert _date(op) == "2024-12-02"
+    op.page.click(".ts-date-big")
+    kb.press("Home")
+    kb.press("Space")
+    assert op.page.evaluate("window.mapper.playing()") is True
+    kb.press("Space")
+    assert op.page.evaluate("window.mapper.playing()") is False
+    _clean(op)
+
+
+def _visible_fronts(op: OpenedPage) -> set[tuple[str, str]]:
+    pairs = op.page.eval_on_selector_all(
+        "path.ts-front",
+        "els => els.filter(e => e.getAttribute('stroke') !== 'none')"
+        ".map(e => [e.dataset.a, e.dataset.b])")
+    return {(a, b) for a, b in pairs}
+
+
+def test_front_lines_where_neighbours_differ(open_page: Opener, mini_html: str,
+                                             mini: Dataset) -> None:
+    op = open_page(mini_html)
+    tl = Timeline.from_dataset(mini)
+    all_pairs = {(a, b) for a, b in op.page.eval_on_selector_all(
+        "path.ts-front", "els => els.map(e => [e.dataset.a, e.dataset.b])")}
+    assert ("idlib", "saraqib") in all_pairs  # neighbours in the fixture
+    seen_any = False
+    for d in tl.dates:
+        _set(op, d.isoformat())
+        state = tl.control_at(d)
+        want = {(a, b) for a, b in all_pairs
+                if state[a] is not None and state[b] is not None and state[a] != state[b]}
+        assert _visible_fronts(op) == want, d
+        seen_any = seen_any or bool(want)
+    assert seen_any
+    _set(op, "2024-11-27")
+    assert ("idlib", "saraqib") in _visible_fronts(op)  # government against HTS
+    _set(op, "2024-11-29")
+    assert ("idlib", "saraqib") not in _visible_fronts(op)  # both HTS
+
+
+def test_route_segment_cut_between_sides(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html, "#2024-11-27")
+    seg = 'path.ts-route[data-a="aleppo"][data-b="saraqib"]'
+    cut = 'path.ts-cut[data-a="aleppo"][data-b="saraqib"]'
+    strokes = op.page.eval_on_selector_all(seg, "els => els.map(e => e.getAttribute('stroke'))")
+    assert strokes == [GOVERNMENT, GOVERNMENT]
+    assert op.page.get_attribute(cut, "stroke") == "none"
+    _set(op, "2024-11-29")  # aleppo contested, saraqib HTS: cut, each half its own colour
+    strokes = op.page.eval_on_selector_all(seg, "els => els.map(e => e.getAttribute('stroke'))")
+    assert strokes[1] == HTS and strokes[0] != HTS
+    assert op.page.get_attribute(cut, "stroke") != "none"
+    # The HTS half uses the faction's dash.
+    dashes = op.page.eval_on_selector_all(
+        seg, "els => els.map(e => e.getAttribute('stroke-dasharray'))")
+    assert dashes[1] == "6 4"
+
+
+def test_incident_shows_then_fades_away(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html, "#2024-11-29")
+    assert op.page.query_selector(".ts-incident") is None
+    _set(op, "2024-11-30")
+    assert op.page.query_selector(".ts-incident") is not None
+    first = float(op.page.eval_on_selector(".ts-incident", "e => e.style.opacity"))
+    _set(op, "2024-12-01")
+    later = float(op.page.eval_on_selector(".ts-incident", "e => e.style.opacity"))
+    assert later < first
+    _set(op, "2024-12-03")
+    assert op.page.query_selector(".ts-incident") is None
+    _set(op, "2024-11-30")
+    op.page.click(".ts-incident", force=True)
+    op.page.wait_for_selector(".ts-incident-popup")
+    text = op.page.inner_text(".ts-incident-popup")
+    assert "30 November 2024" in text and "airstrike" in text
+    assert "Aircraft struck the outskirts." in text
+
+
+def test_sources_panel_legend_and_layers(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html)
+    assert not op.page.is_visible(".ts-sources")
+    op.page.click(".ts-sources-toggle")
+    assert op.page.is_visible(".ts-sources")
+    items = op.page.eval_on_selector_all(".ts-sources-list li", "els => els.map(e => e.innerText)")
+    assert len(items) == 3
+    assert op.page.get_attribute('.ts-sources-list a:text("Fixture wire report")', "href") == \
+        "https://example.org/wire?a=1&b=2"
+    assert op.page.query_selector('.ts-sources-list a:text("Fixture background note")') is None
+    legend = op.page.inner_text(".ts-legend")
+    for label in ("Government", "HTS-led offensive", "Contested", "Unknown", "Front line"):
+        assert label in legend
+    layers = op.page.eval_on_selector_all(
+        ".leaflet-control-layers-overlays label", "els => els.map(e => e.innerText.trim())")
+    for name in ("Places", "Areas of control", "Front lines", "Routes", "Incidents",
+                 "Base map (offline)"):
+        assert name in layers
+    assert op.page.query_selector(".leaflet-control-scale") is not None
+    assert op.page.title() == "Fixture: M5 corridor"
+
+
+def test_canvas_mode_draws_the_same_states(open_page: Opener, mini: Dataset) -> None:
+    op = open_page(render_html(mini, canvas=True), "#2024-11-29")
+    tl = Timeline.from_dataset(mini)
+    assert op.page.query_selector(".leaflet-ts-places-pane canvas") is not None
+    assert op.page.query_selector("path.ts-place") is None
+    for d in (tl.dates[-1], tl.dates[0], tl.dates[4]):
+        _set(op, d.isoformat())
+        assert op.page.evaluate("window.mapper.state()") == tl.control_at(d)
+    _clean(op)
+
+
+def test_set_date_rejects_days_off_the_slider(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html)
+    before = (date(2024, 11, 26) - timedelta(days=1)).isoformat()
+    msg: Any = op.page.evaluate(
+        "d => window.mapper.setDate(d).then(() => 'ok', e => e.message)", before)
+    assert "outside" in msg
+    assert _date(op) == "2024-11-26"
