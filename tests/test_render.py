@@ -1,0 +1,203 @@
+"""Unit tests of mapper.render: the page is self-contained, deterministic, compact and safe."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+
+from mapper.dataset import Dataset
+from mapper.render import TimeSlider, build_payload, payload_json, render_html
+from mapper.render.element import read_static
+from mapper.render.page import leaflet_assets
+from mapper.render.payload import INCIDENT, encode_line, safe_url
+from mapper.timeline import Timeline, encode
+
+
+def _payload_from_page(html: str) -> dict:
+    m = re.search(r'<script type="application/json" id="[^"]+-data">(.*?)</script>', html, re.S)
+    assert m, "no payload element"
+    return json.loads(m.group(1))
+
+
+def test_page_links_nothing_off_the_page(mini_html: str) -> None:
+    assert mini_html.startswith("<!DOCTYPE html>")
+    assert not re.search(r"<script[^>]*\bsrc\s*=", mini_html, re.I)
+    assert not re.search(r"<link\b", mini_html, re.I)
+    assert not re.search(r"""url\(\s*['"]?(https?:)?//""", mini_html, re.I)
+    assert "images/" not in mini_html  # Leaflet's images are inlined
+    for name in ("jquery", "bootstrap", "cdn.jsdelivr", "cdnjs", "awesome-markers"):
+        assert name not in mini_html.lower(), name
+    assert "sourceMappingURL" not in mini_html
+    assert "data:image/png;base64," in mini_html
+    assert 'L.version="1.9' in mini_html or 't.version="1.9' in mini_html
+
+
+def test_same_input_gives_identical_bytes(mini: Dataset, mini_html: str) -> None:
+    again = render_html(mini)
+    assert again == mini_html
+    assert not re.search(r"[0-9a-f]{32}", mini_html.replace("base64,", "")), "random ids left"
+
+
+def test_ids_are_fixed_per_position(mini_html: str) -> None:
+    names = set(re.findall(r"\b(map_\w+|time_slider_\w+)\b", mini_html))
+    assert names == {"map_0000", "time_slider_0001"} or all(
+        re.fullmatch(r"(map|time_slider)_\d{4}", n) for n in names), names
+
+
+def test_payload_layout(mini: Dataset, mini_html: str) -> None:
+    payload = _payload_from_page(mini_html)
+    assert payload == json.loads(payload_json(build_payload(mini)))
+    tl = Timeline.from_dataset(mini)
+    assert payload["start"] == "2024-11-26" and payload["n"] == len(tl.dates) == 10
+    assert payload["control"] == encode(tl, list(mini.factions))
+    places = payload["places"]
+    assert places["id"] == list(mini.places.index)
+    assert all(len(v) == len(places["id"]) for k, v in places.items() if k != "extra")
+    assert places["marker"][places["id"].index("idlib-region")] == 0
+    labelled = {p for p, flag in zip(places["id"], places["label"], strict=True) if flag}
+    assert labelled == {"aleppo", "idlib", "hama", "saraqib", "idlib-region"}
+    assert places["extra"]["notes"][0] == "Largest city of the north"
+    events = payload["events"]
+    assert len(events["day"]) == len(mini.events)
+    incident = events["ctl"].index(INCIDENT)
+    assert events["desc"][incident] == "Aircraft struck the outskirts."
+    assert events["day"][incident] == (date(2024, 11, 30) - date(2024, 11, 26)).days
+    assert events["day"][0] < 0 and events["prec"][0] == 2  # 2012, year precision
+    assert len(payload["cells"]["place"]) == 7  # the region has no cell
+    assert payload["fronts"]["a"] and payload["segments"]["a"]
+    assert payload["routes"]["name"] == ["M5 highway"]
+    assert payload["basemap"]["type"] == "FeatureCollection"
+    assert payload["tiles"]["url"].startswith("https://")
+
+
+def test_coordinates_are_rounded(mini_html: str) -> None:
+    payload = _payload_from_page(mini_html)
+    for value in payload["places"]["lat"] + payload["places"]["lon"]:
+        assert round(value, 5) == value
+    for ring in payload["cells"]["geom"][0][0]:
+        assert ring and all(isinstance(v, int) for v in ring)
+    coords = json.dumps(payload["basemap"])
+    assert not re.search(r"\d\.\d{4,}", coords)
+
+
+def test_page_size_is_small(mini_html: str) -> None:
+    size = len(mini_html.encode("utf-8"))
+    js, css = leaflet_assets()
+    own = size - len(js.encode()) - len(css.encode())
+    assert size < 400_000, size
+    payload = len(payload_json(_payload_from_page(mini_html)).encode())
+    assert payload < 60_000, payload  # mostly the base map
+    assert own - payload < 80_000  # our JS, CSS and the folium frame
+
+
+def test_payload_does_not_grow_with_days(mini: Dataset) -> None:
+    longer = copy.copy(mini)
+    longer.end = date(2025, 12, 31)  # 400 more days, no more events
+    short = len(payload_json(build_payload(mini)))
+    long_ = len(payload_json(build_payload(longer)))
+    assert long_ - short < 20  # only the day count changes
+
+
+class _Scripts(HTMLParser):
+    """Collect the script elements an HTML parser sees, with their text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[str] = []
+        self._in = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self._in = True
+            self.scripts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in:
+            self.scripts[-1] += data
+
+
+def test_script_text_is_escaped_in_the_payload(mini_html: str) -> None:
+    assert r"<b>Bold<\/b> claim <script>window.__pwned = 1<\/script>" in mini_html
+    parser = _Scripts()
+    parser.feed(mini_html)
+    # Leaflet, folium's switches, the payload, the map script: the data opened no element.
+    assert len(parser.scripts) == 4
+    payload = json.loads(parser.scripts[2])
+    assert "<script>window.__pwned = 1</script>" in " ".join(payload["events"]["desc"])
+
+
+def test_payload_json_escaping() -> None:
+    text = payload_json({"a": "</script><!-- x -->", "b": "\u2028"})
+    assert "</" not in text and "<!--" not in text
+    assert json.loads(text) == {"a": "</script><!-- x -->", "b": "\u2028"}
+    with pytest.raises(ValueError):
+        payload_json({"x": float("nan")})
+
+
+def test_title_is_escaped(mini: Dataset) -> None:
+    evil = copy.copy(mini)
+    evil.title = "A <img src=x onerror=alert(1)> & B"
+    html = render_html(evil)
+    escaped = "A &lt;img src=x onerror=alert(1)&gt; &amp; B"
+    assert f"<title>{escaped}</title>" in html
+    assert f'<h1 class="ts-title">{escaped}</h1>' in html
+    parser = _Scripts()
+    parser.feed(html)
+    outside = html
+    for text in parser.scripts:
+        outside = outside.replace(text, "")
+    assert "<img" not in outside
+
+
+def test_unsafe_urls_are_dropped(tampered: Dataset) -> None:
+    payload = build_payload(tampered)
+    i = payload["sources"]["id"].index("fx-gazette")
+    assert payload["sources"]["url"][i] == ""
+    assert "javascript:" not in render_html(tampered)
+
+
+@pytest.mark.parametrize(("url", "ok"), [
+    ("https://example.org/a?b=1&c=2", True), ("http://example.org", True),
+    ("HTTPS://EXAMPLE.ORG", True), ("javascript:alert(1)", False), ("ftp://x.org", False),
+    ("//example.org", False), ("https://exa mple.org", False), ("data:text/html,x", False),
+    ('https://x.org/"onmouseover="x', False), (None, False), ("", False),
+])
+def test_safe_url(url: str | None, ok: bool) -> None:
+    assert (safe_url(url) != "") is ok
+
+
+def test_encode_line_round_trip() -> None:
+    pts = [(36.63391, 35.93062), (36.8059, 35.8646), (36.8059, 35.8646), (37.1343, 36.2021)]
+    ints = encode_line(pts, 3)
+    lat = lon = 0
+    out = []
+    for i in range(0, len(ints), 2):
+        lat += ints[i]
+        lon += ints[i + 1]
+        out.append((lon / 1000, lat / 1000))
+    assert out == [(36.634, 35.931), (36.806, 35.865), (37.134, 36.202)]
+
+
+def test_canvas_is_chosen_for_many_places(mini: Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mapper.render import page
+
+    assert '"canvas": false' in render_html(mini)
+    monkeypatch.setattr(page, "CANVAS_THRESHOLD", 3)
+    html = render_html(mini)
+    assert '"canvas": true' in html and '"preferCanvas": true' in html
+
+
+def test_static_assets_are_checked() -> None:
+    assert "window.mapperTimeSlider" in read_static("timeslider.js")
+    assert ".ts-bar" in read_static("timeslider.css")
+    with pytest.raises(ValueError, match="speed"):
+        TimeSlider({"title": "t"}, speed=3)
