@@ -387,8 +387,8 @@ def write_curve(records: list[dict[str, Any]], out: Path) -> list[Path]:
                 pts = [(rec[xkey], rec[side][key]) for rec in records
                        if isinstance(rec.get(side, {}).get(key), int | float)]
                 if pts:
-                    xs, ys = zip(*pts, strict=True)
-                    ys = [y / 1e6 for y in ys] if key == "page_bytes" else list(ys)
+                    xs = [p[0] for p in pts]
+                    ys = [p[1] / 1e6 if key == "page_bytes" else p[1] for p in pts]
                     ax.plot(xs, ys, style, label=side)
             ax.set_xlabel(xlabel)
             ax.set_ylabel(label)
