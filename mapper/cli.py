@@ -126,3 +126,214 @@ def geocode_cmd(dataset: Path, online: bool, dry_run: bool) -> None:
     click.echo(report.format())
     if report.missing:
         sys.exit(2)
+
+
+# --------------------------------------------------------------------------------------------
+# Report outputs: static images, territory statistics, GIS exports
+# --------------------------------------------------------------------------------------------
+
+# Imports of this section only (the imports at the top belong to the module's owner).
+from datetime import date  # noqa: E402
+
+from mapper.dataset import Dataset  # noqa: E402
+
+
+def _report_day(value: str, option: str = "--date") -> date:
+    """Parse a ``YYYY-MM-DD`` option value, or exit with a message naming the option."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD",
+                                 param_hint=option) from None
+
+
+def _report_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    """Parse ``--bbox min_lon,min_lat,max_lon,max_lat``."""
+    if value is None:
+        return None
+    try:
+        parts = tuple(float(v) for v in value.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 4:
+        raise click.BadParameter(f"{value!r}: expected four numbers min_lon,min_lat,max_lon,"
+                                 "max_lat", param_hint="--bbox")
+    return (parts[0], parts[1], parts[2], parts[3])
+
+
+def _report_load(dataset: Path) -> Dataset:
+    """Load a dataset for a report command, or exit 2 with every error."""
+    from mapper.dataset import load_dataset
+
+    try:
+        return load_dataset(dataset)
+    except DatasetError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    except MapperError as exc:
+        _fail(f"error: {exc}")
+        raise
+
+
+_IMAGE_FORMATS = click.Choice(["png", "svg", "pdf"], case_sensitive=False)
+_BBOX_HELP = "Frame min_lon,min_lat,max_lon,max_lat (default: every area of control)."
+
+
+@main.command("snapshot")
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option("--date", "day", required=True, help="The day to draw, YYYY-MM-DD.")
+@click.option("--format", "fmt", type=_IMAGE_FORMATS, default=None,
+              help="Image format (default: from --out, else png).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
+              help="Output file (default: <dataset>-<date>.<format>).")
+@click.option("--dpi", type=click.IntRange(30, 1200), default=300, show_default=True,
+              help="PNG resolution.")
+@click.option("--bbox", default=None, help=_BBOX_HELP)
+def snapshot_cmd(dataset: Path, day: str, fmt: str | None, out: Path | None, dpi: int,
+                 bbox: str | None) -> None:
+    """Draw the map of DATASET on one day as a print-ready image (PNG, SVG or PDF).
+
+    Areas, front lines, routes, the main towns' labels, a legend, a title with the date, a
+    source line and a scale bar, on the offline base map. The same input always gives the
+    same bytes.
+
+    \b
+    Example:
+      mapper snapshot geodata/aleppo-2024 --date 2024-11-30 --format pdf --out aleppo.pdf
+    """
+    from mapper import snapshot
+
+    when = _report_day(day)
+    frame = _report_bbox(bbox)
+    ds = _report_load(dataset)
+    fmt = (fmt or (out.suffix.lstrip(".") if out is not None else "") or "png").lower()
+    out = out if out is not None else Path(f"{ds.id}-{when.isoformat()}.{fmt}")
+    try:
+        written = snapshot.snapshot(ds, when, out, fmt=fmt, dpi=dpi, bbox=frame)
+    except ValueError as exc:
+        _fail(f"error: {exc}")
+        return
+    click.echo(str(written))
+
+
+@main.command("multiples")
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option("--dates", default=None, help="Comma-separated days, YYYY-MM-DD,YYYY-MM-DD,...")
+@click.option("--every-change", is_flag=True,
+              help="A panel for the first day and each day a place changes hands.")
+@click.option("--format", "fmt", type=_IMAGE_FORMATS, default=None,
+              help="Image format (default: from --out, else png).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
+              help="Output file (default: <dataset>-multiples.<format>).")
+@click.option("--dpi", type=click.IntRange(30, 1200), default=300, show_default=True,
+              help="PNG resolution.")
+@click.option("--ncols", type=click.IntRange(1, 12), default=None,
+              help="Panels per row (default: up to 3).")
+@click.option("--bbox", default=None, help=_BBOX_HELP)
+def multiples_cmd(dataset: Path, dates: str | None, every_change: bool, fmt: str | None,
+                  out: Path | None, dpi: int, ncols: int | None, bbox: str | None) -> None:
+    """Draw DATASET on several days as one figure, a panel per day, sharing one legend.
+
+    \b
+    Examples:
+      mapper multiples geodata/aleppo-2024 --dates 2024-11-26,2024-11-29,2024-12-01
+      mapper multiples geodata/kharkiv-2022 --every-change --format svg
+    """
+    from mapper import snapshot
+
+    if (dates is None) == (not every_change):
+        raise click.UsageError("give either --dates or --every-change")
+    days = ([_report_day(v, "--dates") for v in dates.split(",") if v.strip()]
+            if dates is not None else [])
+    if dates is not None and not days:
+        raise click.BadParameter("no date given", param_hint="--dates")
+    frame = _report_bbox(bbox)
+    ds = _report_load(dataset)
+    if every_change:
+        days = snapshot.change_days(ds)
+    fmt = (fmt or (out.suffix.lstrip(".") if out is not None else "") or "png").lower()
+    out = out if out is not None else Path(f"{ds.id}-multiples.{fmt}")
+    try:
+        written = snapshot.multiples(ds, days, out, fmt=fmt, dpi=dpi, bbox=frame, ncols=ncols)
+    except ValueError as exc:
+        _fail(f"error: {exc}")
+        return
+    click.echo(str(written))
+
+
+@main.command("stats")
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option("--csv", "as_csv", is_flag=True,
+              help="Print the table as CSV (to --out if given).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
+              help="With --csv: write the CSV to this file instead of printing it.")
+@click.option("--chart", type=click.Path(path_type=Path), default=None,
+              help="Write a stacked-area chart (PNG, SVG or PDF by the suffix).")
+@click.option("--dpi", type=click.IntRange(30, 1200), default=300, show_default=True,
+              help="PNG resolution of the chart.")
+def stats_cmd(dataset: Path, as_csv: bool, out: Path | None, chart: Path | None,
+              dpi: int) -> None:
+    """Area (km², equal-area) and population held by each side of DATASET, day by day.
+
+    One row per day: date, <faction>_km2 ..., contested_km2, unknown_km2, then
+    <faction>_population ..., contested_population, unknown_population. Areas are the map's
+    areas of control cut to the dataset's countries; a place's population (from the
+    gazetteer, where known) counts for the side holding it. Without --csv or --chart, prints
+    the rows of the days on which something changed.
+
+    \b
+    Examples:
+      mapper stats geodata/aleppo-2024 --csv > aleppo-territory.csv
+      mapper stats geodata/aleppo-2024 --chart aleppo-territory.png
+    """
+    from mapper import stats
+
+    if out is not None and not as_csv:
+        raise click.UsageError("--out is for the CSV table: add --csv")
+    ds = _report_load(dataset)
+    try:
+        table = stats.territory_series(ds)
+        if chart is not None:
+            click.echo(str(stats.chart(ds, chart, dpi=dpi, table=table)), err=as_csv)
+    except ValueError as exc:
+        _fail(f"error: {exc}")
+        return
+    if as_csv:
+        text = stats.write_csv(table, out)
+        click.echo(str(out) if out is not None else text, nl=out is not None)
+    elif chart is None:
+        changed = table[table.drop(columns="date").diff().abs().sum(axis=1).ne(0)]
+        click.echo(changed.round(1).to_string(index=False))
+
+
+@main.command("export")
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option("--date", "day", required=True, help="The day to export, YYYY-MM-DD.")
+@click.option("--format", "fmt", type=click.Choice(["geojson", "gpkg"], case_sensitive=False),
+              default=None, help="geojson or gpkg (default: from --out, else gpkg).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
+              help="Output file (default: <dataset>-<date>.<format>).")
+def export_cmd(dataset: Path, day: str, fmt: str | None, out: Path | None) -> None:
+    """Export places (with their controller), areas and front lines of one day for GIS.
+
+    gpkg: one GeoPackage with layers places, areas and fronts. geojson: one
+    FeatureCollection whose features carry a `layer` property (places, areas, fronts).
+    Both open in QGIS; the same input always gives the same bytes.
+
+    \b
+    Example:
+      mapper export geodata/aleppo-2024 --date 2024-11-30 --format gpkg
+    """
+    from mapper import export
+
+    when = _report_day(day)
+    ds = _report_load(dataset)
+    suffix = out.suffix.lstrip(".").lower() if out is not None else ""
+    fmt = (fmt or {"json": "geojson"}.get(suffix, suffix) or "gpkg").lower()
+    out = out if out is not None else Path(f"{ds.id}-{when.isoformat()}.{fmt}")
+    try:
+        written = export.export(ds, when, out, fmt=fmt)
+    except ValueError as exc:
+        _fail(f"error: {exc}")
+        return
+    click.echo(str(written))

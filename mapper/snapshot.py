@@ -1,0 +1,981 @@
+"""Static maps for reports: the map at one date (a snapshot) or a panel per date (multiples).
+
+The drawing follows the interactive page: the same faction colours, fill patterns (drawn as
+matplotlib hatches), areas of control, front lines, routes coloured by who holds each stretch,
+place markers and labels, on the offline country outlines of :mod:`mapper.basemap`. Each figure
+has a title with the date, a legend, a source line and a scale bar.
+
+Maps are drawn in a local transverse Mercator projection centred on the data, in metres, so the
+scale bar is exact at the centre and good to well under 1% across a region the size of Syria.
+
+Output is deterministic: the same dataset, date and options give a byte-identical file
+(PNG, SVG or PDF) because every time stamp and random id in the files is fixed.
+
+>>> ds = load_dataset("geodata/aleppo-2024")  # doctest: +SKIP
+>>> snapshot(ds, date(2024, 11, 30), "aleppo-2024-11-30.png")  # doctest: +SKIP
+PosixPath('aleppo-2024-11-30.png')
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import tempfile
+import textwrap
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from matplotlib import patheffects
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
+from matplotlib.text import Text
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import substring
+
+from mapper.dataset import CONTESTED, format_date
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+    from mapper.dataset import Dataset
+
+__all__ = [
+    "FORMATS",
+    "MapLayers",
+    "draw_map",
+    "figure_bytes",
+    "layers",
+    "legend_handles",
+    "multiples",
+    "multiples_figure",
+    "save_figure",
+    "snapshot",
+    "snapshot_figure",
+    "source_line",
+]
+
+#: Output formats of the static images.
+FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+
+#: Print resolution of PNG output.
+PRINT_DPI = 300
+
+#: Radius (km) of the disc a place's area may reach, as on the interactive page.
+MAX_DISTANCE_KM = 25.0
+
+#: A faction's ``pattern`` as a matplotlib hatch (``solid``: no hatch).
+HATCHES: dict[str, str | None] = {"solid": None, "hatch": "///", "cross": "xxx", "dots": ".."}
+
+#: Colours shared with the interactive page (``mapper/render/static/timeslider.js``).
+UNKNOWN_COLOUR = "#9e9e9e"
+FRONT_COLOUR = "#1a1a1a"
+CONTESTED_LINE = "#555555"
+CONTESTED_HATCH = "#333333"
+SEA_COLOUR = "#cfdfe8"
+OWN_LAND = "#fbfaf7"
+OTHER_LAND = "#efece6"
+BORDER_COLOUR = "#8c8c8c"
+
+#: Fill opacity of the areas of control.
+AREA_ALPHA = 0.33
+
+#: Marker diameter in points by place kind; kinds not listed use ``_DEFAULT_MARKER``.
+MARKER_PT: dict[str, float] = {"capital": 9.5, "city": 7.5, "town": 5.5, "airbase": 5.5,
+                               "base": 5.0, "crossing": 5.0, "district": 4.5, "village": 4.0,
+                               "site": 4.0}
+_DEFAULT_MARKER = 4.5
+
+#: Kinds drawn as a label only (no marker, no area), as in :mod:`mapper.territory`.
+LABEL_ONLY_KINDS = frozenset({"region", "country"})
+
+#: Which labels a map shows, and which wins an overlap (lower first): the main towns.
+LABEL_RANK: dict[str, int] = {"capital": 0, "country": 1, "city": 2, "region": 3, "town": 4}
+#: The smaller set of labels drawn on each panel of small multiples.
+PANEL_LABEL_KINDS = frozenset({"capital", "city", "country"})
+
+#: Label font size (points) by kind.
+LABEL_PT: dict[str, float] = {"capital": 8.5, "city": 7.5, "town": 6.5, "region": 6.5,
+                              "country": 7.0}
+
+#: Matplotlib settings that make every output file depend on its content only.
+_RC: dict[RcKeyType, Any] = {
+    "svg.hashsalt": "mapper",
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,
+    "font.family": "DejaVu Sans",
+    "hatch.linewidth": 0.8,
+    "path.simplify": True,
+}
+#: Metadata that would otherwise carry the time or the library version.
+_METADATA: dict[str, dict[str, Any]] = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Geometry computed once per dataset
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """Everything a map needs that does not depend on the date, in map coordinates (metres).
+
+    Build it with :func:`layers`; :func:`draw_map` only restyles it per date.
+
+    Attributes
+    ----------
+    crs
+        The map's projection (local transverse Mercator, metres).
+    extent
+        ``(xmin, ymin, xmax, ymax)`` of the map frame, in ``crs``.
+    basemap
+        Country outlines cut to the frame; column ``own`` (one of the dataset's countries).
+    cells
+        Area of each area-bearing place (index: place id), cut to the dataset's countries.
+    fronts
+        Shared edges of neighbouring cells: columns ``a``, ``b`` (place ids).
+    segments
+        Route stretches between two waypoint places, split at their middle: columns
+        ``route_id``, ``a``, ``b``, and geometries ``first`` (the half at ``a``), ``second``.
+    places
+        Every place with a point (index: place id), columns ``name``, ``kind``, ``label``
+        (drawn with a permanent label on a full map), ``population``.
+    """
+
+    crs: pyproj.CRS
+    extent: tuple[float, float, float, float]
+    basemap: gpd.GeoDataFrame
+    cells: gpd.GeoDataFrame
+    fronts: gpd.GeoDataFrame
+    segments: pd.DataFrame
+    places: gpd.GeoDataFrame
+
+
+def _local_crs(lon: float, lat: float) -> pyproj.CRS:
+    """Transverse Mercator centred on (lon, lat), in metres."""
+    return pyproj.CRS.from_proj4(
+        f"+proj=tmerc +lat_0={lat:.4f} +lon_0={lon:.4f} +k=1 +x_0=0 +y_0=0 +datum=WGS84 "
+        "+units=m +no_defs"
+    )
+
+
+def _labelled(places: gpd.GeoDataFrame) -> list[bool]:
+    """Whether each place gets a permanent label: a main kind, or ``label`` set in the data."""
+    flag = places["label"] if "label" in places.columns else pd.Series("", index=places.index)
+    return [
+        str(kind) in LABEL_RANK or str(value).strip().lower() in {"yes", "true", "1"}
+        for kind, value in zip(places["kind"], flag.fillna(""), strict=True)
+    ]
+
+
+def _fit_aspect(bounds: tuple[float, float, float, float], *, lo: float = 0.62,
+                hi: float = 1.45) -> tuple[float, float, float, float]:
+    """Widen a frame so that its height/width ratio lies within ``lo..hi``."""
+    x0, y0, x1, y1 = bounds
+    w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    if h / w > hi:
+        w = h / hi
+    elif h / w < lo:
+        h = w * lo
+    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None,
+           max_distance_km: float = MAX_DISTANCE_KM) -> MapLayers:
+    """Compute the date-independent geometry of a dataset's map, once.
+
+    Parameters
+    ----------
+    ds
+        A loaded dataset.
+    bbox
+        ``(min_lon, min_lat, max_lon, max_lat)`` to frame; default: every area of control, with
+        a margin.
+    max_distance_km
+        Radius of the disc each place's area may reach.
+
+    Returns
+    -------
+    MapLayers
+
+    Raises
+    ------
+    ValueError
+        If the dataset has no place with coordinates, or ``bbox`` is empty.
+
+    Examples
+    --------
+    >>> lay = layers(load_dataset("tests/data/valid"))  # doctest: +SKIP
+    >>> sorted(lay.cells.index)  # doctest: +SKIP
+    ['aleppo', 'kharkiv', 'kuweires', 'saraqib']
+    """
+    from mapper import basemap, territory
+
+    pts = ds.places[ds.places.geometry.notna() & ~ds.places.geometry.is_empty]
+    if len(pts) == 0:
+        raise ValueError(f"{ds.path}: places.csv: no place has coordinates; nothing to draw")
+    ground = pts[~pts["kind"].isin(list(LABEL_ONLY_KINDS)).to_numpy()]
+    clip = basemap.country_shape(list(ds.countries)) if ds.countries else None
+    cells = territory.cells(ground, clip=clip, max_distance_km=max_distance_km)
+    fronts = territory.fronts(cells)
+    routes = ds.routes[ds.routes.geometry.notna()] if len(ds.routes) else ds.routes
+    segs = territory.route_segments(routes, pts) if len(routes) else None
+
+    if bbox is not None:
+        if not (bbox[0] < bbox[2] and bbox[1] < bbox[3]):
+            raise ValueError(f"bbox {bbox} is empty: expected min_lon,min_lat,max_lon,max_lat")
+        frame_ll = bbox
+    else:
+        full = cells[~cells.geometry.is_empty]
+        b = (full if len(full) else ground if len(ground) else pts).total_bounds
+        frame_ll = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+    crs = _local_crs((frame_ll[0] + frame_ll[2]) / 2, (frame_ll[1] + frame_ll[3]) / 2)
+    to_map = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    ring = shapely.segmentize(shapely.box(*frame_ll), 0.05)
+    x, y = to_map.transform(*np.asarray(ring.exterior.coords).T)
+    x0, y0, x1, y1 = float(np.min(x)), float(np.min(y)), float(np.max(x)), float(np.max(y))
+    if bbox is None:
+        pad = 0.05 * max(x1 - x0, y1 - y0, 20_000.0)
+        x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    extent = _fit_aspect((x0, y0, x1, y1))
+
+    # Country outlines: only the part near the frame, so the projection stays well-behaved.
+    back = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    fx0, fy0, fx1, fy1 = extent
+    span = max(fx1 - fx0, fy1 - fy0)
+    around = shapely.segmentize(
+        shapely.box(fx0 - span, fy0 - span, fx1 + span, fy1 + span), span / 20)
+    lon, lat = back.transform(*np.asarray(around.exterior.coords).T)
+    window = shapely.Polygon(np.column_stack([lon, lat]))
+    world = basemap.countries(bbox=window.bounds)
+    world = world.assign(geometry=shapely.intersection(world.geometry.to_numpy(), window))
+    world = world[~world.geometry.is_empty]
+    own = {c.upper() for c in ds.countries}
+    world = world.assign(own=[c in own for c in world["iso2"].fillna("")])
+
+    segments = pd.DataFrame({"route_id": [], "a": [], "b": [], "first": [], "second": []})
+    if segs is not None and len(segs):
+        seg_m = segs.to_crs(crs)
+        firsts, seconds = [], []
+        for geom in seg_m.geometry:
+            firsts.append(substring(geom, 0.0, 0.5, normalized=True))
+            seconds.append(substring(geom, 0.5, 1.0, normalized=True))
+        segments = pd.DataFrame({"route_id": seg_m["route_id"].to_numpy(),
+                                 "a": seg_m["a"].to_numpy(), "b": seg_m["b"].to_numpy(),
+                                 "first": firsts, "second": seconds})
+
+    places = gpd.GeoDataFrame(
+        {"name": pts["name"].astype(str), "kind": pts["kind"].astype(str),
+         "label": _labelled(pts), "population": pts["population"]},
+        geometry=pts.geometry, crs=pts.crs,
+    ).to_crs(crs)
+    return MapLayers(crs=crs, extent=extent, basemap=world.to_crs(crs),
+                     cells=cells.to_crs(crs), fronts=fronts.to_crs(crs), segments=segments,
+                     places=places)
+
+
+# --------------------------------------------------------------------------------------------
+# Styles
+# --------------------------------------------------------------------------------------------
+
+
+def _dash(spec: str | None, width: float) -> Any:
+    """An SVG dash array (``"6 4"``) as a matplotlib line style for a line of ``width``."""
+    if not spec:
+        return "solid"
+    values = [float(v) for v in spec.replace(",", " ").split()]
+    if len(values) % 2:
+        values *= 2
+    return (0, tuple(v / max(width, 0.1) for v in values))
+
+
+def _line_colour(ds: Dataset, controller: str | None) -> str:
+    if controller is None:
+        return UNKNOWN_COLOUR
+    if controller == CONTESTED:
+        return CONTESTED_LINE
+    return ds.factions[controller].colour
+
+
+def _area_style(ds: Dataset, controller: str | None) -> dict[str, Any]:
+    """Keyword arguments of a :class:`~matplotlib.patches.PathPatch` for an area."""
+    rgba = matplotlib.colors.to_rgba
+    if controller is None:
+        return {"facecolor": rgba(UNKNOWN_COLOUR, 0.12), "hatch": None}
+    if controller == CONTESTED:
+        return {"facecolor": rgba("#ffffff", 0.45), "hatch": "\\\\\\",
+                "hatchcolor": CONTESTED_HATCH}
+    faction = ds.factions[controller]
+    hatch = HATCHES.get(faction.pattern or "solid")
+    style: dict[str, Any] = {"facecolor": rgba(faction.colour, AREA_ALPHA), "hatch": hatch}
+    if hatch:
+        style["hatchcolor"] = faction.colour
+    return style
+
+
+def _marker_style(ds: Dataset, controller: str | None) -> dict[str, Any]:
+    """Keyword arguments of ``Axes.scatter`` for the places held by ``controller``."""
+    if controller is None:
+        return {"c": UNKNOWN_COLOUR, "edgecolors": "#5f5f5f", "linewidths": 0.6}
+    if controller == CONTESTED:
+        return {"c": "#ffffff", "edgecolors": "#111111", "linewidths": 1.1,
+                "linestyles": (0, (2.0, 1.2))}
+    return {"c": ds.factions[controller].colour, "edgecolors": "#1f1f1f", "linewidths": 0.6}
+
+
+def _label_of(ds: Dataset, controller: str) -> str:
+    if controller == CONTESTED:
+        return "Contested"
+    if controller == "unknown":
+        return "Unknown / no record"
+    return ds.factions[controller].label
+
+
+def legend_handles(ds: Dataset, lay: MapLayers | None = None) -> list[Artist]:
+    """Legend entries: each faction, contested, unknown, then front line and route cut.
+
+    Parameters
+    ----------
+    ds
+        The dataset (its factions, in legend order).
+    lay
+        When given, the front line and route cut entries appear only if the map has them.
+
+    Returns
+    -------
+    list of matplotlib artists
+        Each with its label set.
+    """
+    handles: list[Artist] = []
+    for fid in [*ds.factions, CONTESTED, None]:
+        style = _area_style(ds, fid)
+        colour = _line_colour(ds, fid) if fid != CONTESTED else "#111111"
+        handles.append(Patch(label=_label_of(ds, fid or "unknown"), edgecolor=colour,
+                             linewidth=0.8, **style))
+    if lay is None or len(lay.fronts):
+        handles.append(Line2D([], [], color=FRONT_COLOUR, linewidth=1.8, label="Front line"))
+    if lay is None or len(lay.segments):
+        handles.append(Line2D([], [], color="#777777", linewidth=2.0, marker="o",
+                              markersize=4.5, markerfacecolor="#ffffff",
+                              markeredgecolor="#111111", label="Route (cut between sides)"))
+    return handles
+
+
+# --------------------------------------------------------------------------------------------
+# Drawing
+# --------------------------------------------------------------------------------------------
+
+
+def _path(geom: BaseGeometry) -> MplPath | None:
+    """A matplotlib path of a (multi)polygon, holes included; ``None`` when empty."""
+    if geom is None or geom.is_empty:
+        return None
+    parts: list[MplPath] = []
+    for poly in shapely.get_parts(geom):
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        for ring in [poly.exterior, *poly.interiors]:
+            xy = np.asarray(ring.coords)[:, :2]
+            if len(xy) < 4:
+                continue
+            codes = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+            codes[0], codes[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            parts.append(MplPath(xy, codes))
+    return MplPath.make_compound_path(*parts) if parts else None
+
+
+def _lines_xy(geoms: Iterable[BaseGeometry]) -> list[np.ndarray]:
+    """Coordinate arrays of every line part of some geometries."""
+    out: list[np.ndarray] = []
+    for geom in geoms:
+        if geom is None or geom.is_empty:
+            continue
+        for part in shapely.get_parts(geom):
+            if part.geom_type == "LineString" and not part.is_empty:
+                out.append(np.asarray(part.coords)[:, :2])
+    return out
+
+
+def _nice_length(span_m: float) -> float:
+    """A round length (1, 2 or 5 x 10^k metres) near a fifth of ``span_m``."""
+    target = span_m / 5
+    power = 10 ** math.floor(math.log10(target))
+    return float(max(m * power for m in (1, 2, 5) if m * power <= target))
+
+
+def _scale_bar(ax: Axes, extent: tuple[float, float, float, float], fontsize: float) -> None:
+    """A two-part scale bar in the lower left corner of the frame (map units are metres)."""
+    x0, y0, x1, y1 = extent
+    length = _nice_length(x1 - x0)
+    left, base = x0 + 0.04 * (x1 - x0), y0 + 0.035 * (y1 - y0)
+    height = 0.009 * (y1 - y0)
+    for i, colour in enumerate(("#1a1a1a", "#ffffff")):
+        ax.add_patch(Rectangle((left + i * length / 2, base), length / 2, height,
+                               facecolor=colour, edgecolor="#1a1a1a", linewidth=0.6, zorder=9))
+    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    for frac in (0.0, 0.5, 1.0):
+        km = length * frac / 1000
+        text = f"{km:g} km" if frac == 1.0 else f"{km:g}"
+        ax.text(left + frac * length, base + height * 1.8, text, ha="center", va="bottom",
+                fontsize=fontsize, zorder=9, path_effects=halo)
+
+
+def _overlaps(box: Any, kept: list[Any]) -> bool:
+    return any(box.overlaps(other) for other in kept)
+
+
+def _declutter(ax: Axes, labels: list[tuple[tuple[int, float, str], Text]]) -> None:
+    """Hide labels that overlap a label of higher rank (or one outside the frame)."""
+    fig = ax.get_figure(root=True)
+    assert fig is not None
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg):  # a figure made without pyplot
+        canvas = FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    kept: list[Any] = []
+    for _, text in sorted(labels, key=lambda item: item[0]):
+        box = text.get_window_extent(renderer).padded(1.5)
+        inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
+                  and box.y1 <= frame.y1)
+        if not inside or _overlaps(box, kept):
+            text.set_visible(False)
+        else:
+            kept.append(box)
+
+
+def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, state: Mapping[str, str | None], *,
+             label_kinds: Iterable[str] | None = None, scale: float = 1.0,
+             scale_bar: bool = True) -> None:
+    """Draw the map of one day on ``ax``: base map, areas, fronts, routes, places, labels.
+
+    Parameters
+    ----------
+    ax
+        The axes to draw on; its limits are set to ``lay.extent``.
+    ds
+        The dataset (factions and their styles).
+    lay
+        From :func:`layers`.
+    state
+        Place id to controller on the day (:meth:`mapper.timeline.Timeline.control_at`).
+    label_kinds
+        Kinds that get a label (default: every place flagged in ``lay.places["label"]``).
+    scale
+        Multiplies line widths, marker sizes and fonts (smaller for small multiples).
+    scale_bar
+        Draw a scale bar.
+    """
+    x0, y0, x1, y1 = lay.extent
+    ax.set_facecolor(SEA_COLOUR)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.6)
+        spine.set_color("#555555")
+
+    for own, geom in zip(lay.basemap["own"], lay.basemap.geometry, strict=True):
+        path = _path(geom)
+        if path is not None:
+            ax.add_patch(PathPatch(path, facecolor=OWN_LAND if own else OTHER_LAND,
+                                   edgecolor=BORDER_COLOUR, linewidth=(0.9 if own else 0.6) * scale,
+                                   zorder=1))
+
+    # Areas: cells grouped by controller, one patch per cell.
+    for pid, geom in zip(lay.cells.index, lay.cells.geometry, strict=True):
+        path = _path(geom)
+        if path is not None:
+            ax.add_patch(PathPatch(path, edgecolor="none", linewidth=0, zorder=2,
+                                   **_area_style(ds, state.get(str(pid)))))
+
+    # Fronts: shared edges of cells held by two different known sides.
+    shown = [g for a, b, g in zip(lay.fronts["a"], lay.fronts["b"], lay.fronts.geometry,
+                                  strict=True)
+             if state.get(str(a)) is not None and state.get(str(b)) is not None
+             and state.get(str(a)) != state.get(str(b))]
+    if shown:
+        ax.add_collection(LineCollection(_lines_xy(shown), colors=FRONT_COLOUR,
+                                         linewidths=1.8 * scale, capstyle="round", zorder=4))
+
+    # Routes: each half coloured by the side holding its end; a cut mark where sides differ.
+    width = 2.0 * scale
+    cuts: list[tuple[float, float]] = []
+    for a, b, first, second in zip(lay.segments["a"], lay.segments["b"], lay.segments["first"],
+                                   lay.segments["second"], strict=True):
+        for pid, half in ((a, first), (b, second)):
+            ctl = state.get(str(pid))
+            xy = _lines_xy([half])
+            if not xy:
+                continue
+            ax.add_collection(LineCollection(xy, colors="#ffffff", linewidths=width + 1.4 * scale,
+                                             capstyle="butt", zorder=5))
+            dash = ds.factions[ctl].dash if ctl in ds.factions else None
+            ax.add_collection(LineCollection(xy, colors=_line_colour(ds, ctl), linewidths=width,
+                                             linestyles=_dash(dash, width), capstyle="butt",
+                                             zorder=6))
+        ca, cb = state.get(str(a)), state.get(str(b))
+        if ca is not None and cb is not None and ca != cb and not second.is_empty:
+            cuts.append(second.coords[0][:2])
+    if cuts:
+        cx, cy = zip(*cuts, strict=True)
+        ax.scatter(cx, cy, s=(4.0 * scale) ** 2, c="#ffffff", edgecolors="#111111",
+                   linewidths=1.0 * scale, zorder=7)
+
+    # Places: one marker each, grouped by controller so each group is one collection.
+    pl = lay.places
+    markers = pl[~pl["kind"].isin(list(LABEL_ONLY_KINDS)).to_numpy()]
+    holder = [state.get(str(p)) for p in markers.index]
+    for ctl in [*ds.factions, CONTESTED, None]:
+        pick = np.array([h == ctl for h in holder], dtype=bool)
+        if not pick.any():
+            continue
+        sub = markers[pick]
+        sizes = [(MARKER_PT.get(k, _DEFAULT_MARKER) * scale) ** 2 for k in sub["kind"]]
+        ax.scatter(sub.geometry.x, sub.geometry.y, s=sizes, zorder=8, **_marker_style(ds, ctl))
+
+    # Labels: main towns to the right of their marker; regions and countries centred.
+    kinds = set(label_kinds) if label_kinds is not None else None
+    texts: list[tuple[tuple[int, float, str], Text]] = []
+    for pid, name, kind, flag, pop, geom in zip(pl.index, pl["name"], pl["kind"], pl["label"],
+                                                pl["population"], pl.geometry, strict=True):
+        if not (kind in kinds if kinds is not None else flag):
+            continue
+        if not (x0 <= geom.x <= x1 and y0 <= geom.y <= y1):
+            continue
+        size = LABEL_PT.get(kind, 6.5) * scale
+        halo = [patheffects.withStroke(linewidth=2.2 * scale, foreground="white")]
+        if kind in LABEL_ONLY_KINDS:
+            text = ax.text(geom.x, geom.y, name.upper(), ha="center", va="center",
+                           fontsize=size, color="#6b6b6b", style="italic", zorder=10,
+                           path_effects=halo, clip_on=True)
+        else:
+            dx = MARKER_PT.get(kind, _DEFAULT_MARKER) * scale / 2 + 1.5 * scale
+            text = ax.annotate(name, (geom.x, geom.y), xytext=(dx, 0),
+                               textcoords="offset points", ha="left", va="center",
+                               fontsize=size, color="#141414", zorder=10, path_effects=halo,
+                               fontweight="bold" if kind in ("capital", "city") else "normal",
+                               annotation_clip=True)
+        population = 0.0 if pd.isna(pop) else float(pop)
+        texts.append(((LABEL_RANK.get(kind, 5), -population, str(pid)), text))
+    if texts:
+        _declutter(ax, texts)
+    if scale_bar:
+        _scale_bar(ax, lay.extent, 6.5 * scale)
+
+
+# --------------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------------
+
+
+def source_line(ds: Dataset, day: date) -> str:
+    """The credit line under a map: the publishers behind the events up to ``day``.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    day
+        The map's date; events after it are not credited.
+
+    Returns
+    -------
+    str
+        Publishers by the number of events they support (most first, then by name).
+    """
+    events = ds.events[[d <= day for d in ds.events["date"]]]
+    counts = Counter(
+        str(ds.sources.at[s, "publisher"]) for s in events["source_id"] if s in ds.sources.index
+    )
+    publishers = [p for p, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    cited = ", ".join(publishers) if publishers else "none"
+    return (f"Sources: {cited} (full list in the dataset's sources.csv). Areas: the ground "
+            f"nearest each place, within {MAX_DISTANCE_KM:g} km, an approximation. "
+            "Base map: Natural Earth. Made with mapper.")
+
+
+def _state(ds: Dataset, day: date, timeline: Any = None) -> dict[str, str | None]:
+    from mapper.timeline import Timeline
+
+    if not ds.start <= day <= ds.end:
+        raise ValueError(f"{day.isoformat()} is outside the dataset's time range "
+                         f"{ds.start.isoformat()} to {ds.end.isoformat()} (dataset.toml [time])")
+    tl = timeline if timeline is not None else Timeline.from_dataset(ds)
+    return tl.control_at(day)
+
+
+def _wrap(text: str, width_in: float, fontsize: float) -> str:
+    """Wrap text to a width in inches (an average glyph is about 0.55 em wide)."""
+    chars = max(20, int(width_in * 72 / (fontsize * 0.55)))
+    return "\n".join(textwrap.wrap(text, chars))
+
+
+def _layout(fig: Figure, *, width: float, top: float, body: float, legend: float,
+            footer: float) -> float:
+    """Set the figure height from its bands (inches); return it."""
+    height = top + body + legend + footer
+    fig.set_size_inches(width, height)
+    return height
+
+
+def snapshot_figure(ds: Dataset, day: date, *, lay: MapLayers | None = None,
+                    width: float = 7.5) -> Figure:
+    """Draw the map of one day as a figure with title, legend, source line and scale bar.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    day
+        The date, within ``ds.start..ds.end``.
+    lay
+        Precomputed :func:`layers` (computed when omitted).
+    width
+        Figure width in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Not attached to pyplot; it is freed when no longer referenced.
+
+    Raises
+    ------
+    ValueError
+        If ``day`` is outside the dataset's time range.
+    """
+    state = _state(ds, day)
+    lay = lay if lay is not None else layers(ds)
+    x0, y0, x1, y1 = lay.extent
+    margin = 0.25
+    map_w = width - 2 * margin
+    map_h = map_w * (y1 - y0) / (x1 - x0)
+    handles = legend_handles(ds, lay)
+    ncol = 2
+    legend_h = 0.17 * math.ceil(len(handles) / ncol) + 0.15
+    title = _wrap(ds.title, width - 0.5, 11)
+    title_h = 0.28 * (title.count("\n") + 1) + 0.45
+    credit = _wrap(source_line(ds, day), width - 0.5, 6.5)
+    footer_h = 0.13 * (credit.count("\n") + 1) + 0.2
+    with matplotlib.rc_context(_RC):
+        fig = Figure()
+        FigureCanvasAgg(fig)
+        height = _layout(fig, width=width, top=title_h, body=map_h, legend=legend_h,
+                         footer=footer_h)
+        fig.patch.set_facecolor("white")
+        ax = fig.add_axes((margin / width, (legend_h + footer_h) / height, map_w / width,
+                           map_h / height))
+        fig.text(margin / width, 1 - 0.15 / height, title, ha="left", va="top", fontsize=11,
+                 fontweight="bold")
+        fig.text(margin / width, (legend_h + footer_h + map_h + 0.1) / height,
+                 f"Who held what on {format_date(day)}", ha="left", va="bottom", fontsize=10)
+        draw_map(ax, ds, lay, state)
+        fig.legend(handles=handles, loc="upper left", ncol=ncol, frameon=False, fontsize=7.5,
+                   bbox_to_anchor=(margin / width, (legend_h + footer_h - 0.05) / height),
+                   handlelength=2.2, columnspacing=1.5, borderaxespad=0)
+        fig.text(margin / width, 0.08 / height, credit, ha="left", va="bottom", fontsize=6.5,
+                 color="#444444")
+    return fig
+
+
+def multiples_figure(ds: Dataset, days: Sequence[date], *, lay: MapLayers | None = None,
+                     ncols: int | None = None, panel_width: float = 3.2) -> Figure:
+    """Draw one panel per date, with one shared legend, title and source line.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    days
+        The dates, each within ``ds.start..ds.end``; panels follow this order.
+    lay
+        Precomputed :func:`layers` (computed when omitted).
+    ncols
+        Panels per row (default: up to 3).
+    panel_width
+        Width of each panel in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``days`` is empty or a date is outside the dataset's time range.
+    """
+    from mapper.timeline import Timeline
+
+    if not days:
+        raise ValueError("no date given for the small multiples")
+    tl = Timeline.from_dataset(ds)
+    states = [_state(ds, d, tl) for d in days]
+    lay = lay if lay is not None else layers(ds)
+    x0, y0, x1, y1 = lay.extent
+    ncols = ncols or min(len(days), 3)
+    nrows = math.ceil(len(days) / ncols)
+    gap, margin, head = 0.12, 0.25, 0.22
+    panel_h = panel_width * (y1 - y0) / (x1 - x0)
+    width = 2 * margin + ncols * panel_width + (ncols - 1) * gap
+    body = nrows * (panel_h + head) + (nrows - 1) * gap
+    handles = legend_handles(ds, lay)
+    ncol_legend = 3 if width >= 7 else 2
+    legend_h = 0.17 * math.ceil(len(handles) / ncol_legend) + 0.15
+    title = _wrap(ds.title, width - 0.5, 11)
+    title_h = 0.28 * (title.count("\n") + 1) + 0.25
+    credit = _wrap(source_line(ds, max(days)), width - 0.5, 6.5)
+    footer_h = 0.13 * (credit.count("\n") + 1) + 0.2
+    with matplotlib.rc_context(_RC):
+        fig = Figure()
+        FigureCanvasAgg(fig)
+        height = _layout(fig, width=width, top=title_h, body=body, legend=legend_h,
+                         footer=footer_h)
+        fig.patch.set_facecolor("white")
+        fig.text(margin / width, 1 - 0.15 / height, title, ha="left", va="top", fontsize=11,
+                 fontweight="bold")
+        for i, (day, state) in enumerate(zip(days, states, strict=True)):
+            row, col = divmod(i, ncols)
+            left = margin + col * (panel_width + gap)
+            bottom = legend_h + footer_h + (nrows - 1 - row) * (panel_h + head + gap)
+            ax = fig.add_axes((left / width, bottom / height, panel_width / width,
+                               panel_h / height))
+            draw_map(ax, ds, lay, state, label_kinds=PANEL_LABEL_KINDS, scale=0.7,
+                     scale_bar=i == 0)
+            ax.set_title(format_date(day), fontsize=8.5, loc="left", pad=3)
+        fig.legend(handles=handles, loc="upper left", ncol=ncol_legend, frameon=False,
+                   fontsize=7, bbox_to_anchor=(margin / width, (legend_h + footer_h - 0.05)
+                                               / height),
+                   handlelength=2.2, columnspacing=1.5, borderaxespad=0)
+        fig.text(margin / width, 0.08 / height, credit, ha="left", va="bottom", fontsize=6.5,
+                 color="#444444")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Writing files
+# --------------------------------------------------------------------------------------------
+
+
+def format_of(out: Path | str, fmt: str | None = None) -> str:
+    """The image format: ``fmt`` if given, else the file's suffix.
+
+    Parameters
+    ----------
+    out
+        The output file.
+    fmt
+        ``png``, ``svg`` or ``pdf``, or ``None``.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        If the format is not one of :data:`FORMATS`.
+
+    Examples
+    --------
+    >>> format_of("map.SVG")
+    'svg'
+    """
+    value = (fmt or Path(out).suffix.lstrip(".")).lower()
+    if value not in FORMATS:
+        raise ValueError(f"{out}: unknown image format {value!r}; use one of "
+                         f"{', '.join(FORMATS)}")
+    return value
+
+
+def figure_bytes(fig: Figure, fmt: str, *, dpi: float = PRINT_DPI) -> bytes:
+    """Render a figure to bytes with no time stamp or random id: same figure, same bytes.
+
+    Parameters
+    ----------
+    fig
+        The figure.
+    fmt
+        ``png``, ``svg`` or ``pdf``.
+    dpi
+        Resolution of a PNG (and of images embedded in SVG/PDF).
+
+    Returns
+    -------
+    bytes
+    """
+    fmt = format_of("figure", fmt)
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(_RC):
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_METADATA[fmt],
+                    facecolor=fig.get_facecolor())
+    return buffer.getvalue()
+
+
+def _readable(path: Path | str) -> None:
+    """Give a temporary file the mode a new file gets (``mkstemp`` makes it owner-only)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
+def write_atomic(out: Path | str, data: bytes) -> Path:
+    """Write bytes to a temporary file beside ``out``, then rename it into place.
+
+    Parameters
+    ----------
+    out
+        The destination; its folder is created if needed.
+    data
+        The content.
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        _readable(tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def save_figure(fig: Figure, out: Path | str, *, fmt: str | None = None,
+                dpi: float = PRINT_DPI) -> Path:
+    """Save a figure deterministically and atomically.
+
+    Parameters
+    ----------
+    fig
+        The figure.
+    out
+        The output file.
+    fmt
+        ``png``, ``svg`` or ``pdf`` (default: from the suffix of ``out``).
+    dpi
+        PNG resolution.
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    return write_atomic(out, figure_bytes(fig, format_of(out, fmt), dpi=dpi))
+
+
+def snapshot(ds: Dataset, day: date, out: Path | str, *, fmt: str | None = None,
+             dpi: float = PRINT_DPI, bbox: tuple[float, float, float, float] | None = None,
+             width: float = 7.5) -> Path:
+    """Write the map of one day as an image file (PNG at print resolution, SVG or PDF).
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    day
+        The date, within ``ds.start..ds.end``.
+    out
+        The output file.
+    fmt
+        ``png``, ``svg`` or ``pdf`` (default: from the suffix of ``out``).
+    dpi
+        PNG resolution.
+    bbox
+        ``(min_lon, min_lat, max_lon, max_lat)`` to frame (default: every area).
+    width
+        Figure width in inches.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Examples
+    --------
+    >>> snapshot(ds, date(2024, 11, 30), "out.png", dpi=100)  # doctest: +SKIP
+    PosixPath('out.png')
+    """
+    fmt = format_of(out, fmt)
+    fig = snapshot_figure(ds, day, lay=layers(ds, bbox=bbox), width=width)
+    return save_figure(fig, out, fmt=fmt, dpi=dpi)
+
+
+def multiples(ds: Dataset, days: Sequence[date], out: Path | str, *, fmt: str | None = None,
+              dpi: float = PRINT_DPI, bbox: tuple[float, float, float, float] | None = None,
+              ncols: int | None = None) -> Path:
+    """Write small multiples, one panel per date, as an image file.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    days
+        The dates, each within ``ds.start..ds.end``.
+    out
+        The output file.
+    fmt
+        ``png``, ``svg`` or ``pdf`` (default: from the suffix of ``out``).
+    dpi
+        PNG resolution.
+    bbox
+        ``(min_lon, min_lat, max_lon, max_lat)`` to frame (default: every area).
+    ncols
+        Panels per row (default: up to 3).
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    fmt = format_of(out, fmt)
+    fig = multiples_figure(ds, days, lay=layers(ds, bbox=bbox), ncols=ncols)
+    return save_figure(fig, out, fmt=fmt, dpi=dpi)
+
+
+def change_days(ds: Dataset) -> list[date]:
+    """The first day of the slider and every day on which a place changes hands.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+
+    Returns
+    -------
+    list of datetime.date
+        Sorted, without duplicates.
+    """
+    from mapper.timeline import Timeline
+
+    tl = Timeline.from_dataset(ds)
+    return sorted({ds.start, *tl.change_dates()})

@@ -1,0 +1,306 @@
+"""Territory over time: the area each side holds and the population of the places it holds.
+
+Areas come from :func:`mapper.territory.cells` cut to the dataset's countries (the same areas
+the maps draw), measured once in an equal-area projection (:data:`mapper.territory.EQUAL_AREA_CRS`).
+The totals are computed on the first day and on each day a place changes hands, then carried
+forward to the days in between: no geometry is recomputed per day.
+
+Population is the ``population`` column of the places (the gazetteer's figure, where known): a
+place's figure counts for the side holding it on the day. Places drawn as labels only (kinds
+``region`` and ``country``) hold no ground and count for no side.
+
+>>> ds = load_dataset("geodata/aleppo-2024")  # doctest: +SKIP
+>>> territory_series(ds).loc[0, ["date", "government_km2"]].tolist()  # doctest: +SKIP
+[datetime.date(2024, 11, 24), 14460.2]
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from mapper.dataset import CONTESTED
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from mapper.dataset import Dataset
+
+__all__ = ["UNKNOWN", "chart", "chart_figure", "series_columns", "territory_series", "write_csv"]
+
+#: Column-name stem of ground and people no side is known to hold.
+UNKNOWN = "unknown"
+
+
+def _sides(ds: Dataset) -> list[str]:
+    """Factions in legend order, then contested and unknown."""
+    return [*ds.factions, CONTESTED, UNKNOWN]
+
+
+def series_columns(ds: Dataset) -> list[str]:
+    """The columns of :func:`territory_series`, in order.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+
+    Returns
+    -------
+    list of str
+        ``date``, ``<side>_km2`` for each faction then ``contested_km2`` and ``unknown_km2``,
+        then ``<side>_population`` in the same order.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> series_columns(SimpleNamespace(factions={"gov": None}))  # doctest: +NORMALIZE_WHITESPACE
+    ['date', 'gov_km2', 'contested_km2', 'unknown_km2', 'gov_population',
+     'contested_population', 'unknown_population']
+    """
+    sides = _sides(ds)
+    return ["date", *(f"{s}_km2" for s in sides), *(f"{s}_population" for s in sides)]
+
+
+def _cells(ds: Dataset) -> gpd.GeoDataFrame:
+    from mapper import basemap, territory
+    from mapper.snapshot import LABEL_ONLY_KINDS, MAX_DISTANCE_KM
+
+    pl = ds.places
+    ground = pl[~pl["kind"].isin(list(LABEL_ONLY_KINDS)).to_numpy()]
+    clip = basemap.country_shape(list(ds.countries)) if ds.countries else None
+    return territory.cells(ground, clip=clip, max_distance_km=MAX_DISTANCE_KM)
+
+
+def territory_series(ds: Dataset, *, cells: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """Area and population held by each side on every day of the dataset.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    cells
+        Precomputed areas (:func:`mapper.territory.cells`, indexed by place id); by default
+        the cells of every area-bearing place, cut to the dataset's countries, within 25 km.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per day from ``ds.start`` to ``ds.end``; columns as :func:`series_columns`:
+        ``date`` (``datetime.date``), areas in km² (float; on each day they add up to the area
+        of all cells) and populations (int64; they add up to the population of every place
+        that holds ground, where known). Contested ground counts as ``contested``, ground of a
+        place with no record as ``unknown``.
+
+    Examples
+    --------
+    >>> table = territory_series(load_dataset("tests/data/valid"))  # doctest: +SKIP
+    >>> list(table.columns[:3])  # doctest: +SKIP
+    ['date', 'government_km2', 'hts_km2']
+    """
+    from mapper import territory
+    from mapper.snapshot import LABEL_ONLY_KINDS
+    from mapper.timeline import Timeline
+
+    cells = cells if cells is not None else _cells(ds)
+    area = territory.area_km2(cells)
+    tl = Timeline.from_dataset(ds)
+    sides = _sides(ds)
+    side_index = {s: i for i, s in enumerate(sides)}
+    pl = ds.places
+    ground = ~pl["kind"].isin(list(LABEL_ONLY_KINDS)).to_numpy()
+    population = pl["population"].astype("Int64").fillna(0).to_numpy(dtype=np.int64)
+    population = np.where(ground, population, 0)
+    position = {str(p): i for i, p in enumerate(tl.place_ids)}
+    cell_pos = np.array([position[str(p)] for p in area.index], dtype=np.int64)
+    cell_area = area.to_numpy(dtype=float)
+    if len(pl) != len(tl.place_ids) or [str(p) for p in pl.index] != tl.place_ids:
+        raise ValueError("the timeline's places are not the dataset's places")
+
+    labels = tl.labels
+    for label in labels:
+        if label not in side_index:
+            raise ValueError(f"events.csv: controller: {label!r} is not a declared faction")
+    to_side = np.array([side_index[label] for label in labels] + [side_index[UNKNOWN]],
+                       dtype=np.int64)
+
+    keys = sorted({ds.start, *tl.change_dates()})
+    rows = []
+    for day in keys:
+        codes = tl.codes_at(day)  # -1 is unknown: index -1 of to_side is UNKNOWN
+        side = to_side[codes]
+        km2 = np.bincount(side[cell_pos], weights=cell_area, minlength=len(sides))
+        people = np.bincount(side, weights=population, minlength=len(sides))
+        rows.append([day, *km2.tolist(), *np.rint(people).astype(np.int64).tolist()])
+    columns = series_columns(ds)
+    at_keys = pd.DataFrame(rows, columns=columns)
+    days = pd.DataFrame({"date": tl.dates})
+    # Forward-fill: each day takes the totals of the last change on or before it.
+    pos = np.searchsorted(np.array(keys, dtype="datetime64[D]"),
+                          np.array(tl.dates, dtype="datetime64[D]"), side="right") - 1
+    out = at_keys.iloc[pos].reset_index(drop=True)
+    out["date"] = days["date"].astype(object)
+    for side in sides:
+        out[f"{side}_km2"] = out[f"{side}_km2"].astype("float64")
+        out[f"{side}_population"] = out[f"{side}_population"].astype("int64")
+    return out[columns]
+
+
+def write_csv(table: pd.DataFrame, out: Path | str | None = None) -> str:
+    """Write a :func:`territory_series` table as CSV: ISO dates, km² to 0.01, ``\\n`` endings.
+
+    Parameters
+    ----------
+    table
+        From :func:`territory_series`.
+    out
+        A file to write (atomically); ``None`` only returns the text.
+
+    Returns
+    -------
+    str
+        The CSV text.
+    """
+    from mapper.snapshot import write_atomic
+
+    frame = table.copy()
+    frame["date"] = [d.isoformat() for d in frame["date"]]
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, float_format="%.2f", lineterminator="\n")
+    text = buffer.getvalue()
+    if out is not None:
+        write_atomic(out, text.encode("utf-8"))
+    return text
+
+
+def _style(ds: Dataset, side: str) -> dict[str, object]:
+    from mapper.snapshot import _area_style, _line_colour
+
+    style = dict(_area_style(ds, None if side == UNKNOWN else side))
+    face = style.pop("facecolor")
+    colour = _line_colour(ds, None if side == UNKNOWN else side)
+    rgba = matplotlib.colors.to_rgba
+    # Denser than on the map: a chart band has no base map under it.
+    face = rgba(colour, 0.75) if side not in (CONTESTED, UNKNOWN) else face
+    if side == UNKNOWN:
+        face = rgba(colour, 0.35)
+    return {"facecolor": face, "edgecolor": colour, **style}
+
+
+def _bands(ax: object, ds: Dataset, x: Sequence[date], table: pd.DataFrame,
+           suffix: str) -> None:
+    """Draw stacked step bands of the ``<side><suffix>`` columns (held from day to day)."""
+    bottom = np.zeros(len(table))
+    xs = np.array(x, dtype="datetime64[D]")
+    # Each day's value holds until the next day: repeat the last value one day further.
+    edges = np.append(xs, xs[-1] + np.timedelta64(1, "D"))
+    for side in _sides(ds):
+        values = table[f"{side}{suffix}"].to_numpy(dtype=float)
+        if not values.any():
+            continue
+        top = bottom + values
+        style = _style(ds, side)
+        ax.fill_between(edges, np.append(bottom, bottom[-1]), np.append(top, top[-1]),  # type: ignore[attr-defined]
+                        step="post", linewidth=0.6, **style)
+        bottom = top
+
+
+def chart_figure(ds: Dataset, table: pd.DataFrame | None = None, *, width: float = 7.5,
+                 marker: date | None = None) -> Figure:
+    """Stacked areas over time: km² held by each side, and (if known) the people they hold.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    table
+        From :func:`territory_series` (computed when omitted).
+    width
+        Figure width in inches.
+    marker
+        A date to mark with a vertical line (for example the date of a snapshot).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+
+    from mapper.snapshot import _RC, _label_of, _wrap
+
+    table = table if table is not None else territory_series(ds)
+    sides = _sides(ds)
+    has_people = bool(table[[f"{s}_population" for s in sides]].to_numpy().sum())
+    panels = [("_km2", "Area held (km²)")]
+    if has_people:
+        panels.append(("_population", "People in the places held"))
+    x = list(table["date"])
+    title = _wrap(ds.title, width - 0.5, 10.5)
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(width, 1.1 + 2.3 * len(panels)))
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+        for ax, (suffix, label) in zip(axes, panels, strict=True):
+            _bands(ax, ds, x, table, suffix)
+            ax.set_ylabel(label, fontsize=8)
+            ax.tick_params(labelsize=7.5)
+            ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+            ax.set_axisbelow(True)
+            ax.set_ylim(bottom=0)
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+                lambda v, _pos: f"{v / 1e6:g} M" if abs(v) >= 1e6 else f"{v:,.0f}"))
+            if marker is not None:
+                ax.axvline(np.datetime64(marker, "D"), color="#111111", linewidth=1.0,
+                           linestyle="--")
+        last = axes[-1]
+        locator = AutoDateLocator()
+        last.xaxis.set_major_locator(locator)
+        last.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        last.set_xlim(np.datetime64(x[0], "D"), np.datetime64(x[-1], "D") + np.timedelta64(1, "D"))
+        fig.suptitle(title, x=0.02, ha="left", fontsize=10.5, fontweight="bold")
+        handles = [Patch(label=_label_of(ds, s), linewidth=0.6, **_style(ds, s))  # type: ignore[arg-type]
+                   for s in sides if table[f"{s}_km2"].any() or table[f"{s}_population"].any()]
+        fig.legend(handles=handles, loc="lower left", ncol=2, frameon=False, fontsize=7,
+                   bbox_to_anchor=(0.02, 0.0))
+        fig.subplots_adjust(left=0.12, right=0.97, top=1 - 0.55 / fig.get_figheight(),
+                            bottom=(0.25 + 0.17 * ((len(handles) + 1) // 2) + 0.3)
+                            / fig.get_figheight(), hspace=0.12)
+    return fig
+
+
+def chart(ds: Dataset, out: Path | str, *, fmt: str | None = None, dpi: float = 300,
+          table: pd.DataFrame | None = None) -> Path:
+    """Write the territory chart (:func:`chart_figure`) as PNG, SVG or PDF, deterministically.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    out
+        The output file.
+    fmt
+        ``png``, ``svg`` or ``pdf`` (default: from the suffix of ``out``).
+    dpi
+        PNG resolution.
+    table
+        From :func:`territory_series` (computed when omitted).
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    from mapper.snapshot import format_of, save_figure
+
+    fmt = format_of(out, fmt)
+    return save_figure(chart_figure(ds, table), out, fmt=fmt, dpi=dpi)
