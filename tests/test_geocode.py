@@ -396,7 +396,32 @@ def test_offline_never_calls_nominatim(tmp_path: Path, monkeypatch: pytest.Monke
 def test_geocode_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mapper.dataset import load_dataset
 
-    folder = tmp_path / "tiny"
+    folder = _tiny_dataset(tmp_path / "tiny")
+    try:
+        load_dataset(folder, geocode=False)
+    except NotImplementedError:
+        pytest.skip("mapper.dataset.load_dataset is not implemented yet")
+    cache = tmp_path / "geocode.csv"
+    monkeypatch.setattr(settings, "geocode_cache", cache)
+    report = geocode.geocode_dataset(folder)
+    assert [(r.place_id, r.source) for r in report.rows] == [("aleppo", "geonames"),
+                                                             ("saraqib", "places.csv")]
+    assert ("aleppo", "SY") in read_cache(cache)
+
+
+def test_progress_bar_on_many_places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    df = places(*[{"name": "Idlib"}] * 60)
+    monkeypatch.setattr(settings, "progress", False)
+    locate_places(df, cache=tmp_path / "c.csv", online=False)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(settings, "progress", True)
+    out, _ = locate_places(df, cache=tmp_path / "c.csv", online=False)
+    assert "geocoding" in capsys.readouterr().err
+    assert set(out["match_id"]) == {"169389"}
+
+
+def _tiny_dataset(folder: Path) -> Path:
     folder.mkdir()
     (folder / "dataset.toml").write_text(
         'title = "Tiny"\ncountries = ["SY"]\n[time]\nstart = "2024-11-27"\nend = "2024-11-30"\n'
@@ -411,13 +436,27 @@ def test_geocode_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     (folder / "events.csv").write_text(
         "date,place_id,controller,kind,description,source_id\n"
         "2024-11-27,aleppo,government,held,Held.,s1\n", encoding="utf-8")
-    try:
-        load_dataset(folder, geocode=False)
-    except NotImplementedError:
-        pytest.skip("mapper.dataset.load_dataset is not implemented yet")
+    return folder
+
+
+def test_geocode_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from mapper.cli import main
+
+    folder = _tiny_dataset(tmp_path / "tiny")
     cache = tmp_path / "geocode.csv"
     monkeypatch.setattr(settings, "geocode_cache", cache)
-    report = geocode.geocode_dataset(folder)
-    assert [(r.place_id, r.source) for r in report.rows] == [("aleppo", "geonames"),
-                                                             ("saraqib", "places.csv")]
+    runner = CliRunner()
+    dry = runner.invoke(main, ["-q", "geocode", str(folder), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Aleppo (170063)" in dry.output and "dry run" in dry.output
+    assert not cache.exists()
+    real = runner.invoke(main, ["-q", "geocode", str(folder)])
+    assert real.exit_code == 0, real.output
     assert ("aleppo", "SY") in read_cache(cache)
+    with (folder / "places.csv").open("a", encoding="utf-8") as fh:
+        fh.write("foo,Foo,village,SY,,,\n")
+    missing = runner.invoke(main, ["-q", "geocode", str(folder)])
+    assert missing.exit_code == 2
+    assert "places.csv:4: name: 'Foo' (SY) not found" in missing.output
