@@ -152,6 +152,8 @@ class PageFigures:
     served: dict[str, str] = field(default_factory=dict)
     blocked: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    step_profile: list[list[Any]] = field(default_factory=list)
+    step_trace: list[list[Any]] = field(default_factory=list)
     error: str | None = None
 
 
@@ -171,6 +173,7 @@ def measure_page(
     warm: int = 3,
     play_seconds: float = 2.0,
     timeout_s: float = 600.0,
+    profile: bool = False,
 ) -> PageFigures:
     """Open ``page_file`` in headless Chromium and measure it.
 
@@ -191,6 +194,10 @@ def measure_page(
         Length of the playback measurement.
     timeout_s
         Give up on the page after this long.
+    profile
+        After the timed steps, run them once more under the DevTools CPU profiler and keep the
+        functions with the most self time in ``step_profile`` (the timed figures are taken
+        without the profiler).
 
     Returns
     -------
@@ -256,6 +263,10 @@ def measure_page(
                 fig.step_ms_p95 = round(_p95(cost), 2)
                 fig.step_latency_ms_median = round(statistics.median(latency), 2)
                 fig.step_latency_ms_p95 = round(_p95(latency), 2)
+            if profile:
+                steps_js = _STEPS.replace("__SETUP__", spec["setup"])
+                fig.step_profile = _profile_steps(cdp, page, steps_js, {**args, "warm": 0})
+                fig.step_trace = _trace_steps(browser, page, steps_js, {**args, "warm": 0})
             ms = play_seconds * 1000
             play_js = _PLAY.replace("__SETUP__", spec["setup"])
             base = page.evaluate(play_js, {**args, "ms": ms, "change": False})
@@ -268,6 +279,75 @@ def measure_page(
         finally:
             browser.close()
     return fig
+
+
+def _profile_steps(cdp: Any, page: Any, js: str, args: dict[str, Any],
+                   top: int = 20) -> list[list[Any]]:
+    """Run the steps under the CPU profiler; return ``[function, where, self ms, share]`` rows.
+
+    ``(program)`` is the browser's own work outside JavaScript (style, layout, paint among it);
+    ``(garbage collector)`` is GC; ``(idle)`` is waiting (for frames, mostly).
+    """
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": 250})
+    cdp.send("Profiler.start")
+    page.evaluate(js, args)
+    prof = cdp.send("Profiler.stop")["profile"]
+    cdp.send("Profiler.disable")
+    frames = {n["id"]: n["callFrame"] for n in prof["nodes"]}
+    own: dict[tuple[str, str], float] = {}
+    for node, delta in zip(prof.get("samples", []), prof.get("timeDeltas", []), strict=False):
+        cf = frames[node]
+        url = str(cf.get("url", "")).rsplit("/", 1)[-1]
+        where = f"{url}:{int(cf.get('lineNumber', -1)) + 1}" if url else ""
+        key = (cf.get("functionName") or "(anonymous)", where)
+        own[key] = own.get(key, 0.0) + delta / 1000.0
+    total = sum(own.values()) or 1.0
+    rows = sorted(own.items(), key=lambda kv: -kv[1])[:top]
+    return [[name, where, round(ms, 1), round(ms / total, 3)] for (name, where), ms in rows]
+
+
+#: Trace events that only wrap others; left out of the step trace summary.
+_WRAPPERS = frozenset({
+    "RunTask", "ThreadControllerImpl::RunTask", "ProxyMain::BeginMainFrame",
+    "WebFrameWidgetImpl::BeginMainFrame", "AsyncTask Run", "Blink.Animate.UpdateTime",
+    "PageAnimator::serviceScriptedAnimations",
+    "FrameRequestCallbackCollection::ExecuteFrameCallbacks",
+    "WidgetBase::UpdateVisualState", "TimerBase::run", "v8.run", "V8.Execute",
+})
+
+
+def _trace_steps(browser: Any, page: Any, js: str, args: dict[str, Any],
+                 top: int = 20) -> list[list[Any]]:
+    """Run the steps under a Chromium trace; return the renderer main thread's heaviest trace
+    events as ``[event name, ms per step, calls]`` (inclusive durations: nested events are
+    each counted, so the rows do not add up)."""
+    import collections
+    import json
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(suffix=".json")
+    os.close(fd)
+    try:
+        browser.start_tracing(page=page, path=tmp, categories=[
+            "devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "cc"])
+        page.evaluate(js, args)
+        browser.stop_tracing()
+        events = json.loads(Path(tmp).read_text(encoding="utf-8"))["traceEvents"]
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    threads = {(e["pid"], e["tid"]): e["args"]["name"] for e in events
+               if e.get("ph") == "M" and e.get("name") == "thread_name"}
+    total: collections.Counter[str] = collections.Counter()
+    calls: collections.Counter[str] = collections.Counter()
+    for e in events:
+        if (e.get("ph") == "X" and "dur" in e and e["name"] not in _WRAPPERS
+                and threads.get((e["pid"], e["tid"])) == "CrRendererMain"):
+            total[e["name"]] += e["dur"] / 1000.0
+            calls[e["name"]] += 1
+    n = max(1, int(args["n"]))
+    return [[name, round(ms / n, 2), calls[name]] for name, ms in total.most_common(top)]
 
 
 def chromium_version() -> str:

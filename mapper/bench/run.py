@@ -108,7 +108,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def run_build(side: str, data: Path, out: Path) -> dict[str, Any]:
+def run_build(side: str, data: Path, out: Path, *, profile: bool = False) -> dict[str, Any]:
     """Build one page in a child process; add its wall time and peak resident memory.
 
     Parameters
@@ -119,6 +119,8 @@ def run_build(side: str, data: Path, out: Path) -> dict[str, Any]:
         The dataset folder.
     out
         The page to write.
+    profile
+        Run the build under cProfile (slower; adds ``profile``).
 
     Returns
     -------
@@ -130,7 +132,8 @@ def run_build(side: str, data: Path, out: Path) -> dict[str, Any]:
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "mapper.bench.build", side, str(data),
-                                 str(out)], stdout=subprocess.PIPE, stderr=err, cwd=ROOT)
+                                 str(out), *(["--profile"] if profile else [])],
+                                stdout=subprocess.PIPE, stderr=err, cwd=ROOT)
         assert proc.stdout is not None
         text = proc.stdout.read().decode("utf-8", "replace")
         _, status, usage = os.wait4(proc.pid, 0)
@@ -163,7 +166,7 @@ def _days(meta_start: date, n: int) -> tuple[list[str], list[int]]:
 
 
 def measure_size(size: Size, *, out: Path, seed: int, peer: bool, browser: bool, steps: int,
-                 cache: Path, log: Any = print) -> dict[str, Any]:
+                 cache: Path, profile: bool = False, log: Any = print) -> dict[str, Any]:
     """Generate, build and measure one size; return its record for ``results.json``.
 
     Parameters
@@ -180,6 +183,9 @@ def measure_size(size: Size, *, out: Path, seed: int, peer: bool, browser: bool,
         Slider steps timed per page.
     cache
         The benchmark cache (npm releases for the peer page).
+    profile
+        Also profile each build (a second, profiled build after the timed one) and the slider
+        steps (a second pass under the DevTools profiler).
     log
         Progress messages go here.
 
@@ -220,10 +226,15 @@ def measure_size(size: Size, *, out: Path, seed: int, peer: bool, browser: bool,
 
                 log(f"[{size.name}] {side}: measuring in Chromium ...")
                 figures = measure_page(page, side, dates=dates, times=times, steps=steps,
-                                       warm=warm, cache=cache)
+                                       warm=warm, cache=cache, profile=profile)
                 fig.update(asdict(figures))
                 if figures.error:
                     log(f"[{size.name}] {side}: browser error: {figures.error}")
+            if profile:
+                log(f"[{size.name}] {side}: profiling the build ...")
+                again = run_build(side, data, out / "pages" / f"{size.name}-{side}.prof.html",
+                                  profile=True)
+                fig["build_profile"] = again.get("profile", again.get("error"))
         else:
             log(f"[{size.name}] {side}: build failed: {fig['error']}")
         record[side] = fig
@@ -325,6 +336,28 @@ def format_table(rec: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def format_profiles(rec: dict[str, Any], top: int = 12) -> str:
+    """Format the build and step profiles of one size's record."""
+    lines: list[str] = []
+    for side in ("ours", "peer"):
+        fig = rec.get(side, {})
+        prof = fig.get("build_profile")
+        if isinstance(prof, list):
+            lines.append(f"-- {side}: build, top functions by cumulative time (cProfile) --")
+            lines += [f"{cum:9.2f} s cum {own:8.2f} s own {calls:>9} calls  {name}"
+                      for name, calls, own, cum in prof[:top]]
+        steps = fig.get("step_profile")
+        if steps:
+            lines.append(f"-- {side}: slider steps, top self time (DevTools CPU profile) --")
+            lines += [f"{ms:9.1f} ms {share:6.1%}  {name} {where}"
+                      for name, where, ms, share in steps[:top]]
+        trace = fig.get("step_trace")
+        if trace:
+            lines.append(f"-- {side}: slider steps, renderer main thread per step (trace) --")
+            lines += [f"{ms:9.2f} ms/step {calls:>7} x  {name}" for name, ms, calls in trace[:top]]
+    return "\n".join(lines)
+
+
 def machine() -> dict[str, Any]:
     """Where the figures were taken: CPU, load, versions."""
     from importlib.metadata import version
@@ -422,13 +455,15 @@ def write_curve(records: list[dict[str, Any]], out: Path) -> list[Path]:
 @click.option("--curve", is_flag=True, help="Run the curve sizes; write curve.csv and curve.png.")
 @click.option("--no-peer", is_flag=True, help="Do not build or measure the folium page.")
 @click.option("--no-browser", is_flag=True, help="Builds and page sizes only.")
+@click.option("--profile", is_flag=True,
+              help="Also profile the builds (cProfile) and the slider steps (DevTools).")
 @click.option("--steps", type=int, default=40, show_default=True, help="Slider steps timed.")
 @click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
               help="Output folder.")
 @click.option("--cache", type=click.Path(path_type=Path), default=assets.DEFAULT_CACHE,
               show_default=True, help="Cache of npm releases for the peer page.")
 def main(sizes: str, places: int | None, days: int | None, changes: float, seed: int,
-         curve: bool, no_peer: bool, no_browser: bool, steps: int, out: Path,
+         curve: bool, no_peer: bool, no_browser: bool, profile: bool, steps: int, out: Path,
          cache: Path) -> None:
     """Benchmark our map page against folium's TimestampedGeoJson on synthetic data.
 
@@ -458,9 +493,11 @@ def main(sizes: str, places: int | None, days: int | None, changes: float, seed:
     for size in chosen:
         rec = measure_size(size, out=out, seed=seed, peer=not no_peer,
                            browser=not no_browser, steps=steps, cache=cache,
-                           log=lambda m: click.echo(m, err=True))
+                           profile=profile, log=lambda m: click.echo(m, err=True))
         results["runs"].append(rec)
         click.echo(format_table(rec))
+        if profile:
+            click.echo(format_profiles(rec))
         click.echo("")
     results["targets"] = check_targets(results["runs"])
     for t in results["targets"]:
