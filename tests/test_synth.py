@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import tomllib
 from collections import defaultdict
 from pathlib import Path
@@ -105,3 +106,74 @@ def test_output_passes_the_validator(small: Path) -> None:
 def test_bad_spec_is_rejected(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match=next(iter(bad))):
         SynthSpec(**bad)  # type: ignore[arg-type]
+
+
+# ---- the benchmark's peer page and helpers, on the generated data ---------------------------
+
+
+def test_peer_runs_replay_the_events(small: Path) -> None:
+    from mapper.bench.peer import holding_runs
+
+    meta, places, runs = holding_runs(small)
+    assert set(places) == {f"p{i:05d}" for i in range(50)}
+    last_day = 59
+    by_place: defaultdict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for r in runs:
+        assert 0 <= r.first <= r.last <= last_day
+        by_place[r.place].append((r.first, r.last, r.holder))
+    # every place is held from day 0 (an event before the period), runs tile the period
+    final: dict[str, str] = {}
+    for e in _rows(small / "events.csv"):
+        if e["controller"] and e["date"] <= "2020-02-29":
+            final[e["place_id"]] = e["controller"]
+    for pid, spans in by_place.items():
+        assert spans[0][0] == 0 and spans[-1][1] == last_day
+        for (_, end, who), (start, _, nxt) in itertools.pairwise(spans):
+            assert start == end + 1 and who != nxt
+        assert spans[-1][2] == final[pid]
+    assert meta["time"]["start"] == "2020-01-01"
+
+
+def test_peer_page_has_one_feature_per_run(small: Path) -> None:
+    from mapper.bench.peer import build_peer_html, holding_runs
+
+    _, _, runs = holding_runs(small)
+    page = build_peer_html(small)
+    assert "L.timeDimension.layer.geoJson" in page
+    assert page.count('"MultiPoint"') == len(runs)
+    assert '"PT23H"' in page  # only the current day's point is shown
+
+
+def test_cdn_addresses_map_to_npm_releases() -> None:
+    from mapper.bench.assets import resolve
+
+    a = resolve("https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css")
+    assert a is not None
+    assert (a.package, a.version, a.path) == ("@fortawesome/fontawesome-free", "6.2.0",
+                                              "css/all.min.css")
+    b = resolve("https://cdnjs.cloudflare.com/ajax/libs/moment.js/2.18.1/moment.min.js?x=1")
+    assert b is not None and (b.package, b.version, b.path) == ("moment", "2.18.1",
+                                                                  "min/moment.min.js")
+    c = resolve("https://code.jquery.com/jquery-3.7.1.min.js")
+    assert c is not None and (c.package, c.version) == ("jquery", "3.7.1")
+    stub = resolve("https://cdnjs.cloudflare.com/ajax/libs/jqueryui/1.10.2/jquery-ui.min.js")
+    assert stub is not None and stub.package is None and "npm" in stub.note
+    assert resolve("https://tile.openstreetmap.org/0/0/0.png") is None
+
+
+def test_targets_report_misses_with_their_size() -> None:
+    from mapper.bench.run import check_targets
+
+    rec = {"size": "medium",
+           "ours": {"page_bytes": 2e6, "first_draw_ms": 1000.0, "step_ms_p95": 20.0,
+                    "build_s": 1.0},
+           "peer": {"page_bytes": 80e6, "first_draw_ms": 10000.0, "step_ms_p95": 100.0}}
+    checks = {c["target"]: c for c in check_targets([rec])}
+    assert checks["page >= 50x smaller than the peer's"]["ok"] is False
+    assert checks["page >= 50x smaller than the peer's"]["value"] == 40.0
+    assert checks["first draw >= 5x faster"]["ok"] is True
+    assert checks["step p95 >= 4x faster"]["ok"] is True
+    assert checks["step p95 < 16 ms"]["ok"] is False
+    # no measured peer build: the issue's 8.5 s reference is used, and said so
+    assert checks["build >= 3x faster"]["peer_source"] == "issue reference"
+    assert checks["build >= 3x faster"]["ok"] is True
