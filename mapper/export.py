@@ -113,7 +113,7 @@ def export_layers(ds: Dataset, day: date) -> dict[str, gpd.GeoDataFrame]:
     'contested'
     """
     from mapper import territory
-    from mapper.snapshot import _state
+    from mapper.snapshot import _state, front_mask
     from mapper.stats import _cells
     from mapper.timeline import Timeline
 
@@ -154,15 +154,12 @@ def export_layers(ds: Dataset, day: date) -> dict[str, gpd.GeoDataFrame]:
     )
 
     edges = territory.fronts(cells)
-    ca = [state.get(str(a)) for a in edges["a"]]
-    cb = [state.get(str(b)) for b in edges["b"]]
-    keep = [x is not None and y is not None and x != y for x, y in zip(ca, cb, strict=True)]
-    edges = edges[keep]
+    edges = edges[front_mask(edges, state)]
     lengths = [float(_GEOD.geometry_length(g)) / 1000 for g in edges.geometry]
     fronts = gpd.GeoDataFrame(
         {"a": [str(a) for a in edges["a"]], "b": [str(b) for b in edges["b"]],
-         "a_controller": [c for c, k in zip(ca, keep, strict=True) if k],
-         "b_controller": [c for c, k in zip(cb, keep, strict=True) if k],
+         "a_controller": [state.get(str(a)) for a in edges["a"]],
+         "b_controller": [state.get(str(b)) for b in edges["b"]],
          "length_km": np.round(np.array(lengths, dtype=float), 3),
          "date": [iso] * len(edges)},
         geometry=list(edges.geometry), crs="EPSG:4326",

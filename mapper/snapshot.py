@@ -61,6 +61,7 @@ __all__ = [
     "MapLayers",
     "draw_map",
     "figure_bytes",
+    "front_mask",
     "layers",
     "legend_handles",
     "multiples",
@@ -465,6 +466,33 @@ def _declutter(ax: Axes, labels: list[tuple[tuple[int, float, str], Text]]) -> N
             kept.append(box)
 
 
+def front_mask(fronts: pd.DataFrame, state: Mapping[str, str | None]) -> np.ndarray:
+    """Which shared edges are front lines on a day: both sides known and different.
+
+    Parameters
+    ----------
+    fronts
+        Columns ``a`` and ``b`` (place ids), as :func:`mapper.territory.fronts` returns.
+    state
+        Place id to controller (``None``: unknown).
+
+    Returns
+    -------
+    numpy.ndarray
+        One boolean per row of ``fronts``.
+
+    Examples
+    --------
+    >>> edges = pd.DataFrame({"a": ["p", "p"], "b": ["q", "r"]})
+    >>> front_mask(edges, {"p": "gov", "q": "hts", "r": None}).tolist()
+    [True, False]
+    """
+    a = [state.get(str(v)) for v in fronts["a"]]
+    b = [state.get(str(v)) for v in fronts["b"]]
+    return np.array([x is not None and y is not None and x != y
+                     for x, y in zip(a, b, strict=True)], dtype=bool)
+
+
 def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, state: Mapping[str, str | None], *,
              label_kinds: Iterable[str] | None = None, scale: float = 1.0,
              scale_bar: bool = True) -> None:
@@ -510,16 +538,14 @@ def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, state: Mapping[str, str | No
         path = _path(geom)
         if path is not None:
             ax.add_patch(PathPatch(path, edgecolor="none", linewidth=0, zorder=2,
-                                   **_area_style(ds, state.get(str(pid)))))
+                                   gid=f"area-{pid}", **_area_style(ds, state.get(str(pid)))))
 
     # Fronts: shared edges of cells held by two different known sides.
-    shown = [g for a, b, g in zip(lay.fronts["a"], lay.fronts["b"], lay.fronts.geometry,
-                                  strict=True)
-             if state.get(str(a)) is not None and state.get(str(b)) is not None
-             and state.get(str(a)) != state.get(str(b))]
-    if shown:
+    shown = lay.fronts.geometry[front_mask(lay.fronts, state)]
+    if len(shown):
         ax.add_collection(LineCollection(_lines_xy(shown), colors=FRONT_COLOUR,
-                                         linewidths=1.8 * scale, capstyle="round", zorder=4))
+                                         linewidths=1.8 * scale, capstyle="round", zorder=4,
+                                         gid="fronts"))
 
     # Routes: each half coloured by the side holding its end; a cut mark where sides differ.
     width = 2.0 * scale
@@ -555,7 +581,8 @@ def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, state: Mapping[str, str | No
             continue
         sub = markers[pick]
         sizes = [(MARKER_PT.get(k, _DEFAULT_MARKER) * scale) ** 2 for k in sub["kind"]]
-        ax.scatter(sub.geometry.x, sub.geometry.y, s=sizes, zorder=8, **_marker_style(ds, ctl))
+        ax.scatter(sub.geometry.x, sub.geometry.y, s=sizes, zorder=8,
+                   gid=f"places-{ctl or 'unknown'}", **_marker_style(ds, ctl))
 
     # Labels: main towns to the right of their marker; regions and countries centred.
     kinds = set(label_kinds) if label_kinds is not None else None
