@@ -302,7 +302,8 @@ def stats_cmd(dataset: Path, as_csv: bool, out: Path | None, chart: Path | None,
         text = stats.write_csv(table, out)
         click.echo(str(out) if out is not None else text, nl=out is not None)
     elif chart is None:
-        changed = table[table.drop(columns="date").diff().abs().sum(axis=1).ne(0)]
+        steps = table.drop(columns="date").diff().abs().sum(axis=1).to_numpy()
+        changed = table[(steps != 0) | (table.index == 0)]  # the first day, then changes
         click.echo(changed.round(1).to_string(index=False))
 
 
