@@ -138,7 +138,7 @@ def test_hash_opens_that_date_and_follows_the_slider(open_page: Opener, mini_htm
     assert op.page.evaluate("location.hash") == "#2024-11-29"
     op.page.fill(".ts-range", "7")  # as if dragged
     assert _date(op) == "2024-12-03"
-    assert op.page.evaluate("location.hash") == "#2024-12-03"
+    op.page.wait_for_function("location.hash === '#2024-12-03'", timeout=2000)
     _clean(op)
 
 

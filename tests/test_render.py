@@ -65,7 +65,8 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
     events = payload["events"]
     assert len(events["day"]) == len(mini.events)
     incident = events["ctl"].index(INCIDENT)
-    assert events["desc"][incident] == "Aircraft struck the outskirts."
+    assert events["texts"][events["desc"][incident]] == "Aircraft struck the outskirts."
+    assert len(events["texts"]) == len(set(mini.events["description"]))
     assert events["day"][incident] == (date(2024, 11, 30) - date(2024, 11, 26)).days
     assert events["day"][0] < 0 and events["prec"][0] == 2  # 2012, year precision
     assert len(payload["cells"]["place"]) == 7  # the region has no cell
@@ -132,7 +133,7 @@ def test_script_text_is_escaped_in_the_payload(mini_html: str) -> None:
     # Leaflet, folium's switches, the payload, the map script: the data opened no element.
     assert len(parser.scripts) == 4
     payload = json.loads(parser.scripts[2])
-    assert "<script>window.__pwned = 1</script>" in " ".join(payload["events"]["desc"])
+    assert "<script>window.__pwned = 1</script>" in " ".join(payload["events"]["texts"])
 
 
 def test_payload_json_escaping() -> None:

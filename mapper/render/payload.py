@@ -24,8 +24,9 @@ Layout of the payload (keys of the top-level object):
 ``events``
     Every event up to ``end``, in chronological order: ``place``, ``day`` (offset from
     ``start``, negative before it), ``prec`` (0 day, 1 month, 2 year), ``ctl`` (controller
-    code, ``-2`` for an incident), ``kind`` (index into ``event_kinds``), ``desc``, ``src``
-    (index into ``sources``, ``-1`` none).
+    code, ``-2`` for an incident), ``kind`` (index into ``event_kinds``), ``desc`` (index
+    into ``texts``: each distinct description is sent once), ``src`` (index into
+    ``sources``, ``-1`` none), and ``texts``.
 ``sources``
     Columns ``id``, ``title``, ``publisher``, ``url`` (http/https only, else empty),
     ``published``.
@@ -223,6 +224,7 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
     kind_index = {k: i for i, k in enumerate(kinds)}
     out: dict[str, list[Any]] = {k: [] for k in
                                  ("place", "day", "prec", "ctl", "kind", "desc", "src")}
+    texts: dict[str, int] = {}
     for row in ev.itertuples(index=False):
         d: date = row.date
         if d > ds.end:
@@ -233,8 +235,9 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
         out["prec"].append(_PRECISION.get(_text(row.precision), 0))
         out["ctl"].append(codes[ctl])
         out["kind"].append(kind_index[_text(row.kind)])
-        out["desc"].append(_text(row.description))
+        out["desc"].append(texts.setdefault(_text(row.description), len(texts)))
         out["src"].append(source_index.get(_text(row.source_id), -1))
+    out["texts"] = list(texts)
     return out, kinds
 
 

@@ -70,6 +70,132 @@
     return out;
   }
 
+  // A canvas renderer that repaints only the small rectangles around the paths that changed,
+  // one after the other, instead of their union (which, for changes spread over the map, is
+  // the whole map). The paths of a rectangle are found through a grid of GRID-pixel buckets
+  // built at each full repaint, not by walking every path. Past MAX_PATCHES rectangles it
+  // falls back to one full repaint. Paths with neither stroke nor fill are skipped.
+  var MAX_PATCHES = 120, GRID = 32;
+  var PatchCanvas = L.Canvas.extend({
+    _extendRedrawBounds: function (layer) {
+      if (this._full) return;
+      if (!layer._pxBounds || (this._patches && this._patches.length >= MAX_PATCHES)) {
+        this._full = true;
+        this._patches = this._patchKeys = null;
+        return;
+      }
+      var list = this._patches || (this._patches = []);
+      var pad = (layer.options.weight || 0) + 1, b = layer._pxBounds;
+      var key = [b.min.x, b.min.y, b.max.x, b.max.y, pad].join(",");
+      var keys = this._patchKeys || (this._patchKeys = {});
+      if (keys[key]) return;  // a restyled marker asks three times for the same box
+      keys[key] = true;
+      list.push(L.bounds(b.min.subtract([pad, pad]), b.max.add([pad, pad])));
+    },
+    _updatePaths: function () {
+      if (this._postponeUpdatePaths) return;
+      this._patches = null;
+      this._patchKeys = null;
+      this._full = true;
+      L.Canvas.prototype._updatePaths.call(this);
+    },
+    _updatePath: function (layer) {
+      L.Canvas.prototype._updatePath.call(this, layer);
+      this._gridAdd(layer, false);  // re-projected (Leaflet does it on every marker restyle)
+    },
+    _addPath: function (layer) {
+      this._gridAdd(layer, true);
+      L.Canvas.prototype._addPath.call(this, layer);
+    },
+    _updatePoly: function (layer, closed) {
+      if (!layer.options.stroke && !layer.options.fill) return;
+      L.Canvas.prototype._updatePoly.call(this, layer, closed);
+    },
+    // Put a path in the buckets its box (a few pixels wider, for stroke changes) meets; a
+    // path appended to the drawing list (``last``) is drawn after every other one.
+    _gridAdd: function (layer, last) {
+      var g = this._grid;
+      if (!g) return;
+      var b = layer._pxBounds;
+      if (!b) { this._grid = null; return; }
+      if (last || layer._tsOrder === undefined) layer._tsOrder = ++this._gridOrder;
+      var x1 = Math.floor((b.min.x - 4) / GRID), x2 = Math.floor((b.max.x + 4) / GRID);
+      var y1 = Math.floor((b.min.y - 4) / GRID), y2 = Math.floor((b.max.y + 4) / GRID);
+      var box = x1 + ":" + x2 + ":" + y1 + ":" + y2 + ":" + this._gridGen;
+      if (!last && layer._tsBox === box) return;
+      layer._tsBox = box;
+      for (var x = x1; x <= x2; x++) {
+        for (var y = y1; y <= y2; y++) {
+          var key = x + ":" + y;
+          (g[key] || (g[key] = [])).push(layer);
+        }
+      }
+    },
+    _buildGrid: function () {
+      this._grid = {};
+      this._gridOrder = 0;
+      this._gridGen = (this._gridGen || 0) + 1;
+      for (var o = this._drawFirst; o && this._grid; o = o.next) this._gridAdd(o.layer, true);
+    },
+    _drawPatch: function (bounds) {
+      var g = this._grid, seen = this._query = (this._query || 0) + 1, list = [];
+      var x1 = Math.floor(bounds.min.x / GRID), x2 = Math.floor(bounds.max.x / GRID);
+      var y1 = Math.floor(bounds.min.y / GRID), y2 = Math.floor(bounds.max.y / GRID);
+      for (var x = x1; x <= x2; x++) {
+        for (var y = y1; y <= y2; y++) {
+          var cell = g[x + ":" + y];
+          if (!cell) continue;
+          for (var i = 0; i < cell.length; i++) {
+            var layer = cell[i];
+            if (layer._tsSeen === seen) continue;
+            layer._tsSeen = seen;
+            if (layer._order && layer._pxBounds && layer._pxBounds.intersects(bounds)) {
+              list.push(layer);
+            }
+          }
+        }
+      }
+      list.sort(function (a, b) { return a._tsOrder - b._tsOrder; });
+      var ctx = this._ctx, size = bounds.getSize();
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(bounds.min.x, bounds.min.y, size.x, size.y);
+      ctx.clip();
+      this._drawing = true;
+      for (var k = 0; k < list.length; k++) list[k]._updatePath();
+      this._drawing = false;
+      ctx.restore();
+    },
+    _redraw: function () {
+      var patches = this._patches, full = this._full;
+      this._patches = null;
+      this._patchKeys = null;
+      this._full = false;
+      this._redrawRequest = null;
+      if (full) {
+        this._redrawBounds = null;
+        L.Canvas.prototype._redraw.call(this);
+        this._buildGrid();
+        return;
+      }
+      if (!patches) return;
+      for (var i = 0; i < patches.length; i++) {
+        var p = patches[i];
+        if (!this._grid) {
+          this._redrawBounds = p;
+          L.Canvas.prototype._redraw.call(this);
+          continue;
+        }
+        p.min._floor();
+        p.max._ceil();
+        this._redrawBounds = p;
+        this._clear();
+        this._drawPatch(p);
+        this._redrawBounds = null;
+      }
+    }
+  });
+
   window.mapperTimeSlider = function (map, name, options) {
     var P = JSON.parse(document.getElementById(name + "-data").textContent);
     var bar = document.getElementById(name + "-bar");
@@ -135,11 +261,13 @@
     pane("ts-lines", 420, true);
     pane("ts-places", 450, true);
     var useCanvas = !!options.canvas;
+    pane("ts-fronts", 430, false);
     function renderer(paneName) {
-      return useCanvas ? L.canvas({pane: paneName, padding: 0.3})
+      return useCanvas ? new PatchCanvas({pane: paneName, padding: 0.3})
         : L.svg({pane: paneName, padding: 0.3});
     }
     var areaRenderer = renderer("ts-areas");
+    var frontRenderer = renderer("ts-fronts");
     var lineRenderer = renderer("ts-lines");
     var placeRenderer = renderer("ts-places");
     var baseRenderer = renderer("ts-base");
@@ -253,9 +381,10 @@
     for (var e = 0; e < fronts.a.length; e++) {
       frontsOf[fronts.a[e]].push(e);
       frontsOf[fronts.b[e]].push(e);
+      // Every edge stays on the map; a hidden one has no stroke (and costs no drawing).
       frontLayers[e] = L.polyline(fronts.geom[e].map(function (l) { return decodeLine(l, 1000); }), {
-        renderer: lineRenderer, pane: "ts-lines", color: FRONT_COLOUR, weight: 3.5, opacity: 0.9,
-        lineCap: "round", interactive: false, stroke: false, className: "ts-front"
+        renderer: frontRenderer, pane: "ts-fronts", color: FRONT_COLOUR, weight: 3.5, opacity: 0.9,
+        lineCap: "round", interactive: false, stroke: false, fill: false, className: "ts-front"
       }).addTo(frontLayer);
     }
 
@@ -297,6 +426,7 @@
           radius: r, bubblingMouseEvents: false, className: "ts-place"}, markerStyle(cur[i])));
         m.bindPopup(popupFor.bind(null, i), {maxWidth: 340, minWidth: 220, autoPanPadding: [20, 20]});
         m.addTo(placeLayer);
+        m._tsPlace = i;
         markers[i] = m;
         if (places.label[i]) {
           m.bindTooltip(el("span", null, places.name[i]), {permanent: true, direction: "right",
@@ -462,7 +592,7 @@
       if (withDate) li.appendChild(el("span", "ts-event-date", eventDate(e6) + ": "));
       li.appendChild(el("span", "ts-event-kind", kindText));
       if (ev.ctl[e6] >= 0) li.appendChild(el("span", "ts-event-kind", " → " + controllerLabel(ev.ctl[e6])));
-      li.appendChild(el("div", "ts-event-desc", ev.desc[e6]));
+      li.appendChild(el("div", "ts-event-desc", ev.texts[ev.desc[e6]]));
       if (ev.src[e6] >= 0) {
         var src = el("div", "ts-event-source", "Source: ");
         var si = ev.src[e6];
@@ -581,15 +711,22 @@
     q("ts-start").textContent = longDate(start, 0);
     q("ts-end").textContent = longDate(start + (n - 1) * DAY_MS, 0);
     range.max = String(n - 1);
-    (function ticks() {
-      var box = q("ts-ticks");
-      if (n < 2) return;
-      changeDays.forEach(function (d) {
-        var t = el("span", "ts-tick");
-        t.style.left = (100 * d / (n - 1)) + "%";
-        box.appendChild(t);
-      });
-    })();
+    // Days with changes, as ticks under the slider: one canvas, however many days.
+    var tickBox = q("ts-ticks"), tickCanvas = el("canvas");
+    tickBox.appendChild(tickCanvas);
+    function drawTicks() {
+      var w = tickBox.clientWidth, h = tickBox.clientHeight, ratio = window.devicePixelRatio || 1;
+      if (!w || n < 2) return;
+      tickCanvas.width = Math.round(w * ratio);
+      tickCanvas.height = Math.round(h * ratio);
+      var ctx = tickCanvas.getContext("2d");
+      ctx.scale(ratio, ratio);
+      ctx.fillStyle = "#c62828";
+      var tw = Math.max(1, Math.min(2, w / n));
+      changeDays.forEach(function (d) { ctx.fillRect(d / (n - 1) * w - tw / 2, 0, tw, h); });
+    }
+    drawTicks();
+    window.addEventListener("resize", drawTicks);
 
     var embed = false;
     function readHash() {
@@ -602,7 +739,17 @@
       if (/[?&]embed=(1|true|yes)\b/.test(location.search)) embed = true;
       return day;
     }
-    function writeHash() {
+    // The hash follows the date, at most every HASH_MS (browsers throttle frequent history
+    // updates), and once more when playing stops; setDate from the API writes at once.
+    var HASH_MS = 250, lastHashWrite = -Infinity, hashTimer = null;
+    function writeHash(now) {
+      if (hashTimer !== null) { clearTimeout(hashTimer); hashTimer = null; }
+      var wait = lastHashWrite + HASH_MS - performance.now();
+      if (!now && (playing || wait > 0)) {
+        if (!playing) hashTimer = setTimeout(function () { hashTimer = null; writeHash(true); }, wait);
+        return;
+      }
+      lastHashWrite = performance.now();
       var hash = "#" + dates[curDay] + (embed && !/[?&]embed=/.test(location.search) ? "&embed" : "");
       if (location.hash !== hash) {
         try { history.replaceState(null, "", hash); } catch (err) { /* some viewers forbid it */ }
@@ -640,21 +787,19 @@
         });
       });
     }
-    function go(d, fromHash) {
+    function go(d, fromHash, hashNow) {
       d = Math.max(0, Math.min(n - 1, d));
       moveTo(d);
       updateIncidents();
       showLabels();
       refreshOpenPopup();
-      if (!fromHash) writeHash();
+      if (!fromHash) writeHash(hashNow);
     }
     function refreshOpenPopup() {
       var popup = map._popup;
       if (!popup || !popup.isOpen() || !popup._source) return;
       var src = popup._source;
-      for (var j = 0; j < np; j++) {
-        if (markers[j] === src) { popup.setContent(popupFor(j)); return; }
-      }
+      if (src._tsPlace !== undefined) popup.setContent(popupFor(src._tsPlace));
     }
 
     function nextChange(dir) {
@@ -693,6 +838,7 @@
       playing = on;
       playBtn.setAttribute("aria-pressed", on ? "true" : "false");
       playBtn.setAttribute("aria-label", on ? "Pause" : "Play");
+      if (!on) writeHash(true);
       if (on) {
         if (curDay >= n - 1 && n > 1) go(0);
         lastTick = performance.now();
@@ -829,7 +975,7 @@
       setDate: function (text) {
         var d = dayOf(String(text));
         if (d < 0) return Promise.reject(new RangeError("date outside the slider: " + text));
-        go(d);
+        go(d, false, true);
         return new Promise(afterDraw);
       },
       state: function () {
@@ -844,7 +990,9 @@
       pause: function () { setPlaying(false); },
       playing: function () { return playing; },
       changeDates: function () { return changeDays.map(function (d) { return dates[d]; }); },
-      map: map
+      map: map,
+      layers: {places: placeLayer, labels: labelLayer, areas: areaLayer, fronts: frontLayer,
+        routes: routeLayer, incidents: incidentLayer, base: baseLayer}
     };
   };
 })();
