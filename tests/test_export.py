@@ -1,0 +1,129 @@
+"""Tests of mapper.export: places, areas and front lines of a day as GeoPackage or GeoJSON."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+from click.testing import CliRunner
+
+from mapper import export, stats
+from mapper.cli import main
+from mapper.dataset import Dataset, load_dataset
+
+REPORT = Path(__file__).parent / "data" / "report"
+DAY = date(2024, 11, 29)
+
+
+@pytest.fixture(scope="module")
+def ds() -> Dataset:
+    return load_dataset(REPORT, geocode=False)
+
+
+@pytest.fixture(scope="module")
+def layers(ds: Dataset) -> dict[str, gpd.GeoDataFrame]:
+    return export.export_layers(ds, DAY)
+
+
+def test_places_carry_their_controller_on_the_day(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    places = layers["places"].set_index("id")
+    assert list(places.index) == sorted(places.index)
+    assert places.loc["aleppo", "controller"] == "contested"
+    assert places.loc["aleppo", "controller_label"] == "Contested"
+    assert places.loc["saraqib", "controller"] == "hts"
+    assert places.loc["saraqib", "since"] == "2024-11-28"
+    assert places.loc["saraqib", "colour"] == "#009e73"
+    assert places.loc["idlib", "since"] == "2015-01-01"  # the coarse date's first day
+    assert places.loc["tell-rifaat", "controller"] == "unknown"
+    assert places.loc["tell-rifaat", "since"] == ""
+    assert places.loc["western-countryside", "kind"] == "region"
+    assert set(places["date"]) == {"2024-11-29"}
+    assert layers["places"].crs.to_epsg() == 4326
+
+
+def test_areas_are_the_cells_with_controllers(ds: Dataset,
+                                              layers: dict[str, gpd.GeoDataFrame]) -> None:
+    areas = layers["areas"].set_index("id")
+    assert "western-countryside" not in areas.index  # a label holds no ground
+    assert areas.loc["aleppo", "controller"] == "contested"
+    assert areas.loc["khan-shaykhun", "controller"] == "government"
+    row = stats.territory_series(ds).set_index("date").loc[DAY]
+    for side in ("government", "hts", "sna", "contested", "unknown"):
+        held = areas.loc[areas["controller"] == side, "area_km2"].sum()
+        assert held == pytest.approx(row[f"{side}_km2"], abs=0.01)
+    assert all(g.geom_type in ("Polygon", "MultiPolygon") for g in areas.geometry)
+
+
+def test_fronts_separate_different_known_sides(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    fronts = layers["fronts"]
+    assert len(fronts) > 0
+    assert (fronts["a_controller"] != fronts["b_controller"]).all()
+    assert "unknown" not in set(fronts["a_controller"]) | set(fronts["b_controller"])
+    pairs = {frozenset(p) for p in zip(fronts["a"], fronts["b"], strict=True)}
+    assert frozenset(("aleppo", "al-bab")) in pairs  # contested against the SNA
+    assert frozenset(("idlib", "saraqib")) not in pairs  # both with the offensive now
+    assert (fronts["length_km"] > 0).all()
+
+
+def test_geojson_one_collection_with_a_layer_property(ds: Dataset, tmp_path: Path,
+                                                      layers: dict[str, gpd.GeoDataFrame]
+                                                      ) -> None:
+    out = export.export(ds, DAY, tmp_path / "day.geojson")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["type"] == "FeatureCollection"
+    assert (data["name"], data["date"]) == ("report", "2024-11-29")
+    by_layer: dict[str, int] = {}
+    for feature in data["features"]:
+        layer = feature["properties"]["layer"]
+        by_layer[layer] = by_layer.get(layer, 0) + 1
+        assert feature["id"].startswith(layer + "/")
+    assert by_layer == {name: len(layers[name]) for name in export.LAYERS}
+    # GIS software reads it back (one sub-layer per geometry type in QGIS; here all at once).
+    back = gpd.read_file(out)
+    assert len(back) == len(data["features"])
+    aleppo = back[(back["layer"] == "places") & (back["id"] == "aleppo")]
+    assert aleppo["controller"].tolist() == ["contested"]
+    again = export.export(ds, DAY, tmp_path / "again.json")
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_gpkg_three_layers_deterministic(ds: Dataset, tmp_path: Path) -> None:
+    first = export.export(ds, DAY, tmp_path / "a.gpkg")
+    time.sleep(1.1)  # a time stamp, if one were written, would now differ
+    second = export.export(ds, DAY, tmp_path / "b.gpkg")
+    assert first.read_bytes() == second.read_bytes()
+    assert [name for name, _ in pyogrio.list_layers(first)] == list(export.LAYERS)
+    places = gpd.read_file(first, layer="places").set_index("id")
+    assert places.loc["saraqib", "controller"] == "hts"
+    areas = gpd.read_file(first, layer="areas")
+    assert areas.crs.to_epsg() == 4326
+    assert [p.name for p in tmp_path.iterdir()] and not [
+        p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    other = export.export(ds, date(2024, 12, 1), tmp_path / "c.gpkg")
+    assert other.read_bytes() != first.read_bytes()
+
+
+def test_bad_format_and_date(ds: Dataset, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown export format 'shp'"):
+        export.export(ds, DAY, tmp_path / "x.shp")
+    with pytest.raises(ValueError, match="outside the dataset's time range"):
+        export.export(ds, date(2025, 1, 1), tmp_path / "x.gpkg")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_command(tmp_path: Path) -> None:
+    out = tmp_path / "x.gpkg"
+    result = CliRunner().invoke(main, ["export", str(REPORT), "--date", "2024-11-29",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(pyogrio.list_layers(out)) == 3
+    gj = tmp_path / "x.data"
+    as_json = CliRunner().invoke(main, ["export", str(REPORT), "--date", "2024-11-29",
+                                        "--format", "geojson", "--out", str(gj)])
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(gj.read_text(encoding="utf-8"))["type"] == "FeatureCollection"
