@@ -264,7 +264,7 @@ def test_lat_lon_in_the_row_always_win(tmp_path: Path) -> None:
     write_cache(cache, [CacheEntry("Idlib", "SY", 1.0, 2.0, "manual")])
     df = places({"name": "Idlib", "kind": "city", "lat": 35.93, "lon": 36.64},
                 {"name": "Nameless hill", "lat": 35.5, "lon": 36.5})
-    out, problems = locate_places(df, cache=cache, online=False)
+    out, problems = locate_places(df, cache=cache, online=False, confirm=True)
     assert problems == []
     assert (out.loc["p0", "lat"], out.loc["p0", "lon"]) == (35.93, 36.64)
     assert list(out["geocode_source"]) == ["places.csv", "places.csv"]
@@ -321,11 +321,14 @@ def test_geocode_places_merges_into_the_cache(tmp_path: Path) -> None:
     df = places({"name": "Aleppo", "kind": "city"}, {"name": "Idlib", "lat": 35.9, "lon": 36.6},
                 {"name": "Foo"})
     dry = geocode_places(df, cache=cache, write_cache=False)
-    assert len(dry.added) == 1 and not dry.written
+    # Aleppo resolved, Idlib's given coordinates confirmed by a GeoNames entry 4 km away
+    assert len(dry.added) == 2 and not dry.written
     assert len(read_cache(cache)) == 1
     report = geocode_places(df, cache=cache)
     assert report.written
-    assert set(read_cache(cache)) == {("kuweires airbase", "SY"), ("aleppo", "SY")}
+    assert set(read_cache(cache)) == {("kuweires airbase", "SY"), ("aleppo", "SY"),
+                                      ("idlib", "SY")}
+    assert read_cache(cache)[("idlib", "SY")].population == 128840
     assert [r.source for r in report.rows] == ["geonames", "places.csv", ""]
     assert len(report.missing) == 1 and report.ambiguous == []
     text = report.format()
@@ -460,3 +463,20 @@ def test_geocode_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     missing = runner.invoke(main, ["-q", "geocode", str(folder)])
     assert missing.exit_code == 2
     assert "places.csv:4: name: 'Foo' (SY) not found" in missing.output
+
+
+def test_places_with_coordinates_need_no_gazetteer(tmp_path: Path) -> None:
+    # Without `confirm`, a place with lat/lon takes population only from the cache or its own
+    # `population` column, so loading such a dataset never reads the 235k-entry gazetteer.
+    cache = tmp_path / "geocode.csv"
+    write_cache(cache, [CacheEntry("Idlib", "SY", 35.9306, 36.6339, "geonames", "169389",
+                                   "Idlib", 128840)])
+    df = places({"name": "Idlib", "kind": "city", "lat": 35.93, "lon": 36.64},
+                {"name": "Saraqib", "lat": 35.86, "lon": 36.8},
+                {"name": "Far Idlib", "lat": 30.0, "lon": 30.0})
+    df["population"] = [float("nan"), 34000.0, float("nan")]
+    out, problems = locate_places(df, cache=cache, online=False)
+    assert problems == []
+    assert out.loc["p0", "population"] == 128840 and out.loc["p0", "match_id"] == "169389"
+    assert out.loc["p1", "population"] == 34000 and out.loc["p1", "match_id"] == ""
+    assert pd.isna(out.loc["p2", "population"])
