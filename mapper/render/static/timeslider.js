@@ -26,7 +26,8 @@
     district: 4, village: 3.5, site: 3.5};
   var DEFAULT_RADIUS = 4;
   // Which labels win when two overlap: lower first.
-  var LABEL_RANK = {capital: 0, country: 1, city: 2, region: 3};
+  var LABEL_RANK = {capital: 0, city: 1, country: 3, region: 4};
+  var LABEL_RANK_OTHER = 2;  // a place labelled through the data's ``label`` column
 
   function parseDay(text) {
     var m = ISO_DAY.exec(text);
@@ -289,20 +290,22 @@
         if (kind !== "dots") p.setAttribute("patternTransform", "rotate(45)");
         var bg = document.createElementNS(NS, "rect");
         bg.setAttribute("width", "8"); bg.setAttribute("height", "8");
-        bg.setAttribute("fill", colour); bg.setAttribute("fill-opacity", "0.35");
+        bg.setAttribute("fill", colour);
         p.appendChild(bg);
+        // Light marks on the faction's colour (the whole pane is see-through).
+        var ink = kind === "stripes" ? "#222222" : "#ffffff";
         function line(x1, y1, x2, y2) {
           var l = document.createElementNS(NS, "line");
           l.setAttribute("x1", x1); l.setAttribute("y1", y1);
           l.setAttribute("x2", x2); l.setAttribute("y2", y2);
-          l.setAttribute("stroke", kind === "stripes" ? "#333333" : colour);
+          l.setAttribute("stroke", ink);
           l.setAttribute("stroke-width", "2.5");
           p.appendChild(l);
         }
         if (kind === "dots") {
           var c = document.createElementNS(NS, "circle");
           c.setAttribute("cx", "4"); c.setAttribute("cy", "4"); c.setAttribute("r", "1.8");
-          c.setAttribute("fill", colour);
+          c.setAttribute("fill", ink);
           p.appendChild(c);
         } else {
           line(0, 0, 0, 8);
@@ -317,7 +320,7 @@
           patternFill[f] = pattern(name + "-pattern-" + f, factions[f].colour, kind);
         }
       }
-      patternFill[CONTESTED] = pattern(name + "-pattern-contested", "#ffffff", "stripes");
+      patternFill[CONTESTED] = pattern(name + "-pattern-contested", "#bdbdbd", "stripes");
       svg.insertBefore(defs, svg.firstChild);
     }
 
@@ -334,12 +337,19 @@
         dashArray: null};
     }
     function areaStyle(c) {
+      // Opaque fills, and an outline of the same colour, in a see-through pane (CSS): cells of
+      // one side merge without seams.
       if (c >= 0 && patternFill[c]) {
-        return {fillColor: patternFill[c], fillOpacity: 1, fill: true};
+        return {fillColor: patternFill[c], fillOpacity: 1, fill: true, stroke: true,
+          color: c === CONTESTED ? "#bdbdbd" : factions[c].colour, opacity: 1};
       }
-      if (c === CONTESTED) return {fillColor: "#444444", fillOpacity: 0.22, fill: true};
-      if (c < 0) return {fillColor: UNKNOWN_COLOUR, fillOpacity: 0.08, fill: true};
-      return {fillColor: factions[c].colour, fillOpacity: 0.33, fill: true};
+      if (c === CONTESTED) {
+        return {fillColor: "#5f5f5f", fillOpacity: 1, fill: true, stroke: true, color: "#5f5f5f",
+          opacity: 1};
+      }
+      if (c < 0) return {fillColor: UNKNOWN_COLOUR, fillOpacity: 0.3, fill: true, stroke: false};
+      return {fillColor: factions[c].colour, fillOpacity: 1, fill: true, stroke: true,
+        color: factions[c].colour, opacity: 1};
     }
     function lineColour(c) {
       if (c === CONTESTED) return "#555555";
@@ -371,7 +381,7 @@
         return poly.map(function (ring) { return decodeLine(ring, 1000); });
       });
       cellLayers[k] = L.polygon(polys, {renderer: areaRenderer, pane: "ts-areas", stroke: false,
-        interactive: false}).addTo(areaLayer);
+        weight: 1, interactive: false, className: "ts-cell"}).addTo(areaLayer);
     }
 
     // Fronts: shared edges of two cells, shown where their controllers differ.
@@ -415,13 +425,15 @@
 
     // Places: a circle marker each (regions and countries: a label only).
     var markers = new Array(np);
+    // Many places: smaller dots, so neighbours and the areas under them stay visible.
+    var radiusScale = np > 2000 ? 0.55 : np > 500 ? 0.75 : 1;
     var labels = [];
     function kindOf(i) { return P.kinds[places.kind[i]]; }
     for (var i = 0; i < np; i++) {
       var kind = kindOf(i);
       var latlng = [places.lat[i], places.lon[i]];
       if (places.marker[i]) {
-        var r = RADIUS[kind] || DEFAULT_RADIUS;
+        var r = (RADIUS[kind] || DEFAULT_RADIUS) * radiusScale;
         var m = L.circleMarker(latlng, L.extend({renderer: placeRenderer, pane: "ts-places",
           radius: r, bubblingMouseEvents: false, className: "ts-place"}, markerStyle(cur[i])));
         m.bindPopup(popupFor.bind(null, i), {maxWidth: 340, minWidth: 220, autoPanPadding: [20, 20]});
@@ -431,15 +443,16 @@
         if (places.label[i]) {
           m.bindTooltip(el("span", null, places.name[i]), {permanent: true, direction: "right",
             offset: [r + 1, 0], className: "ts-label ts-label-" + kind, interactive: false});
-          labels.push({i: i, layer: m, rank: LABEL_RANK[kind] !== undefined ? LABEL_RANK[kind] : 4});
+          labels.push({i: i, layer: m,
+            rank: LABEL_RANK[kind] !== undefined ? LABEL_RANK[kind] : LABEL_RANK_OTHER});
         }
       } else {
         var textEl = el("span", "ts-region-text", places.name[i]);
         var lm = L.marker(latlng, {icon: L.divIcon({html: textEl, className: "ts-region ts-region-" + kind,
           iconSize: null}), interactive: false, keyboard: false, pane: "ts-places"});
         lm.addTo(labelLayer);
-        labels.push({i: i, layer: lm, rank: LABEL_RANK[kind] !== undefined ? LABEL_RANK[kind] : 4,
-          region: true});
+        labels.push({i: i, layer: lm,
+          rank: LABEL_RANK[kind] !== undefined ? LABEL_RANK[kind] : LABEL_RANK_OTHER, region: true});
       }
     }
     labels.sort(function (a, b) { return a.rank - b.rank || a.i - b.i; });
@@ -683,22 +696,38 @@
       return box;
     }
     // ---- labels: hide the lesser of two overlapping labels ----------------------------------
+    // Labels are placed in rank order; one that would overlap a placed label tries the other
+    // side of its marker, then is hidden until the next zoom.
     function declutter() {
       var placed = [];
+      function clashes(rc) {
+        for (var k = 0; k < placed.length; k++) {
+          var o = placed[k];
+          if (rc.left + 1 < o.right && rc.right - 1 > o.left && rc.top + 4 < o.bottom &&
+              rc.bottom - 4 > o.top) return true;
+        }
+        return false;
+      }
       for (var j = 0; j < labels.length; j++) {
         var lab = labels[j];
-        var node = lab.region ? lab.layer.getElement() : (lab.layer.getTooltip() &&
-          lab.layer.getTooltip().getElement());
+        var tip = lab.region ? null : lab.layer.getTooltip();
+        var node = tip ? tip.getElement() : lab.layer.getElement();
         if (!node) continue;
         node.style.visibility = "";
+        if (tip && tip.options.direction !== "right") {
+          tip.options.direction = "right";
+          tip.options.offset = [lab.layer.getRadius() + 1, 0];
+          tip.update();
+        }
         var rc = node.getBoundingClientRect();
         if (!rc.width) continue;
-        var clash = false;
-        for (var q = 0; q < placed.length && !clash; q++) {
-          var o = placed[q];
-          clash = rc.left < o.right && rc.right > o.left && rc.top < o.bottom && rc.bottom > o.top;
+        if (clashes(rc) && tip) {
+          tip.options.direction = "left";
+          tip.options.offset = [-lab.layer.getRadius() - 1, 0];
+          tip.update();
+          rc = node.getBoundingClientRect();
         }
-        if (clash) node.style.visibility = "hidden";
+        if (clashes(rc)) node.style.visibility = "hidden";
         else placed.push(rc);
       }
     }
@@ -722,6 +751,8 @@
       var ctx = tickCanvas.getContext("2d");
       ctx.scale(ratio, ratio);
       ctx.fillStyle = "#c62828";
+      // Dense changes would paint a solid bar: fainter ticks then show where they bunch up.
+      ctx.globalAlpha = changeDays.length > w / 3 ? 0.25 : 1;
       var tw = Math.max(1, Math.min(2, w / n));
       changeDays.forEach(function (d) { ctx.fillRect(d / (n - 1) * w - tw / 2, 0, tw, h); });
     }
@@ -901,23 +932,41 @@
       onAdd: function () {
         var box = el("div", "ts-legend leaflet-bar");
         var details = el("details");
-        details.open = true;
+        details.open = window.innerWidth > 700;
         details.appendChild(el("summary", null, "Legend"));
-        function row(swatchClass, colour, text, border) {
+        function row(swatchClass, colour, text, area) {
           var r2 = el("div", "ts-legend-row");
           var sw = el("span", "ts-swatch " + swatchClass);
           if (colour) sw.style.background = colour;
-          if (border) sw.style.borderColor = border;
           r2.appendChild(sw);
+          var sample = el("span", "ts-swatch ts-swatch-area");
+          if (area) sample.style.background = area; else sample.style.visibility = "hidden";
+          r2.appendChild(sample);
           r2.appendChild(el("span", null, text));
           details.appendChild(r2);
         }
+        // The area sample imitates the SVG patterns with CSS gradients.
+        function areaSample(colour, kind) {
+          var mark = "rgba(255,255,255,0.85)";
+          if (kind === "hatch") {
+            return "repeating-linear-gradient(45deg, " + mark + " 0 2px, transparent 2px 6px), " + colour;
+          }
+          if (kind === "cross") {
+            return "repeating-linear-gradient(45deg, " + mark + " 0 2px, transparent 2px 6px), " +
+              "repeating-linear-gradient(-45deg, " + mark + " 0 2px, transparent 2px 6px), " + colour;
+          }
+          if (kind === "dots") {
+            return "radial-gradient(circle, " + mark + " 1.2px, transparent 1.4px) 0 0 / 6px 6px, " +
+              colour;
+          }
+          return colour;
+        }
         factions.forEach(function (f) {
-          row("ts-swatch-dot" + (f.pattern && f.pattern !== "solid" ? " ts-swatch-" + f.pattern : ""),
-            f.colour, f.label);
+          row("ts-swatch-dot", f.colour, f.label, areaSample(f.colour, f.pattern));
         });
-        row("ts-swatch-dot ts-swatch-contested", "#ffffff", "Contested");
-        row("ts-swatch-dot", UNKNOWN_COLOUR, "Unknown / no record");
+        row("ts-swatch-dot ts-swatch-contested", "#ffffff", "Contested",
+          useCanvas ? "#5f5f5f" : "repeating-linear-gradient(45deg, #222 0 2px, transparent 2px 6px), #bdbdbd");
+        row("ts-swatch-dot", UNKNOWN_COLOUR, "Unknown / no record", "rgba(158,158,158,0.3)");
         if (frontLayers.length) row("ts-swatch-front", FRONT_COLOUR, "Front line");
         if (segLayers.length) row("ts-swatch-cut", null, "Route cut between sides");
         if (incidentsOn.some(function (x) { return x.length; })) {
