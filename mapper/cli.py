@@ -338,3 +338,46 @@ def export_cmd(dataset: Path, day: str, fmt: str | None, out: Path | None) -> No
         _fail(f"error: {exc}")
         return
     click.echo(str(written))
+
+
+@main.command("extract")
+@click.argument("article", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--published", required=True, metavar="YYYY-MM-DD",
+              help="Publication date; relative dates ('on Saturday') are resolved against it.")
+@click.option("--dataset", "dataset", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Existing dataset: use its factions' aliases and countries, "
+                                 "and mark what is new.")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+              help="Draft folder to write (default: ARTICLE's name + '-draft').")
+@click.option("--title", default=None, help="Article title for sources.csv.")
+@click.option("--publisher", default=None, help="Publisher for sources.csv.")
+@click.option("--url", default=None, help="Article address for sources.csv.")
+def extract_cmd(article: Path, published: str, dataset: Path | None, out: Path | None,
+                title: str | None, publisher: str | None, url: str | None) -> None:
+    """Draft places, dates and events from a news ARTICLE (text or HTML), for review.
+
+    Writes places.csv, events.csv, sources.csv, routes.csv, dataset.toml and report.md
+    (each draft row beside the sentence it came from) into the draft folder. Offline and
+    deterministic.
+
+    \b
+    Example:
+      mapper extract article.txt --published 2024-12-01 --dataset geodata/aleppo-2024
+    """
+    from mapper.extract import extract_article, resolve_published, write_draft
+
+    try:
+        day = resolve_published(published)
+        draft = extract_article(article, published=day, dataset=dataset, title=title,
+                                publisher=publisher, url=url)
+        target = write_draft(draft, out or article.with_name(article.stem + "-draft"))
+    except DatasetError as exc:
+        _fail(str(exc))
+        return
+    except MapperError as exc:
+        _fail(f"error: {exc}")
+        return
+    proposed = sum(p.accepted for p in draft.places)
+    flagged = sum(bool(e.flags) for e in draft.events)
+    click.echo(f"{target}: {proposed} places, {len(draft.dates)} dates, {len(draft.events)} "
+               f"events ({flagged} flagged); review {target / 'report.md'}")

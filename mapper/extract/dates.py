@@ -28,7 +28,7 @@ __all__ = ["DateMention", "find_dates", "format_value", "parse_number"]
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9
-_MONTH_RE = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH_RE = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 _WEEKDAY_RE = "(?:" + "|".join(_WEEKDAYS) + ")"
 _NUMBERS = {
@@ -349,9 +349,11 @@ def _forward(published: date, n: int, unit: str) -> tuple[date, date, str]:
 
 
 def _weekdays(f: _Finder, published: date) -> None:
-    pattern = rf"\b(?:(last|this|next|on|this coming)\s+)?({_WEEKDAY_RE}){_PARTS_OF_DAY}\b"
+    pattern = (rf"\b(?:(last|this|next|on|by|until|since|from|this coming)\s+)?"
+               rf"({_WEEKDAY_RE}){_PARTS_OF_DAY}\b")
     for m in f.iter(pattern):
-        if re.match(r"\s+[A-Z]", f.text[m.end():]):
+        if not m[1] and (re.match(r"\s+[A-Z]", f.text[m.end():])
+                         or re.search(r"\bthe\s+$", f.text[:m.start()], re.IGNORECASE)):
             continue  # a name: "The Sunday Times", "Good Friday Agreement"
         modifier = (m[1] or "").lower()
         target = _WEEKDAYS[m[2].lower()]

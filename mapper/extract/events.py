@@ -149,7 +149,8 @@ def _actor_spans(text: str, aliases: list[ActorAlias]) -> list[tuple[int, int, s
 
 
 def _hedged(text: str, start: int, lex: Lexicon) -> str:
-    window = re.split(r"[.;:,]", text[:start])[-1].lower().split()[-5:]
+    # Case kept: hedges are lower-case words, so the month "May" is no hedge.
+    window = re.split(r"[.;:,]", text[:start])[-1].split()[-5:]
     joined = " ".join(window)
     for hedge in lex.hedges:
         if re.search(rf"(?:^|\s){re.escape(hedge)}(?:\s|$)", joined) or (
@@ -234,6 +235,7 @@ def _sentence_events(s: Sentence, places: list[PlaceMention], dates: list[DateMe
     hits.sort(key=lambda h: h[0])
     claimed: dict[int, tuple[int, EventDraft]] = {}
     results: list[EventDraft] = []
+    event_verbs: set[int] = set()  # starts of verbs that gave an event
     for index, (start, end, trigger) in enumerate(hits):
         verb = text[start:end]
         hedge = _hedged(text, start, lex)
@@ -263,7 +265,8 @@ def _sentence_events(s: Sentence, places: list[PlaceMention], dates: list[DateMe
                                                previous_actor)
         if actor_flag:
             flags.append(actor_flag)
-        date_value, date_phrase = _date(dates, start)
+        first_verb = min((h[0] for h in hits[:index] if h[0] in event_verbs), default=start)
+        date_value, date_phrase = _date(dates, start, end, text, first_verb, next_start)
         if not date_value:
             flags.append("date: the sentence gives none")
         controller = actor if trigger.control else ""
@@ -284,8 +287,12 @@ def _sentence_events(s: Sentence, places: list[PlaceMention], dates: list[DateMe
                                    "date": date_phrase},
             sentences=[s.number],
         )
+        event_verbs.add(start)
         if (passive or fell_to) and not actor and not actor_text:
             agentless.append(draft)
+        if gap == 99:  # "the city": not a rival for the verb that names the place
+            results.append(draft)
+            continue
         earlier = claimed.get(id(place))
         if earlier is not None and earlier[0] <= gap:
             continue
@@ -371,7 +378,8 @@ def _actor(text: str, start: int, end: int, actors: list[tuple[int, int, str, st
     if in_clause:
         _a_start, _a_end, faction, words = in_clause[0]
         return faction, words, ""
-    if re.search(r"\b(?:they|it|he|she)\b", text[:start], re.IGNORECASE) and previous_actor:
+    if re.search(r"\b(?:they|it|its|their|he|she)\b", text[:start], re.IGNORECASE) and \
+            previous_actor:
         return previous_actor, "", "actor: a pronoun, taken from the sentence before"
     after = [a for a in actors if a[0] >= end]
     if after:
@@ -379,10 +387,22 @@ def _actor(text: str, start: int, end: int, actors: list[tuple[int, int, str, st
     return "", "", "actor: not named"
 
 
-def _date(dates: list[DateMention], position: int) -> tuple[str, str]:
+def _date(dates: list[DateMention], position: int, verb_end: int, text: str,
+          first_verb: int, next_verb: int) -> tuple[str, str]:
+    """The date nearest the verb, within its clause (clauses split at ';').
+
+    A date between an earlier verb that gave an event and this one belongs to the earlier
+    verb ("recaptured Balakliia on 8 September and retook Izium two days later"); a date
+    before every such verb belongs to all of them; a date after the next verb belongs to it.
+    """
+    start = text.rfind(";", 0, position) + 1
+    end = text.find(";", position)
+    end = min(len(text) if end < 0 else end, next_verb)
+    dates = [d for d in dates if start <= d.start and d.end <= end
+             and (d.start >= verb_end or d.end <= first_verb)]
     if not dates:
         return "", ""
-    best = min(dates, key=lambda d: (min(abs(d.start - position), abs(d.end - position)),
+    best = min(dates, key=lambda d: (min(abs(d.start - position), abs(d.end - verb_end)),
                                      d.start))
     return best.value, best.phrase
 

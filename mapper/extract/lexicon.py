@@ -95,6 +95,7 @@ class Lexicon:
     not_places: frozenset[str]
     organisation_words: frozenset[str]
     geo_heads: dict[str, str]
+    other_heads: frozenset[str]
     titles: frozenset[str]
     speech_verbs: frozenset[str]
     direction_words: frozenset[str]
@@ -161,6 +162,7 @@ def lexicon() -> Lexicon:
         not_places=_words(data["not_places"]),
         organisation_words=_words(data["organisation_words"]),
         geo_heads={k.lower(): v for k, v in data["geo_heads"].items()},
+        other_heads=_words(people["other_heads"]),
         titles=_words(people["titles"]),
         speech_verbs=_words(people["speech_verbs"]),
         direction_words=_words(people["direction_words"]),

@@ -277,8 +277,8 @@ class _Matcher:
         ranked = self.gaz.candidates(surface)
         if not ranked:
             return None
-        if all(k[2] == 2 for k, _ in ranked) and (len(folded) < 5 or " " in folded):
-            return None  # spelling variants only for single words of five letters or more
+        if all(k[2] == 2 for k, _ in ranked) and len(folded.replace(" ", "")) < 5:
+            return None  # spelling variants only for names of five letters or more
         entries = tuple(e for _, e in ranked)
         tiers = tuple(k[2] for k, _ in ranked)
         return _Candidate("", surface, "", "", None, None, 0, 0.55, (), entries, tiers)
@@ -309,7 +309,7 @@ def _distance_km(a: Entry, b: Entry) -> float:
 def _resolve_entry(cand: _Candidate, focus: frozenset[str]) -> tuple[_Candidate, int]:
     """Pick the gazetteer entry a name most likely means; return it and the rival count."""
     order = sorted(range(len(cand.entries)), key=lambda i: (
-        cand.entries[i].country not in focus, cand.tiers[i], -cand.entries[i].population,
+        cand.entries[i].country not in focus, cand.tiers[i] == 2, -cand.entries[i].population,
         cand.entries[i].geonameid))
     best_i = order[0]
     best, tier = cand.entries[best_i], cand.tiers[best_i]
@@ -461,6 +461,8 @@ def _context(raw: _Raw, tokens: list[Token], lex: Lexicon,
     kind: str | None = None
     if raw.adjective:
         penalties.append((0.3, f"used as an adjective ('{raw.adjective}')"))
+    if next_word in lex.other_heads and raw.cand.kind != "country":
+        penalties.append((0.5, f"followed by '{next_word}': not a settlement"))
     if after and after[0] in lex.geo_heads and len(after) == 1:
         kind = lex.geo_heads[after[0]]
         bonus += 0.05
@@ -597,7 +599,8 @@ def _described_routes(sentences: list[Sentence], token_lists: dict[int, list[Tok
                     continue
                 stops = {fold(n) for n in (*route.ends, *route.via)}
                 hits = len(stops & names)
-                if hits:
+                ends = {fold(n) for n in route.ends}
+                if hits >= 2 or (hits == 1 and names & ends):
                     scored.append((-hits, -len(stops & in_text), route.id, route))
             if not scored:
                 continue
