@@ -95,12 +95,13 @@ def open_page(browser: Any, tmp_path: Path) -> Iterator[Callable[..., OpenedPage
     """Return a function that writes HTML to a file and opens it, blocking every other request.
 
     Call it as ``open_page(html, suffix="#2024-11-30")``; it waits until ``window.mapper``
-    exists. Every request that is not the page file itself is recorded and aborted.
+    exists. Every request that is not the page file itself is recorded and aborted, except
+    tile requests when ``tile`` (PNG bytes) is given: those get that image, as if online.
     """
     contexts: list[Any] = []
 
-    def _open(html: str, suffix: str = "", *, width: int = 1280,
-              height: int = 800) -> OpenedPage:
+    def _open(html: str, suffix: str = "", *, width: int = 1280, height: int = 800,
+              tile: bytes | None = None) -> OpenedPage:
         path = tmp_path / f"page{len(contexts)}.html"
         path.write_text(html, encoding="utf-8")
         url = path.as_uri()
@@ -112,8 +113,11 @@ def open_page(browser: Any, tmp_path: Path) -> Iterator[Callable[..., OpenedPage
         def route(r: Any) -> None:
             if r.request.url.split("#")[0].split("?")[0] == url:
                 r.continue_()
+                return
+            opened.requests.append(r.request.url)
+            if tile is not None and any(h in r.request.url for h in TILE_HOSTS):
+                r.fulfill(status=200, body=tile, content_type="image/png")
             else:
-                opened.requests.append(r.request.url)
                 r.abort()
 
         page.route("**/*", route)

@@ -6,6 +6,7 @@ Every test opens the rendered fixture page from a file with all other requests b
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -338,3 +339,29 @@ def test_set_date_rejects_days_off_the_slider(open_page: Opener, mini_html: str)
         "d => window.mapper.setDate(d).then(() => 'ok', e => e.message)", before)
     assert "outside" in msg
     assert _date(op) == "2024-11-26"
+
+
+#: A 1 x 1 transparent PNG.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+def _overlay_names(op: OpenedPage) -> list[str]:
+    return list(op.page.eval_on_selector_all(
+        ".leaflet-control-layers-overlays label", "els => els.map(e => e.innerText.trim())"))
+
+
+def test_online_tiles_only_when_reachable(open_page: Opener, mini_html: str) -> None:
+    offline = open_page(mini_html)
+    offline.page.wait_for_timeout(200)
+    assert "Online map tiles" not in _overlay_names(offline)
+    assert offline.page.query_selector(".leaflet-tile") is None
+    assert offline.requests and all("tile.openstreetmap.org" in u for u in offline.requests)
+
+    online = open_page(mini_html, tile=PNG)
+    online.page.wait_for_function(
+        "document.querySelectorAll('.leaflet-tile-loaded').length > 0", timeout=5000)
+    assert "Online map tiles" in _overlay_names(online)
+    assert online.foreign_requests() == []
+    assert online.unexpected_console_errors() == []

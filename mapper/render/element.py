@@ -104,7 +104,7 @@ class TimeSlider(MacroElement):
           <div class="ts-titles">
             <h1 class="ts-title">{{ this.title|e }}</h1>
             {%- if this.description %}
-            <p class="ts-description">{{ this.description|e }}</p>
+            <p class="ts-description" title="{{ this.description|e }}">{{ this.description|e }}</p>
             {%- endif %}
           </div>
           <button type="button" class="ts-sources-toggle" aria-expanded="false"

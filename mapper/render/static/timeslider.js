@@ -264,8 +264,8 @@
     var useCanvas = !!options.canvas;
     pane("ts-fronts", 430, false);
     function renderer(paneName) {
-      return useCanvas ? new PatchCanvas({pane: paneName, padding: 0.3})
-        : L.svg({pane: paneName, padding: 0.3});
+      return useCanvas ? new PatchCanvas({pane: paneName, padding: 0.1})
+        : L.svg({pane: paneName, padding: 0.1});
     }
     var areaRenderer = renderer("ts-areas");
     var frontRenderer = renderer("ts-fronts");
