@@ -108,6 +108,16 @@
       this._gridAdd(layer, true);
       L.Canvas.prototype._addPath.call(this, layer);
     },
+    _bringToFront: function (layer) {
+      L.Canvas.prototype._bringToFront.call(this, layer);
+      this._full = true;  // the drawing order changed: repaint all (and rebuild the grid)
+      this._patches = this._patchKeys = null;
+    },
+    _bringToBack: function (layer) {
+      L.Canvas.prototype._bringToBack.call(this, layer);
+      this._full = true;
+      this._patches = this._patchKeys = null;
+    },
     _updatePoly: function (layer, closed) {
       if (!layer.options.stroke && !layer.options.fill) return;
       L.Canvas.prototype._updatePoly.call(this, layer, closed);
@@ -268,9 +278,11 @@
         : L.svg({pane: paneName, padding: 0.1});
     }
     var areaRenderer = renderer("ts-areas");
-    var frontRenderer = renderer("ts-fronts");
-    var lineRenderer = renderer("ts-lines");
+    // Canvas: fronts, routes and places share one canvas (fewer layers for the browser to
+    // composite on each step), drawn in that order; SVG: one layer each.
     var placeRenderer = renderer("ts-places");
+    var frontRenderer = useCanvas ? placeRenderer : renderer("ts-fronts");
+    var lineRenderer = useCanvas ? placeRenderer : renderer("ts-lines");
     var baseRenderer = renderer("ts-base");
 
     // SVG fill patterns for factions drawn with a pattern, and stripes for contested areas.
@@ -386,6 +398,7 @@
 
     // Fronts: shared edges of two cells, shown where their controllers differ.
     var fronts = P.fronts, frontLayers = new Array(fronts.a.length);
+    var frontWeight = np > 2000 ? 2 : 3.5;
     var frontsOf = new Array(np);
     for (var fo = 0; fo < np; fo++) frontsOf[fo] = [];
     for (var e = 0; e < fronts.a.length; e++) {
@@ -393,7 +406,8 @@
       frontsOf[fronts.b[e]].push(e);
       // Every edge stays on the map; a hidden one has no stroke (and costs no drawing).
       frontLayers[e] = L.polyline(fronts.geom[e].map(function (l) { return decodeLine(l, 1000); }), {
-        renderer: frontRenderer, pane: "ts-fronts", color: FRONT_COLOUR, weight: 3.5, opacity: 0.9,
+        renderer: frontRenderer, pane: "ts-fronts", color: FRONT_COLOUR, weight: frontWeight,
+        opacity: 0.9,
         lineCap: "round", interactive: false, stroke: false, fill: false, className: "ts-front"
       }).addTo(frontLayer);
     }
@@ -751,10 +765,19 @@
       var ctx = tickCanvas.getContext("2d");
       ctx.scale(ratio, ratio);
       ctx.fillStyle = "#c62828";
-      // Dense changes would paint a solid bar: fainter ticks then show where they bunch up.
-      ctx.globalAlpha = changeDays.length > w / 3 ? 0.25 : 1;
-      var tw = Math.max(1, Math.min(2, w / n));
-      changeDays.forEach(function (d) { ctx.fillRect(d / (n - 1) * w - tw / 2, 0, tw, h); });
+      // One tick per pixel column, darker where more changes fall in it (a density strip
+      // when there are more change days than pixels).
+      var cols = {}, most = 0;
+      changeDays.forEach(function (d) {
+        var x = Math.round(d / (n - 1) * (w - 2)) + 1;
+        cols[x] = (cols[x] || 0) + (firstChange[d + 1] - firstChange[d]);
+        most = Math.max(most, cols[x]);
+      });
+      var dense = changeDays.length > w / 3;
+      Object.keys(cols).forEach(function (x) {
+        ctx.globalAlpha = dense ? 0.15 + 0.85 * cols[x] / most : 1;
+        ctx.fillRect(+x - (dense ? 0.5 : 1), 0, dense ? 1 : 2, h);
+      });
     }
     drawTicks();
     window.addEventListener("resize", drawTicks);
@@ -988,6 +1011,11 @@
     var layerControl = L.control.layers(null, overlays, {collapsed: true, position: "topright"})
       .addTo(map);
     map.on("overlayadd", function (e8) {
+      // On a shared canvas, lines shown again are appended: keep the places on top.
+      if (useCanvas && (e8.layer === frontLayer || e8.layer === routeLayer) &&
+          map.hasLayer(placeLayer)) {
+        placeLayer.eachLayer(function (m3) { m3.bringToFront(); });
+      }
       if (e8.layer === areaLayer && !useCanvas) addPatternsOnce();
       if (e8.layer === labelLayer || e8.layer === placeLayer) declutter();
     });
