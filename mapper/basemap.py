@@ -31,7 +31,7 @@ import math
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -160,17 +160,23 @@ def _check_bbox(bbox: Bbox) -> Bbox:
     return (x0, y0, x1, y1)
 
 
-def countries(*, bbox: Bbox | None = None) -> gpd.GeoDataFrame:
-    """Return the 1:110m country outlines, optionally only those meeting a box.
+def countries(
+    *, bbox: Bbox | None = None, detail: Literal["110m", "10m"] = "110m"
+) -> gpd.GeoDataFrame:
+    """Return the country outlines, optionally only those meeting a box.
 
-    These are coarse (coasts off by up to some 20 km); use :func:`country_shape` for the
-    1:10m outline of given countries and :func:`layers` for a detailed base map.
+    The 1:110m outlines are coarse (coasts off by up to some 20 km: Latakia lies in the
+    sea). ``detail="10m"`` gives the 1:10m outlines built as for :func:`country_shape`,
+    cut to the box; :func:`layers` gives a detailed base map as GeoJSON.
 
     Parameters
     ----------
     bbox
-        ``(min_lon, min_lat, max_lon, max_lat)`` in degrees; countries that intersect it
-        are returned, whole (not cut to the box).
+        ``(min_lon, min_lat, max_lon, max_lat)`` in degrees. At 1:110m, countries that
+        intersect it are returned whole (not cut to the box); at 1:10m (where ``bbox`` is
+        required) the countries with land in the box are returned, cut to it.
+    detail
+        ``"110m"`` (the default) or ``"10m"``.
 
     Returns
     -------
@@ -178,16 +184,46 @@ def countries(*, bbox: Bbox | None = None) -> gpd.GeoDataFrame:
         Columns ``iso2``, ``iso3`` (``None`` for the few areas without an ISO code, such as
         N. Cyprus and Somaliland), ``name`` and ``geometry`` (EPSG:4326), sorted by name.
 
+    Raises
+    ------
+    ValueError
+        If ``bbox`` is not a finite box with min < max, or is missing for ``"10m"``, or
+        ``detail`` is neither ``"110m"`` nor ``"10m"``.
+
     Examples
     --------
     >>> sorted(countries(bbox=(37.5, 34.5, 38.5, 35.5))["iso2"])
     ['SY']
+    >>> sorted(countries(bbox=(35.5, 35.5, 37.5, 37.0), detail="10m")["iso2"])
+    ['SY', 'TR']
     """
     gdf = _load()[["iso2", "iso3", "name", "geometry"]]
+    if detail == "10m":
+        if bbox is None:
+            raise ValueError('countries: detail="10m" needs a bbox')
+        return _countries_10m(_check_bbox(bbox)).copy()
+    if detail != "110m":
+        raise ValueError(f'countries: detail must be "110m" or "10m", got {detail!r}')
     if bbox is not None:
         hit = gdf.geometry.intersects(shapely.box(*_check_bbox(bbox))).to_numpy()
         gdf = gdf[hit]
     return gdf.copy().reset_index(drop=True)
+
+
+@lru_cache(maxsize=16)
+def _countries_10m(bbox: Bbox) -> gpd.GeoDataFrame:
+    """The 1:10m countries with land in a box, cut to it (rows in :func:`_load` order)."""
+    world = _load()
+    x0, y0, x1, y1 = bbox
+    m = _MARGIN_DEG
+    faces, owners = _faces((x0 - m, y0 - m, x1 + m, y1 + m))
+    keep = owners >= 0
+    faces, owners = shapely.intersection(faces[keep], shapely.box(*bbox)), owners[keep]
+    rows = sorted(set(owners[~shapely.is_empty(faces)].tolist()))
+    shapes = [shapely.union_all(faces[owners == r]) for r in rows]
+    shapes = [g if g.is_valid else shapely.make_valid(g) for g in shapes]
+    out = world.loc[rows, ["iso2", "iso3", "name"]].reset_index(drop=True)
+    return gpd.GeoDataFrame(out, geometry=shapes, crs="EPSG:4326")
 
 
 def _bridges(others: np.ndarray, borders: np.ndarray) -> np.ndarray:
@@ -227,14 +263,14 @@ def _bridges(others: np.ndarray, borders: np.ndarray) -> np.ndarray:
     return np.asarray(shapely.shortest_line(ends[end_i[first]], lines[line_j[first]]), object)
 
 
-def _faces(bbox: Bbox) -> tuple[np.ndarray, list[str | None]]:
+def _faces(bbox: Bbox) -> tuple[np.ndarray, np.ndarray]:
     """Build the 1:10m land faces inside a box and say which country owns each.
 
     The coast of the 1:10m land (cut to the box, so the box edge closes it) and the 1:10m
     border lines are noded together and polygonized; faces whose inner point is not on
     land (lakes cut out of the land, if any) are dropped. Each face goes to the 1:110m
     country it overlaps most (ties: the first in name order); a face overlapping none,
-    such as an island too small for 1:110m, gets ``None``.
+    such as an island too small for 1:110m, gets no country (``-1``).
 
     Parameters
     ----------
@@ -244,7 +280,8 @@ def _faces(bbox: Bbox) -> tuple[np.ndarray, list[str | None]]:
     Returns
     -------
     tuple
-        The faces (array of Polygons) and the ISO alpha-2 code of each (or ``None``).
+        The faces (array of Polygons) and the row of :func:`_load` that owns each (an
+        integer array, ``-1`` for none).
     """
     box = shapely.box(*bbox)
     land = _geometries("land")
@@ -261,7 +298,7 @@ def _faces(bbox: Bbox) -> tuple[np.ndarray, list[str | None]]:
     others = np.concatenate([coast, shores])
     others = others[~shapely.is_empty(others)]
     if len(others) == 0:
-        return np.empty(0, dtype=object), []
+        return np.empty(0, dtype=object), np.empty(0, dtype=int)
     lines = np.concatenate([others, cut, _bridges(others, cut)])
     noded = shapely.union_all(lines, grid_size=_NODING_GRID_DEG)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
@@ -278,8 +315,7 @@ def _faces(bbox: Bbox) -> tuple[np.ndarray, list[str | None]]:
     for f, c, a in sorted(zip(face_i, country_i, overlap, strict=True)):
         if a > best_area[f]:
             best[f], best_area[f] = c, a
-    iso2 = world["iso2"].to_numpy()
-    return faces, [None if c < 0 else iso2[c] for c in best]
+    return faces, best
 
 
 def _boxes_around(geom: BaseGeometry, margin: float) -> list[Bbox]:
@@ -309,11 +345,11 @@ def _country_shape(codes: tuple[str, ...]) -> BaseGeometry:
     """1:10m outline of a sorted tuple of known ISO alpha-2 codes (cached)."""
     world = _load()
     coarse = shapely.union_all(world.geometry[world["iso2"].isin(codes)].to_numpy())
-    wanted = set(codes)
+    wanted = np.flatnonzero(world["iso2"].isin(codes).to_numpy())
     pieces: list[BaseGeometry] = []
     for bbox in _boxes_around(coarse, _MARGIN_DEG):
         faces, owners = _faces(bbox)
-        pieces.extend(f for f, o in zip(faces, owners, strict=True) if o in wanted)
+        pieces.extend(faces[np.isin(owners, wanted)])
     if not pieces:  # pragma: no cover - every coded 1:110m country meets some 1:10m land
         raise MapperError(f"{SOURCES['land']}: no 1:10m land found for {', '.join(codes)}")
     shape = shapely.union_all(pieces)

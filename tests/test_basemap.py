@@ -258,3 +258,22 @@ def test_layers_empty_and_bad_boxes() -> None:
         layers((35.5, 33.0, math.nan, 37.5))
     with pytest.raises(ValueError, match="tolerance_deg"):
         layers(ALEPPO_BBOX, tolerance_deg=-1.0)
+
+
+def test_countries_at_10m_cut_to_box() -> None:
+    got = countries(bbox=ALEPPO_BBOX, detail="10m")
+    assert list(got.columns) == ["iso2", "iso3", "name", "geometry"]
+    assert got.crs == "EPSG:4326"
+    assert {"SY", "TR", "LB", "IQ", "JO", "IL"} <= set(got["iso2"].dropna())
+    assert shapely.is_valid(got.geometry.to_numpy()).all()
+    assert shapely.box(*ALEPPO_BBOX).buffer(1e-9).contains(shapely.union_all(got.geometry))
+    rows = got.set_index("iso2")
+    sy = rows.loc["SY"].geometry
+    assert contains(sy, LATAKIA) and contains(rows.loc["TR"].geometry, ANTAKYA)
+    for code in ("SY", "TR"):
+        cut = country_shape(code).intersection(shapely.box(*ALEPPO_BBOX))
+        assert rows.loc[code].geometry.symmetric_difference(cut).area < 1e-6, code
+    with pytest.raises(ValueError, match="needs a bbox"):
+        countries(detail="10m")
+    with pytest.raises(ValueError, match="detail"):
+        countries(bbox=ALEPPO_BBOX, detail="50m")  # type: ignore[arg-type]
