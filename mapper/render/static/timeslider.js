@@ -242,6 +242,8 @@
       }
     }
 
+    var sourceIndex = {};
+    for (var sx = 0; sx < P.sources.id.length; sx++) sourceIndex[P.sources.id[sx]] = sx;
     var ev = P.events, nev = ev.day.length;
     var eventsOf = groupBy(ev.place, np);
     var incidentsOn = new Array(n);
@@ -438,6 +440,9 @@
     }
 
     // Places: a circle marker each (regions and countries: a label only).
+    // Long histories scroll inside the popup rather than run off a small map.
+    var popupOptions = {maxWidth: 340, minWidth: 220, autoPanPadding: [20, 20],
+      maxHeight: Math.max(220, map.getSize().y - 90)};
     var markers = new Array(np);
     // Many places: smaller dots, so neighbours and the areas under them stay visible.
     var radiusScale = np > 2000 ? 0.55 : np > 500 ? 0.75 : 1;
@@ -450,7 +455,7 @@
         var r = (RADIUS[kind] || DEFAULT_RADIUS) * radiusScale;
         var m = L.circleMarker(latlng, L.extend({renderer: placeRenderer, pane: "ts-places",
           radius: r, bubblingMouseEvents: false, className: "ts-place"}, markerStyle(cur[i])));
-        m.bindPopup(popupFor.bind(null, i), {maxWidth: 340, minWidth: 220, autoPanPadding: [20, 20]});
+        m.bindPopup(popupFor.bind(null, i), popupOptions);
         m.addTo(placeLayer);
         m._tsPlace = i;
         markers[i] = m;
@@ -581,7 +586,7 @@
         html: el("span", "ts-incident-mark")});
       var m2 = L.marker([places.lat[ev.place[e3]], places.lon[ev.place[e3]]], {icon: icon,
         keyboard: false, title: P.event_kinds[ev.kind[e3]] + ": " + places.name[ev.place[e3]]});
-      m2.bindPopup(incidentPopup.bind(null, e3), {maxWidth: 320});
+      m2.bindPopup(incidentPopup.bind(null, e3), popupOptions);
       return m2;
     }
     function updateIncidents() {
@@ -686,7 +691,12 @@
         var v = extra[col][p];
         if (!v) return;
         dl.appendChild(el("dt", null, col));
-        dl.appendChild(el("dd", null, v));
+        var dd = el("dd", null, col === "source_id" && sourceIndex[v] !== undefined ? null : v);
+        // A column naming a source shows that source, linked.
+        if (col === "source_id" && sourceIndex[v] !== undefined) {
+          dd.appendChild(link(P.sources.url[sourceIndex[v]], P.sources.title[sourceIndex[v]]));
+        }
+        dl.appendChild(dd);
       });
       if (dl.childNodes.length) box.appendChild(dl);
 
