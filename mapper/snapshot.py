@@ -41,6 +41,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Rectangle
@@ -93,6 +94,9 @@ SEA_COLOUR = "#cfdfe8"
 OWN_LAND = "#fbfaf7"
 OTHER_LAND = "#efece6"
 BORDER_COLOUR = "#8c8c8c"
+
+#: Publishers named in the source line under a map (the most cited first).
+MAX_CREDITS = 10
 
 #: Fill opacity of the areas of control.
 AREA_ALPHA = 0.33
@@ -321,7 +325,7 @@ def _line_colour(ds: Dataset, controller: str | None) -> str:
 
 def _area_style(ds: Dataset, controller: str | None) -> dict[str, Any]:
     """Keyword arguments of a :class:`~matplotlib.patches.PathPatch` for an area."""
-    rgba = matplotlib.colors.to_rgba
+    rgba = to_rgba
     if controller is None:
         return {"facecolor": rgba(UNKNOWN_COLOUR, 0.12), "hatch": None}
     if controller == CONTESTED:
@@ -632,14 +636,17 @@ def source_line(ds: Dataset, day: date) -> str:
     Returns
     -------
     str
-        Publishers by the number of events they support (most first, then by name).
+        Publishers by the number of events they support (most first, then by name), at most
+        :data:`MAX_CREDITS` of them.
     """
     events = ds.events[[d <= day for d in ds.events["date"]]]
     counts = Counter(
         str(ds.sources.at[s, "publisher"]) for s in events["source_id"] if s in ds.sources.index
     )
     publishers = [p for p, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    cited = ", ".join(publishers) if publishers else "none"
+    cited = ", ".join(publishers[:MAX_CREDITS]) if publishers else "none"
+    if len(publishers) > MAX_CREDITS:
+        cited += f" and {len(publishers) - MAX_CREDITS} more"
     return (f"Sources: {cited} (full list in the dataset's sources.csv). Areas: the ground "
             f"nearest each place, within {MAX_DISTANCE_KM:g} km, an approximation. "
             "Base map: Natural Earth. Made with mapper.")

@@ -26,9 +26,11 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 from mapper.dataset import CONTESTED
 
@@ -37,7 +39,15 @@ if TYPE_CHECKING:
 
     from mapper.dataset import Dataset
 
-__all__ = ["UNKNOWN", "chart", "chart_figure", "series_columns", "territory_series", "write_csv"]
+__all__ = [
+    "UNKNOWN",
+    "chart",
+    "chart_figure",
+    "series_columns",
+    "series_payload",
+    "territory_series",
+    "write_csv",
+]
 
 #: Column-name stem of ground and people no side is known to hold.
 UNKNOWN = "unknown"
@@ -157,6 +167,38 @@ def territory_series(ds: Dataset, *, cells: gpd.GeoDataFrame | None = None) -> p
     return out[columns]
 
 
+def series_payload(table: pd.DataFrame) -> dict[str, list[str] | list[float] | list[int]]:
+    """A :func:`territory_series` table as JSON-ready columns, for a page to embed.
+
+    Parameters
+    ----------
+    table
+        From :func:`territory_series`.
+
+    Returns
+    -------
+    dict
+        Column name to a list: ``date`` as ISO text, areas rounded to 0.1 km², populations as
+        integers. Same table, same payload.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"date": [date(2024, 11, 26)], "gov_km2": [12.345],
+    ...                   "gov_population": [np.int64(7)]})
+    >>> series_payload(t)
+    {'date': ['2024-11-26'], 'gov_km2': [12.3], 'gov_population': [7]}
+    """
+    out: dict[str, list[str] | list[float] | list[int]] = {}
+    for column in table.columns:
+        if column == "date":
+            out[column] = [d.isoformat() for d in table[column]]
+        elif column.endswith("_km2"):
+            out[column] = [round(float(v), 1) for v in table[column]]
+        else:
+            out[column] = [int(v) for v in table[column]]
+    return out
+
+
 def write_csv(table: pd.DataFrame, out: Path | str | None = None) -> str:
     """Write a :func:`territory_series` table as CSV: ISO dates, km² to 0.01, ``\\n`` endings.
 
@@ -190,7 +232,7 @@ def _style(ds: Dataset, side: str) -> dict[str, object]:
     style = dict(_area_style(ds, None if side == UNKNOWN else side))
     face = style.pop("facecolor")
     colour = _line_colour(ds, None if side == UNKNOWN else side)
-    rgba = matplotlib.colors.to_rgba
+    rgba = to_rgba
     # Denser than on the map: a chart band has no base map under it.
     face = rgba(colour, 0.75) if side not in (CONTESTED, UNKNOWN) else face
     if side == UNKNOWN:
@@ -214,6 +256,10 @@ def _bands(ax: object, ds: Dataset, x: Sequence[date], table: pd.DataFrame,
         ax.fill_between(edges, np.append(bottom, bottom[-1]), np.append(top, top[-1]),  # type: ignore[attr-defined]
                         step="post", linewidth=0.6, **style)
         bottom = top
+
+
+_millions = FuncFormatter(lambda v, _pos: f"{v / 1e6:g} M" if v else "0")
+_thousands = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
 
 
 def chart_figure(ds: Dataset, table: pd.DataFrame | None = None, *, width: float = 7.5,
@@ -257,15 +303,18 @@ def chart_figure(ds: Dataset, table: pd.DataFrame | None = None, *, width: float
             ax.grid(axis="y", color="#dddddd", linewidth=0.6)
             ax.set_axisbelow(True)
             ax.set_ylim(bottom=0)
-            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
-                lambda v, _pos: f"{v / 1e6:g} M" if abs(v) >= 1e6 else f"{v:,.0f}"))
+            top = float(table[[f"{s}{suffix}" for s in sides]].sum(axis=1).max())
+            ax.yaxis.set_major_formatter(_millions if top >= 1e6 else _thousands)
             if marker is not None:
                 ax.axvline(np.datetime64(marker, "D"), color="#111111", linewidth=1.0,
                            linestyle="--")
         last = axes[-1]
         locator = AutoDateLocator()
         last.xaxis.set_major_locator(locator)
-        last.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        last.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+        years = sorted({d.year for d in x})
+        span = str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+        last.set_xlabel(span, fontsize=8)
         last.set_xlim(np.datetime64(x[0], "D"), np.datetime64(x[-1], "D") + np.timedelta64(1, "D"))
         fig.suptitle(title, x=0.02, ha="left", fontsize=10.5, fontweight="bold")
         handles = [Patch(label=_label_of(ds, s), linewidth=0.6, **_style(ds, s))  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,15 @@ def test_geometry_is_measured_once(ds: Dataset, monkeypatch: pytest.MonkeyPatch)
 def test_unknown_population_is_zero_without_figures(plain: Dataset) -> None:
     table = stats.territory_series(plain)
     assert not table[[c for c in table.columns if c.endswith("_population")]].to_numpy().any()
+
+
+def test_payload_for_the_page(table: pd.DataFrame) -> None:
+    payload = stats.series_payload(table)
+    assert json.loads(json.dumps(payload)) == payload
+    assert list(payload) == list(table.columns)
+    assert payload["date"][0] == "2024-11-26"
+    assert payload["contested_population"][3] == 2_000_000
+    assert payload["hts_km2"][-1] == round(float(table["hts_km2"].iloc[-1]), 1)
 
 
 def test_csv_text(table: pd.DataFrame, tmp_path: Path) -> None:
