@@ -104,7 +104,7 @@ def export_layers(ds: Dataset, day: date) -> dict[str, gpd.GeoDataFrame]:
     Raises
     ------
     ValueError
-        If ``day`` is outside the dataset's time range.
+        If ``day`` is outside the dataset's time range, or a place has no coordinates.
 
     Examples
     --------
@@ -113,15 +113,16 @@ def export_layers(ds: Dataset, day: date) -> dict[str, gpd.GeoDataFrame]:
     'contested'
     """
     from mapper import territory
-    from mapper.snapshot import _state, front_mask
+    from mapper.snapshot import _state, front_mask, require_points
     from mapper.stats import _cells
     from mapper.timeline import Timeline
 
+    require_points(ds)
     tl = Timeline.from_dataset(ds)
     state = _state(ds, day, tl)
     iso = day.isoformat()
 
-    pl = ds.places[ds.places.geometry.notna() & ~ds.places.geometry.is_empty]
+    pl = ds.places
     ids = [str(p) for p in pl.index]
     since: list[str] = []
     for pid in ids:

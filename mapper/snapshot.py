@@ -67,6 +67,7 @@ __all__ = [
     "legend_handles",
     "multiples",
     "multiples_figure",
+    "require_points",
     "save_figure",
     "snapshot",
     "snapshot_figure",
@@ -206,6 +207,30 @@ def _fit_aspect(bounds: tuple[float, float, float, float], *, lo: float = 0.62,
     return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
+def require_points(ds: Dataset) -> None:
+    """Check that every place has coordinates, as the maps, statistics and exports need.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+
+    Raises
+    ------
+    ValueError
+        Naming the first place without coordinates and its line in ``places.csv`` (a dataset
+        loaded with ``geocode=False`` keeps such places).
+    """
+    geoms = ds.places.geometry
+    missing = geoms.isna() | geoms.is_empty
+    if missing.any():
+        pid = str(ds.places.index[missing.to_numpy()][0])
+        line = ds.places["line"][pid] if "line" in ds.places.columns else None
+        where = f"places.csv:{line}" if line is not None else "places.csv"
+        raise ValueError(f"{where}: lat/lon: place {pid!r} has no coordinates; give them, or "
+                         "load the dataset with geocoding on")
+
+
 def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None,
            max_distance_km: float = MAX_DISTANCE_KM) -> MapLayers:
     """Compute the date-independent geometry of a dataset's map, once.
@@ -237,9 +262,10 @@ def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None
     """
     from mapper import basemap, territory
 
-    pts = ds.places[ds.places.geometry.notna() & ~ds.places.geometry.is_empty]
+    require_points(ds)
+    pts = ds.places
     if len(pts) == 0:
-        raise ValueError(f"{ds.path}: places.csv: no place has coordinates; nothing to draw")
+        raise ValueError(f"{ds.path}: places.csv: no place; nothing to draw")
     ground = pts[~pts["kind"].isin(list(LABEL_ONLY_KINDS)).to_numpy()]
     clip = basemap.country_shape(list(ds.countries)) if ds.countries else None
     cells = territory.cells(ground, clip=clip, max_distance_km=max_distance_km)

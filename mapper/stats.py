@@ -85,8 +85,9 @@ def series_columns(ds: Dataset) -> list[str]:
 
 def _cells(ds: Dataset) -> gpd.GeoDataFrame:
     from mapper import basemap, territory
-    from mapper.snapshot import LABEL_ONLY_KINDS, MAX_DISTANCE_KM
+    from mapper.snapshot import LABEL_ONLY_KINDS, MAX_DISTANCE_KM, require_points
 
+    require_points(ds)
     pl = ds.places
     ground = pl[~pl["kind"].isin(list(LABEL_ONLY_KINDS)).to_numpy()]
     clip = basemap.country_shape(list(ds.countries)) if ds.countries else None
@@ -112,6 +113,11 @@ def territory_series(ds: Dataset, *, cells: gpd.GeoDataFrame | None = None) -> p
         of all cells) and populations (int64; they add up to the population of every place
         that holds ground, where known). Contested ground counts as ``contested``, ground of a
         place with no record as ``unknown``.
+
+    Raises
+    ------
+    ValueError
+        If a place has no coordinates, or a controller is not a declared faction.
 
     Examples
     --------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 from datetime import date
 from pathlib import Path
@@ -261,3 +262,29 @@ def test_multiples_command(tmp_path: Path) -> None:
                                       str(tmp_path / "m.pdf")])
     assert dates.exit_code == 0, dates.output
     assert (tmp_path / "m.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_places_without_coordinates_are_named(ds: Dataset) -> None:
+    from mapper import export, stats
+
+    broken = copy.copy(ds)
+    places = ds.places.copy()
+    places.loc["saraqib", "geometry"] = None
+    broken.places = places
+    message = r"places\.csv:3: lat/lon: place 'saraqib' has no coordinates"
+    with pytest.raises(ValueError, match=message):
+        snapshot.layers(broken)
+    with pytest.raises(ValueError, match=message):
+        stats.territory_series(broken)
+    with pytest.raises(ValueError, match=message):
+        export.export_layers(broken, DAY)
+
+
+def test_a_dataset_without_routes(ds: Dataset) -> None:
+    plain = copy.copy(ds)
+    plain.routes = ds.routes.iloc[0:0]
+    lay = snapshot.layers(plain)
+    assert len(lay.segments) == 0
+    fig = snapshot.snapshot_figure(plain, DAY, lay=lay)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Route (cut between sides)" not in labels
