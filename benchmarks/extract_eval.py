@@ -12,8 +12,8 @@ Matching rules:
   counted neither way;
 - dates: a found date is right when its resolved value equals the key's and the phrases
   overlap (one contains the other);
-- events: a draft row is right when its place, date, controller and kind are each among the
-  key's acceptable values.
+- events: a draft row is right when its place (name, id or a written form), date, controller
+  and kind are each among the key's acceptable values.
 
 Key items marked ``optional`` are counted neither as missed nor, when found, as wrong.
 
@@ -121,12 +121,17 @@ def score_dates(draft: Draft, key: dict[str, Any]) -> tuple[Score, list[Any], li
 
 def score_events(draft: Draft, key: dict[str, Any]) -> tuple[Score, list[Any], list[Any]]:
     """Score the draft events against the key."""
-    predicted = [(e.place_name, e.place_id, e.date, e.controller, e.kind) for e in draft.events]
+    forms: dict[str, set[str]] = {}
+    for place in draft.places:
+        forms[place.id] = {fold(place.name), fold(place.id)} | {
+            fold(m.surface) for m in place.mentions}
+    predicted = [(frozenset(forms.get(e.place_id, {fold(e.place_name)})), e.date, e.controller,
+                  e.kind) for e in draft.events]
 
-    def same(item: tuple[str, str, str, str, str], k: dict[str, Any]) -> bool:
+    def same(item: tuple[frozenset[str], str, str, str], k: dict[str, Any]) -> bool:
         names = {fold(n) for n in k["place"]}
-        return ((fold(item[0]) in names or fold(item[1]) in names) and item[2] in k["date"]
-                and item[3] in k["controller"] and item[4] in k["kind"])
+        return (bool(item[0] & names) and item[1] in k["date"] and item[2] in k["controller"]
+                and item[3] in k["kind"])
 
     return _match(predicted, key.get("events", []), same)
 

@@ -118,9 +118,14 @@ def test_events_kherson(kherson: Draft) -> None:
     withdrew = [e for e in kherson.events if e.kind == "withdrew"]
     assert [(e.place_id, e.controller, e.actor) for e in withdrew] == [("kherson", "", "russia")]
     assert any("afterwards is not stated" in f for f in withdrew[0].flags)
-    # "retook Izium two days later": no date is guessed; the row is flagged.
-    izium = [e for e in kherson.events if e.place_id == "izyum"]
-    assert [e.date for e in izium] == [""] and any(f.startswith("date:") for f in izium[0].flags)
+    # "recaptured Balakliia on 8 September and retook Izium two days later": the first date
+    # belongs to the first verb; "two days later" counts from it.
+    assert ("balakliya", "2022-09-08", "ukraine", "recaptured") in events
+    assert ("izyum", "2022-09-10", "ukraine", "recaptured") in events
+    # "Kupiansk ... was also liberated": no date in the sentence is guessed; flagged.
+    kupiansk = [e for e in kherson.events if e.place_id == "kupyansk"]
+    assert [e.date for e in kupiansk] == [""]
+    assert any(f.startswith("date:") for f in kupiansk[0].flags)
     # "would keep shelling Kherson" is hedged: no event, listed for the report.
     assert not any(e.kind == "shelling" for e in kherson.events)
     assert any("would" in c.reason for c in kherson.skipped)
@@ -196,3 +201,37 @@ def test_seed_article_done_criteria() -> None:
     # The Turkey-backed SNA "seized several villages east of Aleppo": Aleppo is a landmark.
     assert not any(e.actor == "sna" for e in draft.events)
     assert {p.id: p for p in draft.places}["turkey"].kind == "country"
+
+
+def test_dataset_aliases_ids_and_known_rows() -> None:
+    draft = extract_article(ARTICLES / "kherson-2022.txt", published=date(2022, 11, 13),
+                            dataset=ARTICLES / "kherson-dataset")
+    assert set(draft.factions) == {"kyiv", "moscow"}  # the dataset's factions and aliases
+    rows = {(e.place_id, e.date, e.controller, e.kind): e.status for e in draft.events}
+    assert rows[("kherson-city", "2022-03-02", "moscow", "captured")] == "known"
+    assert rows[("kherson-city", "2022-11-11", "kyiv", "entered")] == "new"
+    assert draft.known_places["kherson-city"] == "known"
+    assert draft.known_places["lyman"] == "new"
+
+
+def test_html_article_and_relative_sequels(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><script>var x = 'Aleppo';</script></head><body><h1>Front line</h1>"
+        "<p>Russian forces captured Kherson on 2 March.</p><p>Ukrainian troops retook "
+        "Lyman on 1 October and entered Kherson six weeks later.</p></body></html>",
+        encoding="utf-8")
+    draft = extract_article(page, published=date(2022, 11, 13))
+    assert draft.sentences[0].text == "Front line"
+    assert not any(p.id == "aleppo" for p in draft.places)  # script text is not read
+    assert ("kherson", "2022-11-12", "ukraine", "entered") in _events(draft)
+    assert ("lyman", "2022-10-01", "ukraine", "recaptured") in _events(draft)
+
+
+@pytest.mark.parametrize(("sentence", "published", "expected"), [
+    ("Wagner seized Bakhmut last May.", date(2024, 2, 18), [("last May", "2023-05")]),
+    ("They took Deraa, the cradle of the 2011 uprising.", date(2024, 12, 8), [("2011", "2011")]),
+])
+def test_more_date_rules(sentence: str, published: date,
+                         expected: list[tuple[str, str]]) -> None:
+    assert _values(sentence, published) == expected

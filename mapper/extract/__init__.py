@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mapper.errors import MapperError
-from mapper.extract.dates import DateMention, find_dates
+from mapper.extract.dates import DateMention, find_all_dates
 from mapper.extract.draft import write_draft
 from mapper.extract.events import Candidate, EventDraft, compile_aliases, find_events
 from mapper.extract.lexicon import Faction, lexicon, profiles
@@ -209,7 +209,7 @@ def extract_text(text: str, *, published: date | None, dataset: Path | str | Non
     ds = _load(dataset) if dataset is not None else None
     countries = tuple(ds.countries) if ds is not None else None
     places, focus = find_places(sentences, Gazetteer.load(), countries=countries, lex=lex)
-    dates = [d for s in sentences for d in find_dates(s.text, s.number, published)]
+    dates = find_all_dates([(s.number, s.text) for s in sentences], published)
     if ds is not None:
         factions = {f.id: Faction(f.id, f.label, f.colour, f.pattern, tuple(f.aliases))
                     for f in ds.factions.values()}
@@ -333,7 +333,8 @@ def _rows(drafts: list[EventDraft], ids: dict[str, str], factions: dict[str, Fac
         place_id = ids.get(draft.place_key, "")
         flags = list(draft.flags)
         kind, controller = draft.kind, draft.controller
-        if place_id and draft.date and controller:
+        already = (place_id, draft.date, controller, kind) in known
+        if place_id and draft.date and controller and not already:
             when, _ = parse_date(draft.date)
             earlier = [c for c in control.get(place_id, []) if c[0] <= when]
             current = holder.get(place_id) or (max(earlier) if earlier else None)
@@ -351,7 +352,7 @@ def _rows(drafts: list[EventDraft], ids: dict[str, str], factions: dict[str, Fac
             confidence=draft.confidence, flags=flags, sentences=list(draft.sentences),
             evidence=dict(draft.evidence), place_name=draft.place_name,
         )
-        if (place_id, draft.date, controller, kind) in known:
+        if already or (place_id, draft.date, controller, kind) in known:
             row.status = "known"
         rows.append(row)
     return rows

@@ -13,7 +13,9 @@ Rules, tried in this order (a later rule never takes text an earlier one matched
 - weekdays (``on Saturday``, ``Friday night``): the last such day before publication
   (``next Monday``: the first after; the publication weekday itself: the publication day);
 - ``yesterday``, ``today``, ``last night``, ``this year``, ``last year``, ``this month``,
-  ``last month``, ``last week``.
+  ``last month``, ``last week``;
+- across sentences (:func:`find_all_dates`): ``two days later``, ``the next day``: counted
+  from the latest single day named before it in the text.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["DateMention", "find_dates", "format_value", "parse_number"]
+__all__ = ["DateMention", "find_all_dates", "find_dates", "format_value", "parse_number"]
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
@@ -282,6 +284,14 @@ def _relative(f: _Finder, published: date) -> None:
         year = published.year if month <= published.month else published.year - 1
         f.add(m, date(year, month, 1), _month_end(year, month), "month", span=False,
               rule="month, latest before publication", confidence=0.85, group=1)
+    # "last May": the latest such month before the month of publication.
+    for m in f.iter(rf"\blast\s+({_MONTH_RE})(?![\w-])"):
+        if not m[1][0].isupper():
+            continue
+        month = _MONTHS[m[1].lower()]
+        year = published.year if month < published.month else published.year - 1
+        f.add(m, date(year, month, 1), _month_end(year, month), "month", span=False,
+              rule="month, latest before publication", confidence=0.85)
     # "13-year civil war": a span that ends at publication.
     for m in f.iter(rf"\b({_NUMBER_RE})-(day|week|month|year)(?:-old|-long)?\s+"
                     rf"(?:[a-z]+\s+)?(?:{_LASTING})\b"):
@@ -404,3 +414,52 @@ def _deictic(f: _Finder, published: date) -> None:
     for m in f.iter(r"\blast week\b"):
         f.add(m, published - timedelta(days=7), published - one_day, "day", span=True,
               rule="the seven days before publication", confidence=0.7)
+
+
+_SEQUEL = re.compile(rf"\b(?:({_NUMBER_RE})\s+(days?|weeks?)\s+later|"
+                     rf"(?:the\s+)?(?:next|following)\s+(day|morning))\b", re.IGNORECASE)
+
+
+def find_all_dates(sentences: list[tuple[int, str]], published: date | None) -> list[DateMention]:
+    """Find the dates of every sentence, then resolve ``N days later`` against earlier dates.
+
+    Parameters
+    ----------
+    sentences
+        ``(number, text)`` pairs in text order.
+    published
+        The publication date.
+
+    Returns
+    -------
+    list of DateMention
+        In text order.
+
+    Examples
+    --------
+    >>> found = find_all_dates([(1, "Troops took it on 8 September and left two days later.")],
+    ...                        date(2022, 11, 13))
+    >>> [(d.phrase, d.value) for d in found]
+    [('8 September', '2022-09-08'), ('two days later', '2022-09-10')]
+    """
+    found: list[DateMention] = []
+    for number, text in sentences:
+        here = find_dates(text, number, published)
+        for m in _SEQUEL.finditer(text):
+            if any(not (m.end() <= d.start or m.start() >= d.end) for d in here):
+                continue
+            anchors = [d for d in [*found, *here] if d.precision == "day" and not d.span
+                       and (d.sentence < number or d.end <= m.start())]
+            if not anchors:
+                continue
+            anchor = anchors[-1]
+            n = parse_number(m[1]) if m[1] else 1
+            if not n:
+                continue
+            days = n * 7 if (m[2] or "").lower().startswith("week") else n
+            day = anchor.first + timedelta(days=days)
+            here.append(DateMention(
+                number, m.group(), m.start(), m.end(), day, day, "day", False,
+                f"{days} day(s) after '{anchor.phrase}' (sentence {anchor.sentence})", 0.7))
+        found.extend(sorted(here, key=lambda d: d.start))
+    return found

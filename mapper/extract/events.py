@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mapper.extract.dates import DateMention
@@ -37,6 +38,16 @@ _CLAUSE_START = re.compile(r"(?:^|;|\bwhen\b|\bafter\b|\bwhile\b|\bbefore\b|\bas
                            r"\bsince\b|\bwhere\b)", re.IGNORECASE)
 _AUXILIARY = re.compile(r"\b(?:was|were|been|is|are|being|be|got)\s+(?:\w+ly\s+|also\s+|then\s+|"
                         r"later\s+|soon\s+|finally\s+|eventually\s+)?$", re.IGNORECASE)
+
+
+_DATE_CLAUSE = re.compile(r";|,\s+(?:and|but|while|whereas)\b")
+_ATTRIBUTIVE = re.compile(r"\s+[a-z]+")
+
+
+def _attributive(text: str, d: DateMention) -> bool:
+    """A bare year used as an adjective: "the 2011 uprising"."""
+    return (d.phrase.isdigit() and bool(re.search(r"\bthe\s+$", text[:d.start], re.IGNORECASE))
+            and bool(_ATTRIBUTIVE.match(text, d.end)))
 
 
 @dataclass(frozen=True)
@@ -209,11 +220,13 @@ def find_events(sentences: list[Sentence], mentions: list[PlaceMention],
     skipped: list[Candidate] = []
     agentless: list[EventDraft] = []
     previous_actor = ""
+    texts = {s.number: s.text for s in sentences}
     for s in sentences:
         places = sorted(by_sentence.get(s.number, []), key=lambda m: m.start)
         actors = _actor_spans(s.text, aliases)
         found = _sentence_events(s, places, dates_by_sentence.get(s.number, []), actors,
-                                 by_sentence, previous_actor, lex, skipped, agentless)
+                                 by_sentence, previous_actor, lex, skipped, agentless,
+                                 texts)
         drafts.extend(found)
         if actors:
             previous_actor = actors[-1][2]
@@ -225,7 +238,7 @@ def _sentence_events(s: Sentence, places: list[PlaceMention], dates: list[DateMe
                      actors: list[tuple[int, int, str, str]],
                      by_sentence: dict[int, list[PlaceMention]], previous_actor: str,
                      lex: Lexicon, skipped: list[Candidate],
-                     agentless: list[EventDraft]) -> list[EventDraft]:
+                     agentless: list[EventDraft], texts: dict[int, str]) -> list[EventDraft]:
     text = s.text
     hits: list[tuple[int, int, Trigger]] = []
     for trigger in lex.triggers:
@@ -256,7 +269,8 @@ def _sentence_events(s: Sentence, places: list[PlaceMention], dates: list[DateMe
                 skipped.append(Candidate(s.number, verb, why))
                 continue
             if place is None:
-                place = _anaphora(text, end, s.number, by_sentence, lex, flags)
+                place = _anaphora(text, end, s.number, by_sentence, lex, flags,
+                                  lambda n: texts.get(n, ""))
                 gap = 99
         if place is None:
             skipped.append(Candidate(s.number, verb, "no place named with the verb"))
@@ -265,8 +279,7 @@ def _sentence_events(s: Sentence, places: list[PlaceMention], dates: list[DateMe
                                                previous_actor)
         if actor_flag:
             flags.append(actor_flag)
-        first_verb = min((h[0] for h in hits[:index] if h[0] in event_verbs), default=start)
-        date_value, date_phrase = _date(dates, start, end, text, first_verb, next_start)
+        date_value, date_phrase = _date(dates, start, end, text, sorted(event_verbs), next_start)
         if not date_value:
             flags.append("date: the sentence gives none")
         controller = actor if trigger.control else ""
@@ -336,14 +349,21 @@ def _subject_place(text: str, start: int, places: list[PlaceMention], trigger: T
     return None
 
 
+def _landmark(text: str, place: PlaceMention, lex: Lexicon) -> bool:
+    """A place named only as a landmark ("a town north of Donetsk")."""
+    return bool(_blocked(text[max(0, place.start - 30):place.start], "*", lex))
+
+
 def _anaphora(text: str, end: int, number: int, by_sentence: dict[int, list[PlaceMention]],
-              lex: Lexicon, flags: list[str]) -> PlaceMention | None:
+              lex: Lexicon, flags: list[str],
+              sentence_text: Callable[[int], str]) -> PlaceMention | None:
     after = text[end:end + 40].lower()
     for phrase in lex.anaphora:
         if re.match(rf"\s*(?:into\s+|on\s+|in\s+|from\s+)?{re.escape(phrase)}\b", after):
             for n in (number, number - 1, number - 2):
                 earlier = [m for m in by_sentence.get(n, [])
-                           if m.kind not in {"village"} and (n < number or m.start < end)]
+                           if m.kind not in {"village"} and (n < number or m.start < end)
+                           and not _landmark(sentence_text(n), m, lex)]
                 if earlier:
                     place = max(earlier, key=lambda m: m.start)
                     flags.append(f"place: '{phrase}' taken as {place.name} "
@@ -388,18 +408,22 @@ def _actor(text: str, start: int, end: int, actors: list[tuple[int, int, str, st
 
 
 def _date(dates: list[DateMention], position: int, verb_end: int, text: str,
-          first_verb: int, next_verb: int) -> tuple[str, str]:
+          event_verbs: list[int], next_verb: int) -> tuple[str, str]:
     """The date nearest the verb, within its clause (clauses split at ';').
 
-    A date between an earlier verb that gave an event and this one belongs to the earlier
-    verb ("recaptured Balakliia on 8 September and retook Izium two days later"); a date
-    before every such verb belongs to all of them; a date after the next verb belongs to it.
+    Clauses end at ``;`` and at ``, and`` / ``, but`` / ``, while``. A date between an earlier
+    verb that gave an event and this one belongs to the earlier verb ("recaptured Balakliia on
+    8 September and retook Izium two days later"); a date before every such verb belongs to
+    all of them; a date after the next verb belongs to it. A year used as an adjective ("the
+    2011 uprising") dates the noun, not the verb.
     """
-    start = text.rfind(";", 0, position) + 1
-    end = text.find(";", position)
-    end = min(len(text) if end < 0 else end, next_verb)
+    start = max((m.end() for m in _DATE_CLAUSE.finditer(text, 0, position)), default=0)
+    following = _DATE_CLAUSE.search(text, verb_end)
+    end = min(following.start() if following else len(text), next_verb)
+    first_verb = min((v for v in event_verbs if start <= v < position), default=position)
     dates = [d for d in dates if start <= d.start and d.end <= end
-             and (d.start >= verb_end or d.end <= first_verb)]
+             and (d.start >= verb_end or d.end <= first_verb)
+             and not _attributive(text, d)]
     if not dates:
         return "", ""
     best = min(dates, key=lambda d: (min(abs(d.start - position), abs(d.end - verb_end)),

@@ -570,6 +570,18 @@ def _score(raw: _Raw, tokens: list[Token], focus: frozenset[str], lex: Lexicon,
     run = raw.run.tokens
     start = run[raw.first].start
     end = run[raw.last].end
+    site = _site_head(raw, tokens, lex) if cand.key.startswith("gn:") else None
+    if site is not None:
+        head, site_end = site
+        name = f"{cand.name} {head.lower()}"
+        return PlaceMention(
+            sentence=raw.run.sentence.number, surface=raw.run.sentence.text[start:site_end],
+            start=start, end=site_end, key=f"site:{slug(name)}", name=name,
+            kind=lex.geo_heads[head.lower()], country=cand.country, lat=None, lon=None,
+            population=0, confidence=round(max(0.05, confidence - 0.1), 2),
+            reasons=(*cand.reasons, *reasons,
+                     f"the {head.lower()} of {cand.name}: its coordinates are not known"),
+        )
     return PlaceMention(
         sentence=raw.run.sentence.number, surface=raw.surface, start=start, end=end,
         key=cand.key, name=cand.name if cand.kind != "country" else raw.surface,
@@ -577,6 +589,20 @@ def _score(raw: _Raw, tokens: list[Token], focus: frozenset[str], lex: Lexicon,
         population=cand.population, confidence=confidence,
         reasons=cand.reasons + tuple(reasons), alternatives=alternatives,
     )
+
+
+def _site_head(raw: _Raw, tokens: list[Token], lex: Lexicon) -> tuple[str, int] | None:
+    """``Mosul airport``: a site named after a town (airport, airbase, citadel, dam)."""
+    index = raw.run.first_index + raw.last + 1
+    if index >= len(tokens) or tokens[index - 1].possessive:
+        return None
+    head = tokens[index]
+    text = raw.run.sentence.text
+    if text[tokens[index - 1].end:head.start].strip():
+        return None
+    if lex.geo_heads.get(head.lower) in {"site", "airbase"}:
+        return head.text, head.end
+    return None
 
 
 def _described_routes(sentences: list[Sentence], token_lists: dict[int, list[Token]],
