@@ -1,0 +1,108 @@
+"""The built site: the Aleppo map shows the right holders, rebuilds are byte-identical,
+a second conflict builds from data alone, and bad data leaves ``site/`` untouched."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mapper import site
+
+ROOT = Path(__file__).resolve().parents[1]
+GEODATA = ROOT / "geodata"
+ALEPPO = GEODATA / "aleppo-2024"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    site.build([ALEPPO, GEODATA / "kharkiv-2022"], out=out, progress=False)
+    return out
+
+
+def test_aleppo_holders_before_and_after_the_offensive(
+    built: Path, open_page: Callable[..., object]
+) -> None:
+    html = (built / "aleppo-2024" / "index.html").read_text(encoding="utf-8")
+    opened = open_page(html, "#2024-11-26")
+    page = opened.page  # type: ignore[attr-defined]
+    before = page.evaluate("window.mapper.state()")
+    assert page.evaluate("window.mapper.date()") == "2024-11-26"
+    assert {k: before[k] for k in ("aleppo", "saraqib", "idlib", "damascus")} == {
+        "aleppo": "government", "saraqib": "government", "idlib": "hts", "damascus": "government",
+    }
+    page.evaluate("window.mapper.setDate('2024-12-02')")
+    after = page.evaluate("window.mapper.state()")
+    assert {k: after[k] for k in ("aleppo", "saraqib", "idlib", "damascus")} == {
+        "aleppo": "hts", "saraqib": "hts", "idlib": "hts", "damascus": "government",
+    }
+    # the date is written large for the reader, not only held in the API
+    assert "2 December 2024" in page.inner_text("body")
+    assert opened.foreign_requests() == []  # type: ignore[attr-defined]
+    assert opened.unexpected_console_errors() == []  # type: ignore[attr-defined]
+
+
+def test_second_conflict_works_from_data_alone(
+    built: Path, open_page: Callable[..., object]
+) -> None:
+    html = (built / "kharkiv-2022" / "index.html").read_text(encoding="utf-8")
+    page = open_page(html, "#2022-09-01").page  # type: ignore[attr-defined]
+    assert page.evaluate("window.mapper.state()")["izium"] == "russia"
+    page.evaluate("window.mapper.setDate('2022-09-20')")
+    assert page.evaluate("window.mapper.state()")["izium"] == "ukraine"
+
+
+def test_index_lists_both_maps_with_embed_snippets(built: Path) -> None:
+    index = (built / "index.html").read_text(encoding="utf-8")
+    assert 'href="aleppo-2024/index.html"' in index and 'href="kharkiv-2022/index.html"' in index
+    assert "&lt;iframe src=&quot;aleppo-2024/index.html#2024-12-08&amp;amp;embed" in index
+
+
+def test_rebuild_is_byte_identical_and_leaves_files_alone(built: Path, tmp_path: Path) -> None:
+    out = tmp_path / "again"
+    site.build([ALEPPO, GEODATA / "kharkiv-2022"], out=out, progress=False)
+    for name in ("index.html", "aleppo-2024/index.html", "kharkiv-2022/index.html"):
+        assert (out / name).read_bytes() == (built / name).read_bytes(), name
+    stamp = (out / "aleppo-2024" / "index.html").stat().st_mtime_ns
+    site.build([ALEPPO], out=out, progress=False)
+    assert (out / "aleppo-2024" / "index.html").stat().st_mtime_ns == stamp
+    # building one map keeps the others on the index page
+    assert "kharkiv-2022/index.html" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_committed_site_is_current(tmp_path: Path) -> None:
+    committed = ROOT / "site"
+    out = tmp_path / "site"
+    site.build(site.find_datasets(GEODATA), out=out, progress=False)
+    built = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert built == sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
+    for rel in built:
+        assert (out / rel).read_bytes() == (committed / rel).read_bytes(), (
+            f"site/{rel} is stale: run `make site` and commit it"
+        )
+
+
+def test_bad_data_exits_2_and_leaves_the_site_untouched(built: Path, tmp_path: Path) -> None:
+    data = tmp_path / "geodata"
+    shutil.copytree(ALEPPO, data / "aleppo-2024")
+    shutil.copy(GEODATA / "geocode.csv", data / "geocode.csv")
+    events = data / "aleppo-2024" / "events.csv"
+    lines = events.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = "2024-02-30" + lines[2][lines[2].index(","):]
+    events.write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "site"
+    shutil.copytree(built, out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    run = subprocess.run(
+        [sys.executable, "-m", "mapper", "build", "--out", str(out), "--geodata", str(data)],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )
+    assert run.returncode == 2
+    assert "events.csv:3: date:" in run.stderr
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
