@@ -116,6 +116,9 @@ LABEL_RANK: dict[str, int] = {"capital": 0, "country": 1, "city": 2, "region": 3
 #: The smaller set of labels drawn on each panel of small multiples.
 PANEL_LABEL_KINDS = frozenset({"capital", "city", "country"})
 
+#: Width (km) under which a map labels every place, not only the main towns.
+DETAIL_KM = 80.0
+
 #: Label font size (points) by kind.
 LABEL_PT: dict[str, float] = {"capital": 8.5, "city": 7.5, "town": 6.5, "region": 6.5,
                               "country": 7.0}
@@ -164,8 +167,8 @@ class MapLayers:
         Route stretches between two waypoint places, split at their middle: columns
         ``route_id``, ``a``, ``b``, and geometries ``first`` (the half at ``a``), ``second``.
     places
-        Every place with a point (index: place id), columns ``name``, ``kind``, ``label``
-        (drawn with a permanent label on a full map), ``population``.
+        Every place (index: place id), columns ``name``, ``kind``, ``label`` (drawn with a
+        permanent label: the main towns, or every place on a close-up), ``population``.
     """
 
     crs: pyproj.CRS
@@ -316,9 +319,12 @@ def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None
                                  "a": seg_m["a"].to_numpy(), "b": seg_m["b"].to_numpy(),
                                  "first": firsts, "second": seconds})
 
+    # A close-up (a frame narrower than DETAIL_KM) has room to name every place.
+    detail = extent[2] - extent[0] < DETAIL_KM * 1000
     places = gpd.GeoDataFrame(
         {"name": pts["name"].astype(str), "kind": pts["kind"].astype(str),
-         "label": _labelled(pts), "population": pts["population"]},
+         "label": [True] * len(pts) if detail else _labelled(pts),
+         "population": pts["population"]},
         geometry=pts.geometry, crs=pts.crs,
     ).to_crs(crs)
     return MapLayers(crs=crs, extent=extent, basemap=world.to_crs(crs),

@@ -154,10 +154,17 @@ def test_map_units_are_metres(lay: snapshot.MapLayers) -> None:
 
 
 def test_bbox_frames_the_map(ds: Dataset) -> None:
-    small = snapshot.layers(ds, bbox=(36.9, 36.0, 37.4, 36.4))
-    whole = snapshot.layers(ds)
+    village = copy.copy(ds)
+    village.places = ds.places.assign(kind=["village" if p == "tell-rifaat" else k
+                                            for p, k in zip(ds.places.index, ds.places["kind"],
+                                                            strict=True)])
+    small = snapshot.layers(village, bbox=(36.9, 36.0, 37.4, 36.4))
+    whole = snapshot.layers(village)
     width = small.extent[2] - small.extent[0]
     assert width < (whole.extent[2] - whole.extent[0]) / 2
+    # The whole map names the main towns only; a close-up names every place.
+    assert not whole.places["label"]["tell-rifaat"] and whole.places["label"]["aleppo"]
+    assert small.places["label"].all()
     with pytest.raises(ValueError, match="empty"):
         snapshot.layers(ds, bbox=(37.0, 36.0, 36.0, 37.0))
 
