@@ -230,8 +230,19 @@ def test_html_article_and_relative_sequels(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("sentence", "published", "expected"), [
     ("Wagner seized Bakhmut last May.", date(2024, 2, 18), [("last May", "2023-05")]),
+    ("Troops took it on Friday 21 March.", date(2025, 3, 30), [("21 March", "2025-03-21")]),
     ("They took Deraa, the cradle of the 2011 uprising.", date(2024, 12, 8), [("2011", "2011")]),
 ])
 def test_more_date_rules(sentence: str, published: date,
                          expected: list[tuple[str, str]]) -> None:
     assert _values(sentence, published) == expected
+
+
+def test_verb_with_adverb_and_withdrawal_from_positions() -> None:
+    draft = extract_article(ARTICLES / "khartoum-2025.txt", published=date(2025, 3, 30))
+    events = _events(draft)
+    assert ("wad-medani", "2025-01", "saf", "recaptured") in events
+    assert any(e[0] == "khartoum" and e[1] == "2025-03-27" and e[3] == "withdrew" for e in events)
+    assert any(e[1] == "2025-02" and e[2] == "saf" and e[3] == "entered" for e in events)
+    # "struck a power station near Atbara": a landmark, not a target.
+    assert not any(e[0] == "atbara" for e in events)

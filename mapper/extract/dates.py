@@ -362,6 +362,9 @@ def _weekdays(f: _Finder, published: date) -> None:
     pattern = (rf"\b(?:(last|this|next|on|by|until|since|from|this coming)\s+)?"
                rf"({_WEEKDAY_RE}){_PARTS_OF_DAY}\b")
     for m in f.iter(pattern):
+        if re.match(rf"\s*,?\s*(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH_RE}|{_MONTH_RE}\s+\d)",
+                    f.text[m.end():], re.IGNORECASE):
+            continue  # "on Friday 21 March": the date itself says which Friday
         if not m[1] and (re.match(r"\s+[A-Z]", f.text[m.end():])
                          or re.search(r"\bthe\s+$", f.text[:m.start()], re.IGNORECASE)):
             continue  # a name: "The Sunday Times", "Good Friday Agreement"

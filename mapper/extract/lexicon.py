@@ -140,8 +140,13 @@ def lexicon() -> Lexicon:
     data = _read("extract_lexicon.toml")
     kinds = {"*"}
     triggers = []
+    adverb = r"(?:\s+(?:" + "|".join(data["words"]["verb_adverbs"]) + "))?"
     for row in data["triggers"]:
-        forms = "|".join(f"(?:{f})" for f in row["forms"])
+        # "pushed into" also matches "pushed north into".
+        forms = "|".join(
+            "(?:" + re.sub(r" (into|from|out of)$",
+                           lambda m: adverb + r"\s+" + m.group(1), f) + ")"
+            for f in row["forms"])
         triggers.append(Trigger(
             kind=row["kind"], control=bool(row["control"]),
             pattern=re.compile(rf"\b(?:{forms})\b", re.IGNORECASE),
