@@ -73,7 +73,7 @@ _GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def _controller_columns(ds: Dataset, controllers: list[str | None]) -> dict[str, list[str]]:
-    from mapper.snapshot import UNKNOWN_COLOUR, _label_of
+    from mapper.snapshot import UNKNOWN_COLOUR, side_label
 
     names = [c if c is not None else "unknown" for c in controllers]
     colours = [
@@ -81,7 +81,7 @@ def _controller_columns(ds: Dataset, controllers: list[str | None]) -> dict[str,
                                                          else UNKNOWN_COLOUR)
         for c in controllers
     ]
-    return {"controller": names, "controller_label": [_label_of(ds, n) for n in names],
+    return {"controller": names, "controller_label": [side_label(ds, n) for n in names],
             "colour": colours}
 
 
@@ -113,13 +113,13 @@ def export_layers(ds: Dataset, day: date) -> dict[str, gpd.GeoDataFrame]:
     'contested'
     """
     from mapper import territory
-    from mapper.snapshot import _state, front_mask, require_points
-    from mapper.stats import _cells
+    from mapper.snapshot import front_mask, require_points, state_on
+    from mapper.stats import area_cells
     from mapper.timeline import Timeline
 
     require_points(ds)
     tl = Timeline.from_dataset(ds)
-    state = _state(ds, day, tl)
+    state = state_on(ds, day, tl)
     iso = day.isoformat()
 
     pl = ds.places
@@ -142,7 +142,7 @@ def export_layers(ds: Dataset, day: date) -> dict[str, gpd.GeoDataFrame]:
         geometry=list(pl.geometry), crs="EPSG:4326",
     )
 
-    cells = _cells(ds)
+    cells = area_cells(ds)
     cells = cells[~cells.geometry.is_empty]
     cell_ids = [str(p) for p in cells.index]
     names = ds.places["name"].astype(str)

@@ -59,19 +59,25 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS",
+    "RC_PARAMS",
     "MapLayers",
+    "area_style",
     "draw_map",
     "figure_bytes",
     "front_mask",
     "layers",
     "legend_handles",
+    "line_colour",
     "multiples",
     "multiples_figure",
     "require_points",
     "save_figure",
+    "side_label",
     "snapshot",
     "snapshot_figure",
     "source_line",
+    "state_on",
+    "wrap_text",
 ]
 
 #: Output formats of the static images.
@@ -124,7 +130,7 @@ LABEL_PT: dict[str, float] = {"capital": 8.5, "city": 7.5, "town": 6.5, "region"
                               "country": 7.0}
 
 #: Matplotlib settings that make every output file depend on its content only.
-_RC: dict[RcKeyType, Any] = {
+RC_PARAMS: dict[RcKeyType, Any] = {
     "svg.hashsalt": "mapper",
     "svg.fonttype": "path",
     "pdf.fonttype": 42,
@@ -347,7 +353,21 @@ def _dash(spec: str | None, width: float) -> Any:
     return (0, tuple(v / max(width, 0.1) for v in values))
 
 
-def _line_colour(ds: Dataset, controller: str | None) -> str:
+def line_colour(ds: Dataset, controller: str | None) -> str:
+    """The colour of a route stretch or marker edge held by ``controller``.
+
+    Parameters
+    ----------
+    ds
+        The dataset (its factions' colours).
+    controller
+        A faction id, ``contested``, or ``None`` (unknown).
+
+    Returns
+    -------
+    str
+        A ``#rrggbb`` colour.
+    """
     if controller is None:
         return UNKNOWN_COLOUR
     if controller == CONTESTED:
@@ -355,8 +375,22 @@ def _line_colour(ds: Dataset, controller: str | None) -> str:
     return ds.factions[controller].colour
 
 
-def _area_style(ds: Dataset, controller: str | None) -> dict[str, Any]:
-    """Keyword arguments of a :class:`~matplotlib.patches.PathPatch` for an area."""
+def area_style(ds: Dataset, controller: str | None) -> dict[str, Any]:
+    """How an area held by ``controller`` is filled: colour, opacity and hatch.
+
+    Parameters
+    ----------
+    ds
+        The dataset (its factions' colours and patterns).
+    controller
+        A faction id, ``contested``, or ``None`` (unknown).
+
+    Returns
+    -------
+    dict
+        Keyword arguments of a :class:`~matplotlib.patches.Patch`: ``facecolor`` (RGBA),
+        ``hatch`` (or ``None``) and, with a hatch, ``hatchcolor``.
+    """
     rgba = to_rgba
     if controller is None:
         return {"facecolor": rgba(UNKNOWN_COLOUR, 0.12), "hatch": None}
@@ -381,7 +415,21 @@ def _marker_style(ds: Dataset, controller: str | None) -> dict[str, Any]:
     return {"c": ds.factions[controller].colour, "edgecolors": "#1f1f1f", "linewidths": 0.6}
 
 
-def _label_of(ds: Dataset, controller: str) -> str:
+def side_label(ds: Dataset, controller: str) -> str:
+    """The legend text of a side.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    controller
+        A faction id, ``contested`` or ``unknown``.
+
+    Returns
+    -------
+    str
+        The faction's label, ``Contested`` or ``Unknown / no record``.
+    """
     if controller == CONTESTED:
         return "Contested"
     if controller == "unknown":
@@ -406,9 +454,9 @@ def legend_handles(ds: Dataset, lay: MapLayers | None = None) -> list[Artist]:
     """
     handles: list[Artist] = []
     for fid in [*ds.factions, CONTESTED, None]:
-        style = _area_style(ds, fid)
-        colour = _line_colour(ds, fid) if fid != CONTESTED else "#111111"
-        handles.append(Patch(label=_label_of(ds, fid or "unknown"), edgecolor=colour,
+        style = area_style(ds, fid)
+        colour = line_colour(ds, fid) if fid != CONTESTED else "#111111"
+        handles.append(Patch(label=side_label(ds, fid or "unknown"), edgecolor=colour,
                              linewidth=0.8, **style))
     if lay is None or len(lay.fronts):
         handles.append(Line2D([], [], color=FRONT_COLOUR, linewidth=1.8, label="Front line"))
@@ -574,7 +622,7 @@ def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, state: Mapping[str, str | No
         path = _path(geom)
         if path is not None:
             ax.add_patch(PathPatch(path, edgecolor="none", linewidth=0, zorder=2,
-                                   gid=f"area-{pid}", **_area_style(ds, state.get(str(pid)))))
+                                   gid=f"area-{pid}", **area_style(ds, state.get(str(pid)))))
 
     # Fronts: shared edges of cells held by two different known sides.
     shown = lay.fronts.geometry[front_mask(lay.fronts, state)]
@@ -596,7 +644,7 @@ def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, state: Mapping[str, str | No
             ax.add_collection(LineCollection(xy, colors="#ffffff", linewidths=width + 1.4 * scale,
                                              capstyle="butt", zorder=5))
             dash = ds.factions[ctl].dash if ctl in ds.factions else None
-            ax.add_collection(LineCollection(xy, colors=_line_colour(ds, ctl), linewidths=width,
+            ax.add_collection(LineCollection(xy, colors=line_colour(ds, ctl), linewidths=width,
                                              linestyles=_dash(dash, width), capstyle="butt",
                                              zorder=6))
         ca, cb = state.get(str(a)), state.get(str(b))
@@ -684,7 +732,28 @@ def source_line(ds: Dataset, day: date) -> str:
             "Base map: Natural Earth. Made with mapper.")
 
 
-def _state(ds: Dataset, day: date, timeline: Any = None) -> dict[str, str | None]:
+def state_on(ds: Dataset, day: date, timeline: Any = None) -> dict[str, str | None]:
+    """Who holds each place on ``day``, after checking the day is on the dataset's slider.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    day
+        A day within ``ds.start..ds.end``.
+    timeline
+        The dataset's :class:`~mapper.timeline.Timeline`, if already built.
+
+    Returns
+    -------
+    dict
+        Place id to faction id, ``contested`` or ``None`` (unknown).
+
+    Raises
+    ------
+    ValueError
+        If ``day`` is outside the time range (the message names ``dataset.toml [time]``).
+    """
     from mapper.timeline import Timeline
 
     if not ds.start <= day <= ds.end:
@@ -694,8 +763,28 @@ def _state(ds: Dataset, day: date, timeline: Any = None) -> dict[str, str | None
     return tl.control_at(day)
 
 
-def _wrap(text: str, width_in: float, fontsize: float) -> str:
-    """Wrap text to a width in inches (an average glyph is about 0.55 em wide)."""
+def wrap_text(text: str, width_in: float, fontsize: float) -> str:
+    """Wrap text to a width in inches (an average glyph is about 0.55 em wide).
+
+    Parameters
+    ----------
+    text
+        One paragraph.
+    width_in
+        The width available, in inches.
+    fontsize
+        The font size, in points.
+
+    Returns
+    -------
+    str
+        The text with line breaks.
+
+    Examples
+    --------
+    >>> wrap_text("one two three four five six", 1.0, 10.0).splitlines()[0]
+    'one two three four'
+    """
     chars = max(20, int(width_in * 72 / (fontsize * 0.55)))
     return "\n".join(textwrap.wrap(text, chars))
 
@@ -733,7 +822,7 @@ def snapshot_figure(ds: Dataset, day: date, *, lay: MapLayers | None = None,
     ValueError
         If ``day`` is outside the dataset's time range.
     """
-    state = _state(ds, day)
+    state = state_on(ds, day)
     lay = lay if lay is not None else layers(ds)
     x0, y0, x1, y1 = lay.extent
     margin = 0.25
@@ -742,11 +831,11 @@ def snapshot_figure(ds: Dataset, day: date, *, lay: MapLayers | None = None,
     handles = legend_handles(ds, lay)
     ncol = 2
     legend_h = 0.17 * math.ceil(len(handles) / ncol) + 0.15
-    title = _wrap(ds.title, width - 0.5, 11)
+    title = wrap_text(ds.title, width - 0.5, 11)
     title_h = 0.28 * (title.count("\n") + 1) + 0.45
-    credit = _wrap(source_line(ds, day), width - 0.5, 6.5)
+    credit = wrap_text(source_line(ds, day), width - 0.5, 6.5)
     footer_h = 0.13 * (credit.count("\n") + 1) + 0.2
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(RC_PARAMS):
         fig = Figure()
         FigureCanvasAgg(fig)
         height = _layout(fig, width=width, top=title_h, body=map_h, legend=legend_h,
@@ -798,7 +887,7 @@ def multiples_figure(ds: Dataset, days: Sequence[date], *, lay: MapLayers | None
     if not days:
         raise ValueError("no date given for the small multiples")
     tl = Timeline.from_dataset(ds)
-    states = [_state(ds, d, tl) for d in days]
+    states = [state_on(ds, d, tl) for d in days]
     lay = lay if lay is not None else layers(ds)
     x0, y0, x1, y1 = lay.extent
     ncols = ncols or min(len(days), 3)
@@ -810,11 +899,11 @@ def multiples_figure(ds: Dataset, days: Sequence[date], *, lay: MapLayers | None
     handles = legend_handles(ds, lay)
     ncol_legend = 3 if width >= 7 else 2
     legend_h = 0.17 * math.ceil(len(handles) / ncol_legend) + 0.15
-    title = _wrap(ds.title, width - 0.5, 11)
+    title = wrap_text(ds.title, width - 0.5, 11)
     title_h = 0.28 * (title.count("\n") + 1) + 0.25
-    credit = _wrap(source_line(ds, max(days)), width - 0.5, 6.5)
+    credit = wrap_text(source_line(ds, max(days)), width - 0.5, 6.5)
     footer_h = 0.13 * (credit.count("\n") + 1) + 0.2
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(RC_PARAMS):
         fig = Figure()
         FigureCanvasAgg(fig)
         height = _layout(fig, width=width, top=title_h, body=body, legend=legend_h,
@@ -894,7 +983,7 @@ def figure_bytes(fig: Figure, fmt: str, *, dpi: float = PRINT_DPI) -> bytes:
     """
     fmt = format_of("figure", fmt)
     buffer = io.BytesIO()
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(RC_PARAMS):
         fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_METADATA[fmt],
                     facecolor=fig.get_facecolor())
     return buffer.getvalue()

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "UNKNOWN",
+    "area_cells",
     "chart",
     "chart_figure",
     "series_columns",
@@ -83,7 +84,25 @@ def series_columns(ds: Dataset) -> list[str]:
     return ["date", *(f"{s}_km2" for s in sides), *(f"{s}_population" for s in sides)]
 
 
-def _cells(ds: Dataset) -> gpd.GeoDataFrame:
+def area_cells(ds: Dataset) -> gpd.GeoDataFrame:
+    """The areas the maps draw: a cell per place that holds ground, cut to the countries.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :func:`mapper.territory.cells` of every place except regions and country labels, cut
+        to ``ds.countries`` and to 25 km around each place.
+
+    Raises
+    ------
+    ValueError
+        If a place has no coordinates.
+    """
     from mapper import basemap, territory
     from mapper.snapshot import LABEL_ONLY_KINDS, MAX_DISTANCE_KM, require_points
 
@@ -129,7 +148,7 @@ def territory_series(ds: Dataset, *, cells: gpd.GeoDataFrame | None = None) -> p
     from mapper.snapshot import LABEL_ONLY_KINDS
     from mapper.timeline import Timeline
 
-    cells = cells if cells is not None else _cells(ds)
+    cells = cells if cells is not None else area_cells(ds)
     area = territory.area_km2(cells)
     tl = Timeline.from_dataset(ds)
     sides = _sides(ds)
@@ -233,11 +252,11 @@ def write_csv(table: pd.DataFrame, out: Path | str | None = None) -> str:
 
 
 def _style(ds: Dataset, side: str) -> dict[str, object]:
-    from mapper.snapshot import _area_style, _line_colour
+    from mapper.snapshot import area_style, line_colour
 
-    style = dict(_area_style(ds, None if side == UNKNOWN else side))
+    style = dict(area_style(ds, None if side == UNKNOWN else side))
     face = style.pop("facecolor")
-    colour = _line_colour(ds, None if side == UNKNOWN else side)
+    colour = line_colour(ds, None if side == UNKNOWN else side)
     rgba = to_rgba
     # Denser than on the map: a chart band has no base map under it.
     face = rgba(colour, 0.75) if side not in (CONTESTED, UNKNOWN) else face
@@ -288,7 +307,7 @@ def chart_figure(ds: Dataset, table: pd.DataFrame | None = None, *, width: float
     matplotlib.figure.Figure
     """
 
-    from mapper.snapshot import _RC, _label_of, _wrap
+    from mapper.snapshot import RC_PARAMS, side_label, wrap_text
 
     table = table if table is not None else territory_series(ds)
     sides = _sides(ds)
@@ -297,8 +316,8 @@ def chart_figure(ds: Dataset, table: pd.DataFrame | None = None, *, width: float
     if has_people:
         panels.append(("_population", "People in the places held"))
     x = list(table["date"])
-    title = _wrap(ds.title, width - 0.5, 10.5)
-    with matplotlib.rc_context(_RC):
+    title = wrap_text(ds.title, width - 0.5, 10.5)
+    with matplotlib.rc_context(RC_PARAMS):
         fig = Figure(figsize=(width, 1.1 + 2.3 * len(panels)))
         FigureCanvasAgg(fig)
         axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
@@ -323,7 +342,7 @@ def chart_figure(ds: Dataset, table: pd.DataFrame | None = None, *, width: float
         last.set_xlabel(span, fontsize=8)
         last.set_xlim(np.datetime64(x[0], "D"), np.datetime64(x[-1], "D") + np.timedelta64(1, "D"))
         fig.suptitle(title, x=0.02, ha="left", fontsize=10.5, fontweight="bold")
-        handles = [Patch(label=_label_of(ds, s), linewidth=0.6, **_style(ds, s))  # type: ignore[arg-type]
+        handles = [Patch(label=side_label(ds, s), linewidth=0.6, **_style(ds, s))  # type: ignore[arg-type]
                    for s in sides if table[f"{s}_km2"].any() or table[f"{s}_population"].any()]
         fig.legend(handles=handles, loc="lower left", ncol=2, frameon=False, fontsize=7,
                    bbox_to_anchor=(0.02, 0.0))

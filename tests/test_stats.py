@@ -72,7 +72,7 @@ def test_areas_sum_to_the_mapped_region(ds: Dataset, table: pd.DataFrame) -> Non
 
 
 def test_a_cell_counts_for_the_side_holding_it(ds: Dataset, table: pd.DataFrame) -> None:
-    cells = stats._cells(ds)
+    cells = stats.area_cells(ds)
     area = territory.area_km2(cells)
     # Tell Rifaat is never recorded: its ground is unknown on every day.
     assert table["unknown_km2"].to_numpy() == pytest.approx(area["tell-rifaat"])
