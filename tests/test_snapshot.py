@@ -295,3 +295,15 @@ def test_a_dataset_without_routes(ds: Dataset) -> None:
     fig = snapshot.snapshot_figure(plain, DAY, lay=lay)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "Route (cut between sides)" not in labels
+
+
+@pytest.mark.parametrize(("name", "day"), [("aleppo-2024", date(2024, 11, 30)),
+                                           ("kharkiv-2022", date(2022, 9, 11))])
+def test_the_real_datasets_draw(name: str, day: date) -> None:
+    real = load_dataset(Path(__file__).parent.parent / "geodata" / name)
+    fig = snapshot.snapshot_figure(real, day, width=4)
+    ax = fig.axes[0]
+    assert len([p for p in ax.patches if str(p.get_gid()).startswith("area-")]) >= 10
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[: len(real.factions)] == [f.label for f in real.factions.values()]
+    assert snapshot.figure_bytes(fig, "png", dpi=30).startswith(b"\x89PNG")

@@ -184,3 +184,20 @@ def test_stats_command(plain: Dataset, tmp_path: Path) -> None:
     assert "2024-11-27" not in summary.output
     lonely = CliRunner().invoke(main, ["stats", str(REPORT), "--out", str(out)])
     assert lonely.exit_code == 2 and "--csv" in lonely.output
+
+
+@pytest.mark.parametrize("name", ["aleppo-2024", "kharkiv-2022"])
+def test_the_real_datasets_add_up(name: str) -> None:
+    """On every day the areas add up to the mapped region and no person is lost or doubled."""
+    real = load_dataset(Path(__file__).parent.parent / "geodata" / name)
+    table = stats.territory_series(real)
+    cells = stats.area_cells(real)
+    union = gpd.GeoDataFrame(geometry=[shapely.union_all(cells.geometry.to_numpy())],
+                             crs="EPSG:4326")
+    region = float(union.to_crs(territory.EQUAL_AREA_CRS).area.iloc[0]) / 1e6
+    km2 = table[[c for c in table.columns if c.endswith("_km2")]]
+    assert (km2.to_numpy() >= 0).all()
+    assert km2.sum(axis=1).to_numpy() == pytest.approx(region, rel=1e-6)
+    people = table[[c for c in table.columns if c.endswith("_population")]].sum(axis=1)
+    ground = ~real.places["kind"].isin(["region", "country"])
+    assert (people == int(real.places.loc[ground, "population"].fillna(0).sum())).all()
