@@ -308,7 +308,7 @@ def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None
         shapely.box(fx0 - span, fy0 - span, fx1 + span, fy1 + span), span / 20)
     lon, lat = back.transform(*np.asarray(around.exterior.coords).T)
     window = shapely.Polygon(np.column_stack([lon, lat]))
-    world = basemap.countries(bbox=window.bounds)
+    world = basemap.countries(bbox=window.bounds, detail="10m")
     world = world.assign(geometry=shapely.intersection(world.geometry.to_numpy(), window))
     world = world[~world.geometry.is_empty]
     own = {c.upper() for c in ds.countries}
