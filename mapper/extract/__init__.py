@@ -226,12 +226,12 @@ def extract_text(text: str, *, published: date | None, dataset: Path | str | Non
     ids = {p.key: p.id for p in places}
     known_places: dict[str, str] = {}
     existing_control: dict[str, list[tuple[date, str]]] = {}
-    known_events: set[tuple[str, str, str, str]] = set()
+    known_events: dict[tuple[str, str, str, str], int] = {}
     if ds is not None:
         known_places = _match_dataset_places(places, ds, ids)
         for _, row in ds.events.iterrows():
-            known_events.add((str(row["place_id"]), str(row["date_text"]),
-                              str(row["controller"] or ""), str(row["kind"])))
+            known_events[(str(row["place_id"]), str(row["date_text"]),
+                          str(row["controller"] or ""), str(row["kind"]))] = int(row["line"])
             if row["controller"] is not None:
                 existing_control.setdefault(str(row["place_id"]), []).append(
                     (row["date"], str(row["controller"])))
@@ -319,7 +319,7 @@ def _describe(event: EventDraft, factions: dict[str, Faction]) -> str:
 
 
 def _rows(drafts: list[EventDraft], ids: dict[str, str], factions: dict[str, Faction],
-          source: Source, known: set[tuple[str, str, str, str]],
+          source: Source, known: dict[tuple[str, str, str, str], int],
           control: dict[str, list[tuple[date, str]]]) -> list[DraftEvent]:
     """Turn drafts into rows: ids, descriptions, repeats made ``held``, date order."""
     from mapper.dataset import parse_date
@@ -352,10 +352,27 @@ def _rows(drafts: list[EventDraft], ids: dict[str, str], factions: dict[str, Fac
             confidence=draft.confidence, flags=flags, sentences=list(draft.sentences),
             evidence=dict(draft.evidence), place_name=draft.place_name,
         )
-        if already or (place_id, draft.date, controller, kind) in known:
-            row.status = "known"
+        row.status = _status((place_id, draft.date, controller, kind), already, known)
         rows.append(row)
     return rows
+
+
+def _status(row: tuple[str, str, str, str], already: bool,
+            known: dict[tuple[str, str, str, str], int]) -> str:
+    """``known``, ``new``, or how the dataset's row for the same place and day differs."""
+    if already or row in known:
+        return "known"
+    place_id, when, controller, kind = row
+    for (other_place, other_date, other_controller, other_kind), line in known.items():
+        if place_id and other_place == place_id and when and other_date == when:
+            return (f"differs from events.csv:{line} ({other_kind}, "
+                    f"{other_controller or 'no controller'})")
+    for (other_place, other_date, other_controller, other_kind), line in known.items():
+        if place_id and other_place == place_id and (other_kind, other_controller) == (
+            kind, controller
+        ):
+            return f"dated {other_date} in events.csv:{line}"
+    return "new"
 
 
 def resolve_published(text: str | None) -> date | None:
