@@ -156,7 +156,7 @@ _META = re.compile(r'<meta name="mapper:(\w+)" content="([^"]*)">')
 
 def _existing_entries(out_dir: Path) -> list[SiteEntry]:
     """Read back the maps already in ``out_dir`` (built earlier), from their meta tags."""
-    found = []
+    found: list[SiteEntry] = []
     if not out_dir.is_dir():
         return found
     for page in sorted(out_dir.glob("*/index.html")):
