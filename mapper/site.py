@@ -54,7 +54,22 @@ def find_datasets(root: Path | None = None) -> list[Path]:
     return sorted(p for p in root.iterdir() if (p / "dataset.toml").is_file())
 
 
-def write_if_changed(path: Path, text: str) -> bool:
+#: Static images per map, for reports: file name -> what it shows (index page link text).
+IMAGES = {
+    "snapshot.png": "map on the last day",
+    "multiples.png": "small multiples: how the front moved",
+    "territory.png": "chart: territory and people held over time",
+    "territory.csv": "table: km² and people held per day",
+}
+
+#: Resolution of the site's PNGs (``mapper snapshot`` defaults to print resolution).
+SITE_DPI = 120
+
+#: At most this many panels in the small multiples of the site.
+MAX_PANELS = 6
+
+
+def write_if_changed(path: Path, text: str | bytes) -> bool:
     """Write ``text`` to ``path`` atomically (temp file + rename), unless it is already there.
 
     Parameters
@@ -62,14 +77,14 @@ def write_if_changed(path: Path, text: str) -> bool:
     path
         Destination file; its folder is created if needed.
     text
-        The full content, written as UTF-8 with ``\\n`` line ends.
+        The full content: bytes, or text written as UTF-8.
 
     Returns
     -------
     bool
         True if the file was (re)written.
     """
-    data = text.encode("utf-8")
+    data = text.encode("utf-8") if isinstance(text, str) else text
     if path.is_file() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,6 +105,7 @@ def build(
     *,
     out: Path | str | None = None,
     progress: bool | None = None,
+    images: bool = True,
 ) -> list[Path]:
     """Render datasets into ``out/<dataset>/index.html`` and refresh ``out/index.html``.
 
@@ -101,6 +117,8 @@ def build(
         Output folder; ``None`` reads ``settings.site_dir``.
     progress
         Show a progress bar; ``None`` reads ``settings.progress``.
+    images
+        Also write the static images and table of :data:`IMAGES` beside each page.
 
     Returns
     -------
@@ -126,18 +144,22 @@ def build(
     if not paths:
         raise MapperError("no datasets to build")
     show = settings.progress if progress is None else progress
-    pages: list[tuple[Dataset, str]] = []
-    bar = tqdm(paths, desc="build", unit="map", disable=not show or len(paths) < 2)
+    pages: list[tuple[Dataset, dict[str, str | bytes]]] = []
+    bar = tqdm(paths, desc="build", unit="map", disable=not show)
     for path in bar:
         bar.set_postfix_str(path.name)
         ds = load_dataset(path)
-        pages.append((ds, render_html(ds)))
+        files: dict[str, str | bytes] = {"index.html": render_html(ds)}
+        if images:
+            files.update(static_images(ds))
+        pages.append((ds, files))
 
     written: list[Path] = []
-    for ds, page in pages:
-        target = out_dir / ds.id / "index.html"
-        write_if_changed(target, page)
-        written.append(target)
+    for ds, files in pages:
+        for name, content in files.items():
+            target = out_dir / ds.id / name
+            write_if_changed(target, content)
+            written.append(target)
     entries = {ds.id: _entry(ds) for ds, _ in pages}
     for existing in _existing_entries(out_dir):
         entries.setdefault(existing.id, existing)
@@ -145,6 +167,42 @@ def build(
     write_if_changed(index, render_index(sorted(entries.values(), key=lambda e: e.id)))
     written.append(index)
     return written
+
+
+def static_images(ds: Dataset) -> dict[str, bytes]:
+    """Render the files of :data:`IMAGES` for one dataset, in memory.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+
+    Returns
+    -------
+    dict
+        File name -> content (deterministic bytes).
+    """
+    import matplotlib.pyplot as plt
+
+    from mapper import snapshot, stats
+
+    lay = snapshot.layers(ds)
+    days = snapshot.change_days(ds)
+    if len(days) > MAX_PANELS:  # first and last change, evenly spaced between
+        step = (len(days) - 1) / (MAX_PANELS - 1)
+        days = [days[round(i * step)] for i in range(MAX_PANELS)]
+    table = stats.territory_series(ds)
+    figures = {
+        "snapshot.png": snapshot.snapshot_figure(ds, ds.end, lay=lay),
+        "multiples.png": snapshot.multiples_figure(ds, days, lay=lay),
+        "territory.png": stats.chart_figure(ds, table),
+    }
+    out: dict[str, bytes] = {}
+    for name, fig in figures.items():
+        out[name] = snapshot.figure_bytes(fig, "png", dpi=SITE_DPI)
+        plt.close(fig)
+    out["territory.csv"] = stats.write_csv(table).encode("utf-8")
+    return out
 
 
 def _entry(ds: Dataset) -> SiteEntry:
@@ -194,12 +252,15 @@ def render_index(entries: Sequence[SiteEntry]) -> str:
     esc = html.escape
     items = []
     for e in entries:
+        links = " · ".join(f'<a href="{esc(e.id)}/{name}">{esc(label)}</a>'
+                           for name, label in IMAGES.items())
         snippet = (f'<iframe src="{e.id}/index.html#{e.end}&amp;embed" width="100%" height="600" '
                    f'style="border:0" title="{esc(e.title)}" loading="lazy"></iframe>')
         items.append(
             f'<li><h2><a href="{esc(e.id)}/index.html">{esc(e.title)}</a></h2>'
             f"<p>{esc(e.description)}</p>"
             f'<p class="range">{esc(e.start)} to {esc(e.end)}</p>'
+            f'<p class="files">{links}</p>'
             f'<label>Embed in a report (the date after <code>#</code> picks the day shown):'
             f'<textarea readonly rows="2">{esc(snippet)}</textarea></label></li>'
         )
