@@ -249,3 +249,17 @@ def test_verb_with_adverb_and_withdrawal_from_positions() -> None:
     assert any(e[1] == "2025-02" and e[2] == "saf" and e[3] == "entered" for e in events)
     # "struck a power station near Atbara": a landmark, not a target.
     assert not any(e[0] == "atbara" for e in events)
+
+
+def test_empty_text_and_bad_encoding(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n", encoding="utf-8")
+    draft = extract_article(empty, published=SUNDAY)
+    assert (draft.sentences, draft.places, draft.events) == ([], [], [])
+    write_draft(draft, tmp_path / "out")
+    assert (tmp_path / "out" / "events.csv").read_text(encoding="utf-8").count("\n") == 1
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("First line.\nCaf\u00e9 in Aleppo.\n".encode("latin-1"))
+    result = CliRunner().invoke(main, ["extract", str(bad), "--published", "2024-12-01",
+                                       "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "latin1.txt:2: not UTF-8" in result.output

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from mapper.errors import MapperError
+
 __all__ = ["Sentence", "Token", "clean_text", "read_article", "split_sentences", "tokenize"]
 
 # Quotes and spaces written one way; each replacement is one character, so offsets survive.
@@ -125,12 +127,24 @@ def read_article(path: Path | str) -> str:
     str
         The text, paragraphs separated by blank lines (HTML tags removed).
 
+    Raises
+    ------
+    MapperError
+        The file cannot be read or is not UTF-8 (the message names the line).
+
     Examples
     --------
     >>> read_article("tests/data/articles/kherson-2022.txt")[:7]  # doctest: +SKIP
     'Ukraine'
     """
-    raw = Path(path).read_text(encoding="utf-8-sig")
+    try:
+        raw = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = Path(path).read_bytes()[:exc.start].count(b"\n") + 1
+        raise MapperError(f"{path}:{line}: not UTF-8 text ({exc.reason}); save the article "
+                          "as UTF-8") from exc
+    except OSError as exc:
+        raise MapperError(f"{path}: cannot read the article: {exc.strerror}") from exc
     if Path(path).suffix.lower() in {".html", ".htm"} or _looks_like_html(raw):
         parser = _TextFromHTML()
         parser.feed(raw)
@@ -168,7 +182,7 @@ def clean_text(text: str) -> str:
         if _URL.match(line):
             continue
         lines.append(line.rstrip())
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _is_credit(paragraph: str) -> bool:
