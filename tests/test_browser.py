@@ -365,3 +365,43 @@ def test_online_tiles_only_when_reachable(open_page: Opener, mini_html: str) -> 
     assert "Online map tiles" in _overlay_names(online)
     assert online.foreign_requests() == []
     assert online.unexpected_console_errors() == []
+
+
+#: In-page: repaint every canvas from scratch and count the pixels that change visibly.
+_REPAINT_DIFF = """async () => {
+    const m = window.mapper, out = {};
+    for (const k of ['areas', 'fronts', 'places']) {
+        const l = m.layers[k].getLayers()[0];
+        if (!l) continue;
+        const r = l._renderer, c = r._container;
+        const before = r._ctx.getImageData(0, 0, c.width, c.height).data;
+        r._updatePaths();
+        const after = r._ctx.getImageData(0, 0, c.width, c.height).data;
+        let n = 0, painted = 0;
+        for (let i = 0; i < before.length; i += 4) {
+            let d = 0;
+            for (let j = 0; j < 4; j++) d += Math.abs(before[i + j] - after[i + j]);
+            if (d > 60) n++;
+            if (after[i + 3] > 0) painted++;
+        }
+        out[k] = [n, painted];
+    }
+    return out;
+}"""
+
+
+def test_canvas_steps_paint_what_a_full_redraw_paints(open_page: Opener, mini: Dataset) -> None:
+    """The canvas renderer repaints only what changed; the result must match a full repaint."""
+    op = open_page(render_html(mini, canvas=True))
+    page = op.page
+    days = page.evaluate("window.mapper.dates")
+    # Forward a day at a time, back a day at a time, then jumps.
+    for walk in (days[1:], days[::-1][1:7], [days[9]], [days[2]]):
+        for day in walk:
+            _set(op, day)
+        changed = page.evaluate(_REPAINT_DIFF)
+        assert set(changed) == {"areas", "fronts", "places"}
+        # Only antialiased edges may differ (a stale cell or marker would be thousands).
+        assert all(n <= 0.05 * painted for n, painted in changed.values()), (walk[-1], changed)
+        assert changed["areas"][1] > 10_000  # something was drawn
+    _clean(op)

@@ -77,6 +77,29 @@
   // built at each full repaint, not by walking every path. Past MAX_PATCHES rectangles it
   // falls back to one full repaint. Paths with neither stroke nor fill are skipped.
   var MAX_PATCHES = 120, GRID = 32;
+  function area(b) { return (b.max.x - b.min.x) * (b.max.y - b.min.y); }
+  // Join two rectangles wherever their bounding box is no larger than the two apart, so
+  // that paths in the overlap are not drawn twice.
+  function mergePatches(list) {
+    var changed = true;
+    while (changed) {
+      changed = false;
+      for (var i = 0; i < list.length; i++) {
+        for (var j = i + 1; j < list.length; j++) {
+          var a = list[i], b = list[j];
+          if (!a.intersects(b)) continue;
+          var u = L.bounds(a.min, a.max).extend(b.min).extend(b.max);
+          if (area(u) <= area(a) + area(b)) {
+            list[i] = u;
+            list.splice(j, 1);
+            j--;
+            changed = true;
+          }
+        }
+      }
+    }
+    return list;
+  }
   var PatchCanvas = L.Canvas.extend({
     _extendRedrawBounds: function (layer) {
       if (this._full) return;
@@ -97,6 +120,7 @@
       if (this._postponeUpdatePaths) return;
       this._patches = null;
       this._patchKeys = null;
+      this._restyled = null;
       this._full = true;
       L.Canvas.prototype._updatePaths.call(this);
     },
@@ -107,6 +131,41 @@
     _addPath: function (layer) {
       this._gridAdd(layer, true);
       L.Canvas.prototype._addPath.call(this, layer);
+    },
+    // Paths that never overlap (option ``disjoint``: the cells): a restyled one is repainted
+    // alone, clipped to its own outline, instead of everything in its box.
+    _updateStyle: function (layer) {
+      if (!this.options.disjoint || this._full) {
+        L.Canvas.prototype._updateStyle.call(this, layer);
+        return;
+      }
+      this._updateDashArray(layer);
+      if (!this._map) return;
+      (this._restyled || (this._restyled = [])).push(layer);
+      this._redrawRequest = this._redrawRequest || L.Util.requestAnimFrame(this._redraw, this);
+    },
+    _repaintAlone: function (list) {
+      var ctx = this._ctx, seen = this._query = (this._query || 0) + 1;
+      for (var i = 0; i < list.length; i++) {
+        var layer = list[i], parts = layer._parts;
+        if (layer._tsSeen === seen || !layer._order || !parts || !parts.length) continue;
+        layer._tsSeen = seen;
+        ctx.save();
+        ctx.beginPath();
+        for (var j = 0; j < parts.length; j++) {
+          for (var k = 0; k < parts[j].length; k++) {
+            ctx[k ? "lineTo" : "moveTo"](parts[j][k].x, parts[j][k].y);
+          }
+          ctx.closePath();
+        }
+        ctx.clip(layer.options.fillRule || "evenodd");
+        var b = layer._pxBounds;
+        ctx.clearRect(b.min.x - 2, b.min.y - 2, b.max.x - b.min.x + 4, b.max.y - b.min.y + 4);
+        this._drawing = true;
+        layer._updatePath();
+        this._drawing = false;
+        ctx.restore();
+      }
     },
     _bringToFront: function (layer) {
       L.Canvas.prototype._bringToFront.call(this, layer);
@@ -178,9 +237,8 @@
       ctx.restore();
     },
     _redraw: function () {
-      var patches = this._patches, full = this._full;
-      this._patches = null;
-      this._patchKeys = null;
+      var patches = this._patches, full = this._full, restyled = this._restyled;
+      this._patches = this._patchKeys = this._restyled = null;
       this._full = false;
       this._redrawRequest = null;
       if (full) {
@@ -189,7 +247,9 @@
         this._buildGrid();
         return;
       }
+      if (restyled) this._repaintAlone(restyled);
       if (!patches) return;
+      patches = mergePatches(patches);
       for (var i = 0; i < patches.length; i++) {
         var p = patches[i];
         if (!this._grid) {
@@ -275,15 +335,14 @@
     pane("ts-places", 450, true);
     var useCanvas = !!options.canvas;
     pane("ts-fronts", 430, false);
-    function renderer(paneName) {
-      return useCanvas ? new PatchCanvas({pane: paneName, padding: 0.1})
+    function renderer(paneName, disjoint) {
+      return useCanvas ? new PatchCanvas({pane: paneName, padding: 0.1, disjoint: !!disjoint})
         : L.svg({pane: paneName, padding: 0.1});
     }
-    var areaRenderer = renderer("ts-areas");
-    // Canvas: fronts, routes and places share one canvas (fewer layers for the browser to
-    // composite on each step), drawn in that order; SVG: one layer each.
+    var areaRenderer = renderer("ts-areas", true);
+    var frontRenderer = renderer("ts-fronts");
+    // Canvas: routes and places share one canvas, routes drawn first; SVG: one layer each.
     var placeRenderer = renderer("ts-places");
-    var frontRenderer = useCanvas ? placeRenderer : renderer("ts-fronts");
     var lineRenderer = useCanvas ? placeRenderer : renderer("ts-lines");
     var baseRenderer = renderer("ts-base");
 
@@ -1022,8 +1081,7 @@
       .addTo(map);
     map.on("overlayadd", function (e8) {
       // On a shared canvas, lines shown again are appended: keep the places on top.
-      if (useCanvas && (e8.layer === frontLayer || e8.layer === routeLayer) &&
-          map.hasLayer(placeLayer)) {
+      if (useCanvas && e8.layer === routeLayer && map.hasLayer(placeLayer)) {
         placeLayer.eachLayer(function (m3) { m3.bringToFront(); });
       }
       if (e8.layer === areaLayer && !useCanvas) addPatternsOnce();
