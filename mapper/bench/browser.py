@@ -161,6 +161,7 @@ class PageFigures:
     page_errors: list[str] = field(default_factory=list)
     step_profile: list[list[Any]] = field(default_factory=list)
     step_trace: list[list[Any]] = field(default_factory=list)
+    final_state: dict[str, str | None] | None = None  # ours: mapper.state() after the steps
     error: str | None = None
 
 
@@ -270,6 +271,8 @@ def measure_page(
                 fig.step_ms_p95 = round(_p95(cost), 2)
                 fig.step_latency_ms_median = round(statistics.median(latency), 2)
                 fig.step_latency_ms_p95 = round(_p95(latency), 2)
+            if side == "ours":
+                fig.final_state = page.evaluate("window.mapper.state()")
             if profile:
                 steps_js = _STEPS.replace("__SETUP__", spec["setup"])
                 fig.step_profile = _profile_steps(cdp, page, steps_js, {**args, "warm": 0})

@@ -235,7 +235,12 @@ def measure_size(size: Size, *, out: Path, seed: int, peer: bool, browser: bool,
                 log(f"[{size.name}] {side}: measuring in Chromium ...")
                 figures = measure_page(page, side, dates=dates, times=times, steps=steps,
                                        warm=warm, cache=cache, profile=profile)
+                state = figures.final_state
+                figures.final_state = None
                 fig.update(asdict(figures))
+                del fig["final_state"]
+                if state is not None:
+                    fig["state_mismatches"] = _state_mismatches(data, state, first + len(dates) - 1)
                 if figures.error:
                     log(f"[{size.name}] {side}: browser error: {figures.error}")
             if profile:
@@ -247,6 +252,19 @@ def measure_size(size: Size, *, out: Path, seed: int, peer: bool, browser: bool,
             log(f"[{size.name}] {side}: build failed: {fig['error']}")
         record[side] = fig
     return record
+
+
+def _state_mismatches(data: Path, state: dict[str, Any], day: int) -> int:
+    """Places whose holder in our page (``mapper.state()``) differs, on day index ``day``,
+    from a plain replay of the events (the one the peer page is built from)."""
+    from mapper.bench.peer import holding_runs
+
+    _, places, runs = holding_runs(data)
+    expected: dict[str, str | None] = dict.fromkeys(places)
+    for r in runs:
+        if r.first <= day <= r.last:
+            expected[r.place] = r.holder
+    return sum(1 for pid, who in expected.items() if state.get(pid) != who)
 
 
 def check_targets(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -337,6 +355,9 @@ def format_table(rec: dict[str, Any]) -> str:
         for key in ("skipped", "error"):
             if fig.get(key):
                 lines.append(f"{side}: {key}: {fig[key]}")
+        if fig.get("state_mismatches"):
+            lines.append(f"{side}: {fig['state_mismatches']} place(s) shown with another holder "
+                         "than the events give")
         if fig.get("wrong_dates"):
             lines.append(f"{side}: {fig['wrong_dates']} step(s) showed another date than asked")
         if fig.get("page_errors"):
