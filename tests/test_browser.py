@@ -136,7 +136,7 @@ def test_hash_opens_that_date_and_follows_the_slider(open_page: Opener, mini_htm
     assert op.page.input_value(".ts-range") == "5"
     assert op.page.is_visible(".ts-head")
     _set(op, "2024-11-29")
-    assert op.page.evaluate("location.hash") == "#2024-11-29"
+    op.page.wait_for_function("location.hash === '#2024-11-29'", timeout=2000)
     op.page.fill(".ts-range", "7")  # as if dragged
     assert _date(op) == "2024-12-03"
     op.page.wait_for_function("location.hash === '#2024-12-03'", timeout=2000)
@@ -157,7 +157,7 @@ def test_embed_mode_hides_the_chrome(open_page: Opener, mini_html: str, suffix: 
     assert op.page.is_visible(".ts-bar")
     assert op.page.is_visible(".folium-map")
     _set(op, "2024-12-02")
-    assert "2024-12-02" in op.page.evaluate("location.hash")
+    op.page.wait_for_function("location.hash.includes('2024-12-02')", timeout=2000)
     assert not op.page.is_visible(".ts-title")
 
 

@@ -863,7 +863,7 @@
       return day;
     }
     // The hash follows the date, at most every HASH_MS (browsers throttle frequent history
-    // updates), and once more when playing stops; setDate from the API writes at once.
+    // updates; the last date is always written), and once more when playing stops.
     var HASH_MS = 250, lastHashWrite = -Infinity, hashTimer = null;
     function writeHash(now) {
       if (hashTimer !== null) { clearTimeout(hashTimer); hashTimer = null; }
@@ -910,13 +910,13 @@
         });
       });
     }
-    function go(d, fromHash, hashNow) {
+    function go(d, fromHash) {
       d = Math.max(0, Math.min(n - 1, d));
       moveTo(d);
       updateIncidents();
       showLabels();
       refreshOpenPopup();
-      if (!fromHash) writeHash(hashNow);
+      if (!fromHash) writeHash(false);
     }
     function refreshOpenPopup() {
       var popup = map._popup;
@@ -1120,7 +1120,7 @@
       setDate: function (text) {
         var d = dayOf(String(text));
         if (d < 0) return Promise.reject(new RangeError("date outside the slider: " + text));
-        go(d, false, true);
+        go(d);
         return new Promise(afterDraw);
       },
       state: function () {
