@@ -28,6 +28,8 @@
   // Which labels win when two overlap: lower first.
   var LABEL_RANK = {capital: 0, city: 1, country: 3, region: 4};
   var LABEL_RANK_OTHER = 2;  // a place labelled through the data's ``label`` column
+  var LABEL_RANK_MINOR = 5;  // other places, labelled only when zoomed in
+  var MINOR_LABEL_ZOOM = 2;  // ... that many levels past the dataset's initial zoom
 
   function parseDay(text) {
     var m = ISO_DAY.exec(text);
@@ -518,11 +520,15 @@
         m.addTo(placeLayer);
         m._tsPlace = i;
         markers[i] = m;
-        if (places.label[i]) {
+        // Main places always carry a label; on an SVG map the others get one too, shown only
+        // when zoomed in (CSS) and only where it has room.
+        var main = !!places.label[i];
+        if (main || !useCanvas) {
           m.bindTooltip(el("span", null, places.name[i]), {permanent: true, direction: "right",
-            offset: [r + 1, 0], className: "ts-label ts-label-" + kind, interactive: false});
-          labels.push({i: i, layer: m,
-            rank: LABEL_RANK[kind] !== undefined ? LABEL_RANK[kind] : LABEL_RANK_OTHER});
+            offset: [r + 1, 0], interactive: false,
+            className: "ts-label ts-label-" + kind + (main ? "" : " ts-label-minor")});
+          labels.push({i: i, layer: m, rank: !main ? LABEL_RANK_MINOR
+            : LABEL_RANK[kind] !== undefined ? LABEL_RANK[kind] : LABEL_RANK_OTHER});
         }
       } else {
         var textEl = el("span", "ts-region-text", places.name[i]);
@@ -814,7 +820,12 @@
         else placed.push(rc);
       }
     }
-    map.on("zoomend", declutter);
+    function zoomClass() {
+      map.getContainer().classList.toggle("ts-zoomed-in",
+        map.getZoom() >= P.view.zoom + MINOR_LABEL_ZOOM);
+    }
+    map.on("zoomend", function () { zoomClass(); declutter(); });
+    zoomClass();
 
     // ---- slider, buttons, keyboard, hash ----------------------------------------------------
     function q(cls) { return bar.querySelector("." + cls); }
