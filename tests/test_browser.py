@@ -329,7 +329,29 @@ def test_canvas_mode_draws_the_same_states(open_page: Opener, mini: Dataset) -> 
     for d in (tl.dates[-1], tl.dates[0], tl.dates[4]):
         _set(op, d.isoformat())
         assert op.page.evaluate("window.mapper.state()") == tl.control_at(d)
+    # A click on a marker drawn on the canvas opens its popup.
+    box = op.page.evaluate("""() => {
+        const m = window.mapper.map, p = m.latLngToContainerPoint([35.1318, 36.7578]);
+        const r = m.getContainer().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }""")
+    op.page.mouse.click(box[0], box[1])
+    op.page.wait_for_selector(".leaflet-popup-content .ts-popup")
+    assert "Government since 2012" in op.page.inner_text(".leaflet-popup-content")  # Hama
     _clean(op)
+
+
+def test_minor_labels_only_when_zoomed_in(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html)
+    label = '.ts-label-minor:has-text("Maarat al-Numan")'
+    assert not op.page.is_visible(label)
+    assert op.page.is_visible('.ts-label:has-text("Hama")')
+    op.page.evaluate("""() => new Promise(r => {
+        const m = window.mapper.map;
+        m.once('zoomend', () => setTimeout(r, 50));
+        m.setView([35.6436, 36.6747], m.getZoom() + 3, {animate: false});
+    })""")
+    assert op.page.is_visible(label)
 
 
 def test_set_date_rejects_days_off_the_slider(open_page: Opener, mini_html: str) -> None:
