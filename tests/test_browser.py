@@ -427,3 +427,31 @@ def test_canvas_steps_paint_what_a_full_redraw_paints(open_page: Opener, mini: D
         assert all(n <= 0.05 * painted for n, painted in changed.values()), (walk[-1], changed)
         assert changed["areas"][1] > 10_000  # something was drawn
     _clean(op)
+
+
+def test_js_helpers_agree_with_python(open_page: Opener, mini_html: str) -> None:
+    from mapper.render.payload import encode_line
+
+    op = open_page(mini_html)
+    helpers = "window.mapperTimeSlider.helpers"
+    dates = op.page.evaluate(f"""() => {{
+        const h = {helpers}, d = h.parseDay;
+        return [h.longDate(d('2016-12-01'), 1), h.longDate(d('2012-01-01'), 2),
+                h.longDate(d('2024-12-05'), 0), h.isoDay(d('2024-02-29')),
+                Number.isNaN(d('2024-13-01x'))];
+    }}""")
+    assert dates == ["December 2016", "2012", "5 December 2024", "2024-02-29", True]
+    line = [(36.63391, 35.93062), (36.8059, 35.8646), (37.1343, 36.2021), (-0.0004, -89.9996)]
+    for precision in (3, 5):
+        got = op.page.evaluate(f"([ints, scale]) => {helpers}.decodeLine(ints, scale)",
+                               [encode_line(line, precision), 10**precision])
+        want = [v for lon, lat in line for v in (round(lat, precision), round(lon, precision))]
+        assert [v for pair in got for v in pair] == pytest.approx(want, abs=10**-(precision + 3))
+    merged = op.page.evaluate(f"""() => {{
+        const b = (x1, y1, x2, y2) => L.bounds([x1, y1], [x2, y2]);
+        const list = [b(0, 0, 10, 10), b(2, 0, 12, 10), b(100, 100, 110, 110), b(0, 0, 10, 10),
+                      b(9, 9, 30, 30)];
+        return {helpers}.mergePatches(list).map(p => [p.min.x, p.min.y, p.max.x, p.max.y]);
+    }}""")
+    # Overlapping boxes join when their union is no bigger than the two; others stay apart.
+    assert sorted(merged) == [[0, 0, 12, 10], [9, 9, 30, 30], [100, 100, 110, 110]]

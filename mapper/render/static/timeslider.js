@@ -269,7 +269,12 @@
     }
   });
 
-  window.mapperTimeSlider = function (map, name, options) {
+  window.mapperTimeSlider = mapperTimeSlider;
+  // Pure helpers, for tests.
+  mapperTimeSlider.helpers = {parseDay: parseDay, isoDay: isoDay, longDate: longDate,
+    decodeLine: decodeLine, mergePatches: mergePatches};
+
+  function mapperTimeSlider(map, name, options) {
     var P = JSON.parse(document.getElementById(name + "-data").textContent);
     var bar = document.getElementById(name + "-bar");
     var head = document.getElementById(name + "-head");
@@ -282,8 +287,6 @@
     for (var di = 0; di < n; di++) dates[di] = isoDay(start + di * DAY_MS);
 
     var places = P.places, np = places.id.length;
-    var placeIndex = {};
-    for (var pi = 0; pi < np; pi++) placeIndex[places.id[pi]] = pi;
     var ctl = P.control, nch = ctl.day.length;
     var cur = new Int16Array(np);
     for (var ci = 0; ci < np; ci++) cur[ci] = ctl.initial[ci];
@@ -1150,5 +1153,5 @@
       layers: {places: placeLayer, labels: labelLayer, areas: areaLayer, fronts: frontLayer,
         routes: routeLayer, incidents: incidentLayer, base: baseLayer}
     };
-  };
+  }
 })();
