@@ -365,6 +365,38 @@ def format_table(rec: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def format_markdown(results: dict[str, Any]) -> str:
+    """Format a whole run (every size, then the targets) as Markdown tables for the README."""
+    m = results.get("machine", {})
+    out = [f"Run started {results.get('started')}, {m.get('cpu')} ({m.get('cores')} cores, "
+           f"load average {', '.join(f'{x:.1f}' for x in m.get('load_avg_at_start', []))} "
+           f"at the start), {m.get('chromium')}, folium {m.get('folium')}.", ""]
+    for rec in results.get("runs", []):
+        ours, peer = rec.get("ours", {}), rec.get("peer", {})
+        out += [f"**{rec['size']}**: {rec['places']:,} places x {rec['days']:,} days x "
+                f"{rec['changes']:g} changes = {rec['events']:,} events", "",
+                "| figure | ours | peer | peer / ours |", "|---|---:|---:|---:|"]
+        for label, key, fmt in _ROWS:
+            a, b = ours.get(key), peer.get(key)
+            if a is None and b is None:
+                continue
+            ratio = (f"{b / a:.1f}x" if isinstance(a, int | float) and isinstance(b, int | float)
+                     and a else "")
+            out.append(f"| {label.strip()} | {fmt.format(a) if a is not None else '-'} | "
+                       f"{fmt.format(b) if b is not None else '-'} | {ratio} |")
+        if peer.get("skipped"):
+            out.append(f"\nPeer skipped: {peer['skipped']}.")
+        out.append("")
+    checks = results.get("targets", [])
+    if checks:
+        out += ["| size | target | value | result |", "|---|---|---:|---|"]
+        for t in checks:
+            ref = " (peer: issue's figure)" if t.get("peer_source") == "issue reference" else ""
+            res = {True: "ok", False: f"**missed**: {t['miss']}", None: "not measured"}[t["ok"]]
+            out.append(f"| {t['size']} | {t['target']} | {t.get('value')}{ref} | {res} |")
+    return "\n".join(out) + "\n"
+
+
 def format_profiles(rec: dict[str, Any], top: int = 12) -> str:
     """Format the build and step profiles of one size's record."""
     lines: list[str] = []
@@ -536,9 +568,11 @@ def main(sizes: str, places: int | None, days: int | None, changes: float, seed:
         mark = {True: "ok  ", False: "MISS", None: "n/a "}[t["ok"]]
         ref = " (peer: issue reference)" if t.get("peer_source") == "issue reference" else ""
         click.echo(f"{mark} {t['size']}: {t['target']}: {t.get('value')}{ref} {t['miss']}")
-    name = "curve.json" if curve else "results.json"
-    _atomic_write(out / name, (json.dumps(results, indent=1, default=str) + "\n").encode())
-    click.echo(f"wrote {out / name}")
+    name = "curve" if curve else "results"
+    _atomic_write(out / f"{name}.json",
+                  (json.dumps(results, indent=1, default=str) + "\n").encode())
+    _atomic_write(out / f"{name}.md", format_markdown(results).encode())
+    click.echo(f"wrote {out / name}.json and {name}.md")
     if curve:
         for path in write_curve(results["runs"], out):
             click.echo(f"wrote {path}")
