@@ -7,6 +7,7 @@ Every test opens the rendered fixture page from a file with all other requests b
 from __future__ import annotations
 
 import base64
+import copy
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -455,3 +456,19 @@ def test_js_helpers_agree_with_python(open_page: Opener, mini_html: str) -> None
     }}""")
     # Overlapping boxes join when their union is no bigger than the two; others stay apart.
     assert sorted(merged) == [[0, 0, 12, 10], [9, 9, 30, 30], [100, 100, 110, 110]]
+
+
+def test_one_place_one_day_no_routes(open_page: Opener, mini: Dataset) -> None:
+    one = copy.copy(mini)
+    one.places = mini.places.loc[["hama"]]
+    one.events = mini.events[mini.events["place_id"] == "hama"]
+    one.routes = mini.routes.iloc[0:0]
+    one.end = one.start
+    op = open_page(render_html(one))
+    assert op.page.evaluate("window.mapper.dates") == ["2024-11-26"]
+    assert op.page.evaluate("window.mapper.state()") == {"hama": "government"}
+    op.page.click(".ts-next-change")
+    op.page.keyboard.press("ArrowRight")
+    assert _date(op) == "2024-11-26"
+    assert op.page.query_selector("path.ts-front") is None
+    _clean(op)

@@ -78,6 +78,7 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
     labelled = {p for p, flag in zip(places["id"], places["label"], strict=True) if flag}
     assert labelled == {"aleppo", "idlib", "hama", "saraqib", "idlib-region"}
     assert places["extra"]["notes"][0] == "Largest city of the north"
+    assert set(places["extra"]) == {"notes", "local_name"}  # data columns, not loader ones
     events = payload["events"]
     assert len(events["day"]) == len(mini.events)
     incident = events["ctl"].index(INCIDENT)

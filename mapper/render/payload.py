@@ -73,8 +73,8 @@ LABEL_ONLY_KINDS = frozenset({"region", "country"})
 LABELLED_KINDS = frozenset({"capital", "city", "region", "country"})
 #: Columns of ``Dataset.places`` that are not shown as "extra" lines in a popup.
 _PLACE_BUILTIN = frozenset(
-    {"name", "kind", "country", "query", "population", "geocode_source", "line", "geometry",
-     "lat", "lon", "label"}
+    {"name", "kind", "country", "query", "population", "geocode_source", "match_id",
+     "match_name", "line", "geometry", "lat", "lon", "label"}
 )
 #: Event date precision codes.
 _PRECISION = {"day": 0, "month": 1, "year": 2}
