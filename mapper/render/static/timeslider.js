@@ -136,8 +136,12 @@
     },
     // Paths that never overlap (option ``disjoint``: the cells): a restyled one is repainted
     // alone, clipped to its own outline, instead of everything in its box.
+    // Option ``additive`` (the fronts): a line that appears is simply drawn over the canvas;
+    // only one that disappears needs its box repainted.
     _updateStyle: function (layer) {
-      if (!this.options.disjoint || this._full) {
+      var o = this.options;
+      var alone = o.disjoint || (o.additive && layer.options.stroke);
+      if (!alone || this._full) {
         L.Canvas.prototype._updateStyle.call(this, layer);
         return;
       }
@@ -152,6 +156,12 @@
         var layer = list[i], parts = layer._parts;
         if (layer._tsSeen === seen || !layer._order || !parts || !parts.length) continue;
         layer._tsSeen = seen;
+        if (!this.options.disjoint) {  // additive: draw on top
+          this._drawing = true;
+          layer._updatePath();
+          this._drawing = false;
+          continue;
+        }
         ctx.save();
         ctx.beginPath();
         for (var j = 0; j < parts.length; j++) {
@@ -249,8 +259,10 @@
         this._buildGrid();
         return;
       }
-      if (restyled) this._repaintAlone(restyled);
-      if (!patches) return;
+      if (!patches) {
+        if (restyled) this._repaintAlone(restyled);
+        return;
+      }
       patches = mergePatches(patches);
       for (var i = 0; i < patches.length; i++) {
         var p = patches[i];
@@ -266,6 +278,8 @@
         this._drawPatch(p);
         this._redrawBounds = null;
       }
+      // After the patches, which may have wiped part of a repainted path.
+      if (restyled) this._repaintAlone(restyled);
     }
   });
 
@@ -340,12 +354,13 @@
     pane("ts-places", 450, true);
     var useCanvas = !!options.canvas;
     pane("ts-fronts", 430, false);
-    function renderer(paneName, disjoint) {
-      return useCanvas ? new PatchCanvas({pane: paneName, padding: 0.1, disjoint: !!disjoint})
+    function renderer(paneName, mode) {
+      return useCanvas ? new PatchCanvas({pane: paneName, padding: 0.1,
+        disjoint: mode === "disjoint", additive: mode === "additive"})
         : L.svg({pane: paneName, padding: 0.1});
     }
-    var areaRenderer = renderer("ts-areas", true);
-    var frontRenderer = renderer("ts-fronts");
+    var areaRenderer = renderer("ts-areas", "disjoint");
+    var frontRenderer = renderer("ts-fronts", "additive");
     // Canvas: routes and places share one canvas, routes drawn first; SVG: one layer each.
     var placeRenderer = renderer("ts-places");
     var lineRenderer = useCanvas ? placeRenderer : renderer("ts-lines");
