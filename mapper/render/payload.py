@@ -80,7 +80,7 @@ _PLACE_BUILTIN = frozenset(
 _PRECISION = {"day": 0, "month": 1, "year": 2}
 #: Code of an event that sets no controller (an incident).
 INCIDENT = -2
-#: Cut off for the rest of the map's bounding box, in degrees, for the offline base map.
+#: Degrees added around the places' bounding box to choose the base map's countries.
 BASEMAP_MARGIN = 3.0
 #: Online tiles (xyzservices provider name); added only when reachable from the browser.
 TILE_PROVIDER = "OpenStreetMap.Mapnik"
