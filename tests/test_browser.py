@@ -427,6 +427,16 @@ def test_canvas_steps_paint_what_a_full_redraw_paints(open_page: Opener, mini: D
         # Only antialiased edges may differ (a stale cell or marker would be thousands).
         assert all(n <= 0.05 * painted for n, painted in changed.values()), (walk[-1], changed)
         assert changed["areas"][1] > 10_000  # something was drawn
+    # After a zoom and a pan (which rebuild the canvas and its index), steps still repaint right.
+    page.evaluate("""() => new Promise(r => {
+        const m = window.mapper.map;
+        m.once('moveend', () => setTimeout(r, 50));
+        m.setView([35.8, 36.8], m.getZoom() + 1, {animate: false});
+    })""")
+    for day in (days[4], days[5], days[1], days[8]):
+        _set(op, day)
+    changed = page.evaluate(_REPAINT_DIFF)
+    assert all(n <= 0.05 * painted for n, painted in changed.values()), changed
     _clean(op)
 
 
