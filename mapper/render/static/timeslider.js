@@ -1053,7 +1053,7 @@
       onAdd: function () {
         var box = el("div", "ts-legend leaflet-bar");
         var details = el("details");
-        details.open = window.innerWidth > 700;
+        details.open = window.innerWidth > 700 && window.innerHeight > 560;  // small embeds: closed
         details.appendChild(el("summary", null, "Legend"));
         function row(swatchClass, colour, text, area) {
           var r2 = el("div", "ts-legend-row");
