@@ -102,7 +102,8 @@ class Dataset:
         ``contested`` or ``None``), ``kind``, ``description``, ``source_id``, ``line``, then extras.
     sources
         DataFrame indexed by source id: ``title``, ``publisher``, ``url``, ``published``
-        (``date`` or ``None``), ``line``, extras.
+        (``date`` of the first day of the period, or ``None``), ``published_text`` (as written),
+        ``published_precision`` (``day``, ``month``, ``year``), ``line``, extras.
     routes
         GeoDataFrame indexed by route id: ``name``, ``kind``, ``waypoints`` (list of place ids or
         ``None`` for a bare coordinate waypoint), ``source_id``, ``notes``, ``line``, extras,
@@ -748,9 +749,9 @@ def _check_places(table: _Table, rows: dict[str, _Row], meta: _Meta | None,
 
 
 def _check_sources(table: _Table, rows: dict[str, _Row],
-                   problems: _Problems) -> dict[str, date | None]:
-    """Check URLs and publication dates; return the publication date of each source."""
-    published: dict[str, date | None] = {}
+                   problems: _Problems) -> dict[str, tuple[date, str] | None]:
+    """Check URLs and publication dates; return each source's (date, precision) or None."""
+    published: dict[str, tuple[date, str] | None] = {}
     for sid, row in rows.items():
         url = row.get("url")
         if url:
@@ -761,7 +762,7 @@ def _check_sources(table: _Table, rows: dict[str, _Row],
         published[sid] = None
         if text := row.get("published"):
             try:
-                published[sid] = parse_date(text)[0]
+                published[sid] = parse_date(text)
             except ValueError as exc:
                 problems.error(table.file, row.line, "published", str(exc))
     return published
@@ -992,13 +993,16 @@ def _build_events(table: _Table, events: list[_Event]) -> pd.DataFrame:
 
 
 def _build_sources(table: _Table, rows: dict[str, _Row],
-                   published: dict[str, date | None]) -> pd.DataFrame:
+                   published: dict[str, tuple[date, str] | None]) -> pd.DataFrame:
     """The sources DataFrame indexed by id."""
     extras = _extras(table, _SPECS["sources.csv"])
     ids = list(rows)
     columns: dict[str, Any] = {c: [rows[i].get(c) for i in ids]
                                for c in ("title", "publisher", "url")}
-    columns["published"] = _object([published.get(i) for i in ids])
+    when = [published.get(i) for i in ids]
+    columns["published"] = _object([w[0] if w else None for w in when])
+    columns["published_text"] = _object([rows[i].get("published") or None for i in ids])
+    columns["published_precision"] = _object([w[1] if w else None for w in when])
     columns["line"] = pd.Series([rows[i].line for i in ids], dtype="int64")
     for column in extras:
         columns[column] = [rows[i].get(column) for i in ids]

@@ -181,6 +181,10 @@ def test_sources(ds: Dataset) -> None:
     assert src.index.name == "id"
     assert src.loc["reuters-2024-11-30", "published"] == date(2024, 11, 30)
     assert src.loc["aj-2020-03", "published"] == date(2020, 3, 1)
+    # a coarse date keeps its precision, so it can be shown as "March 2020"
+    assert src.loc["aj-2020-03", "published_text"] == "2020-03"
+    assert src.loc["aj-2020-03", "published_precision"] == "month"
+    assert src.loc["reuters-2024-11-30", "published_precision"] == "day"
     assert src.loc["st-2024-12-01", "published"] is None
     assert src.loc["st-2024-12-01", "publisher"] == "The Sunday Times"
 
