@@ -6,10 +6,11 @@ CHROMIUM := /usr/bin/chromium
 
 .PHONY: site test setup browser lint bench clean
 
-$(BIN)/mapper: pyproject.toml
+# constraints.txt pins the versions that made the committed site/ (byte-identical rebuilds).
+$(BIN)/mapper: pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $@
 
 setup: $(BIN)/mapper
