@@ -89,7 +89,12 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
     assert len(payload["cells"]["place"]) == 7  # the region has no cell
     assert payload["fronts"]["a"] and payload["segments"]["a"]
     assert payload["routes"]["name"] == ["M5 highway"]
-    assert payload["basemap"]["type"] == "FeatureCollection"
+    base = payload["basemap"]
+    assert base["land"] and base["borders"] and base["regions"]  # 1:10m Natural Earth
+    assert set(base["labels"]) == {"name", "iso2", "lat", "lon"}
+    assert {"Syria", "Lebanon"} <= set(base["labels"]["name"])  # label points in the box
+    i = base["labels"]["name"].index("Syria")
+    assert base["labels"]["iso2"][i] == "SY"
     assert payload["tiles"]["url"].startswith("https://")
 
 
@@ -99,8 +104,11 @@ def test_coordinates_are_rounded(mini_html: str) -> None:
         assert round(value, 5) == value
     for ring in payload["cells"]["geom"][0][0]:
         assert ring and all(isinstance(v, int) for v in ring)
-    coords = json.dumps(payload["basemap"])
-    assert not re.search(r"\d\.\d{4,}", coords)
+    base = payload["basemap"]
+    for ring in base["land"][0] + base["borders"]:
+        assert ring and all(isinstance(v, int) for v in ring)
+    for value in base["labels"]["lat"] + base["labels"]["lon"]:
+        assert round(value, 3) == value
 
 
 def test_page_size_is_small(mini_html: str) -> None:

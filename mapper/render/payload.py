@@ -34,8 +34,11 @@ Layout of the payload (keys of the top-level object):
     Areas of control, their shared edges, the routes and their segments (see
     :func:`build_payload`).
 ``basemap``, ``countries``
-    GeoJSON of the countries around the data (light offline base map; property ``iso2``)
-    and the ISO codes of the dataset's own countries (drawn a shade stronger).
+    The offline base map around the data, from Natural Earth 1:10m: ``land`` and
+    ``lakes`` (polygons), ``borders`` (country borders) and ``regions`` (first-level
+    subdivision borders) as lines, all encoded like the areas, and country ``labels``
+    (columns ``name``, ``iso2``, ``lat``, ``lon``); and the ISO codes of the dataset's own
+    countries.
 ``tiles``
     Online tile layer (``url``, ``attribution``, ``max_zoom``, ``probe``) added only when
     the probe tile loads.
@@ -324,10 +327,8 @@ def _routes(ds: Dataset, place_index: dict[str, int]
     return out_routes, out_segs
 
 
-def _basemap(ds: Dataset) -> Any:
-    """GeoJSON of the countries around the places (offline base map)."""
-    from mapper import basemap
-
+def _basemap_bbox(ds: Dataset) -> tuple[float, float, float, float]:
+    """The box the offline base map covers: the places' box plus :data:`BASEMAP_MARGIN`."""
     pl = ds.places
     if len(pl) == 0:
         lat, lon = ds.view.lat, ds.view.lon
@@ -336,9 +337,66 @@ def _basemap(ds: Dataset) -> Any:
         b = pl.total_bounds
         bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
     m = BASEMAP_MARGIN
-    bbox = (bounds[0] - m, bounds[1] - m, bounds[2] + m, bounds[3] + m)
-    shapes = basemap.countries(bbox=bbox)[["iso2", "geometry"]]
-    return basemap.to_geojson(shapes, precision=AREA_PRECISION)
+    return (max(bounds[0] - m, -180.0), max(bounds[1] - m, -90.0),
+            min(bounds[2] + m, 180.0), min(bounds[3] + m, 90.0))
+
+
+def _geojson_polygons(fc: dict[str, Any], precision: int) -> list[list[list[int]]]:
+    """Encode the (multi)polygons of a GeoJSON FeatureCollection as encoded rings."""
+    out: list[list[list[int]]] = []
+    for feature in fc.get("features", []):
+        geom = feature.get("geometry") or {}
+        polys = ([geom["coordinates"]] if geom.get("type") == "Polygon"
+                 else geom.get("coordinates", []) if geom.get("type") == "MultiPolygon" else [])
+        for poly in polys:
+            rings = [r for r in (encode_line(ring, precision) for ring in poly) if len(r) >= 6]
+            if rings:
+                out.append(rings)
+    return out
+
+
+def _geojson_lines(fc: dict[str, Any], precision: int) -> list[list[int]]:
+    """Encode the (multi)lines of a GeoJSON FeatureCollection as encoded lines."""
+    out: list[list[int]] = []
+    for feature in fc.get("features", []):
+        geom = feature.get("geometry") or {}
+        lines = ([geom["coordinates"]] if geom.get("type") == "LineString"
+                 else geom.get("coordinates", []) if geom.get("type") == "MultiLineString"
+                 else [])
+        out += [e for e in (encode_line(line, precision) for line in lines) if len(e) >= 4]
+    return out
+
+
+def _basemap(ds: Dataset) -> dict[str, Any]:
+    """The offline base map around the places (Natural Earth 1:10m), encoded like areas.
+
+    ``land`` and ``lakes`` are lists of polygons, ``borders`` (countries) and ``regions``
+    (first-level subdivisions) lists of lines, all as :func:`encode_line` integers at
+    :data:`AREA_PRECISION`; ``labels`` has columns ``name``, ``iso2``, ``lat``, ``lon``
+    (country label points; countries named like a place of the dataset are left out).
+    """
+    from mapper import basemap
+
+    base = basemap.layers(_basemap_bbox(ds), precision=AREA_PRECISION)
+    names = {_text(v).strip().lower() for v in ds.places["name"]}
+    labels: dict[str, list[Any]] = {"name": [], "iso2": [], "lat": [], "lon": []}
+    for feature in base["labels"]["features"]:
+        props = feature.get("properties") or {}
+        name = _text(props.get("name"))
+        if not name or name.strip().lower() in names:
+            continue
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        labels["name"].append(name)
+        labels["iso2"].append(_text(props.get("iso2")))
+        labels["lat"].append(round(float(lat), AREA_PRECISION))
+        labels["lon"].append(round(float(lon), AREA_PRECISION))
+    return {
+        "land": _geojson_polygons(base["land"], AREA_PRECISION),
+        "lakes": _geojson_polygons(base["lakes"], AREA_PRECISION),
+        "borders": _geojson_lines(base["borders"], AREA_PRECISION),
+        "regions": _geojson_lines(base["regions"], AREA_PRECISION),
+        "labels": labels,
+    }
 
 
 def _tiles() -> dict[str, Any]:

@@ -29,6 +29,7 @@
   var LABEL_RANK = {capital: 0, city: 1, country: 3, region: 4};
   var LABEL_RANK_OTHER = 2;  // a place labelled through the data's ``label`` column
   var LABEL_RANK_MINOR = 5;  // other places, labelled only when zoomed in
+  var LABEL_RANK_BASE = 6;  // country names of the base map
   var MINOR_LABEL_ZOOM = 2;  // ... that many levels past the dataset's initial zoom
 
   function parseDay(text) {
@@ -349,6 +350,7 @@
       return paneName;
     }
     pane("ts-base", 150, false);
+    pane("ts-base-labels", 440, false);
     pane("ts-areas", 350, false);
     pane("ts-lines", 420, true);
     pane("ts-places", 450, true);
@@ -451,14 +453,52 @@
     function dashOf(c) { return c >= 0 && c < nf && factions[c].dash ? factions[c].dash : null; }
 
     // ---- layers ---------------------------------------------------------------------------
-    var baseLayer = L.geoJSON(P.basemap, {
-      renderer: baseRenderer, pane: "ts-base", interactive: false,
-      style: function (feature) {
-        var own = P.countries.indexOf(feature.properties && feature.properties.iso2) >= 0;
-        return {color: "#8c8c8c", weight: own ? 1.2 : 0.8, fillColor: own ? "#fbfaf7" : "#efece6",
-          fillOpacity: 1};
+    // Offline base map (Natural Earth 1:10m): land on a sea-coloured map background, lakes
+    // in the sea colour, first-level regions as thin dashed lines, country borders in grey,
+    // and country names (decluttered with the places' labels, which win).
+    var BASE = {sea: "#d4e3ee", land: "#f4f2ec", coast: "#9fb7c8", border: "#8a8a8a",
+      region: "#b9b5ad"};
+    var baseLayer = L.layerGroup();
+    var baseLabels = [];
+    (function baseMap() {
+      var bm = P.basemap || {};
+      function polys(list) {
+        return (list || []).map(function (poly) {
+          return poly.map(function (ring) { return decodeLine(ring, 1000); });
+        });
       }
-    });
+      function lines(list) {
+        return (list || []).map(function (l) { return decodeLine(l, 1000); });
+      }
+      var common = {renderer: baseRenderer, pane: "ts-base", interactive: false};
+      var land = polys(bm.land), lakes = polys(bm.lakes);
+      var regions = lines(bm.regions), borders = lines(bm.borders);
+      if (land.length) {
+        L.polygon(land, L.extend({color: BASE.coast, weight: 0.8, fillColor: BASE.land,
+          fillOpacity: 1, className: "ts-base-land"}, common)).addTo(baseLayer);
+      }
+      if (lakes.length) {
+        L.polygon(lakes, L.extend({color: BASE.coast, weight: 0.6, fillColor: BASE.sea,
+          fillOpacity: 1, className: "ts-base-lakes"}, common)).addTo(baseLayer);
+      }
+      if (regions.length) {
+        L.polyline(regions, L.extend({color: BASE.region, weight: 0.7, dashArray: "3 3",
+          className: "ts-base-regions"}, common)).addTo(baseLayer);
+      }
+      if (borders.length) {
+        L.polyline(borders, L.extend({color: BASE.border, weight: 1.3,
+          className: "ts-base-borders"}, common)).addTo(baseLayer);
+      }
+      var lab = bm.labels || {name: []};
+      for (var j = 0; j < lab.name.length; j++) {
+        var own = P.countries.indexOf(lab.iso2[j]) >= 0;
+        var icon = L.divIcon({html: el("span", "ts-country-text", lab.name[j]),
+          className: "ts-country" + (own ? " ts-country-own" : ""), iconSize: null});
+        var mk = L.marker([lab.lat[j], lab.lon[j]], {icon: icon, interactive: false,
+          keyboard: false, pane: "ts-base-labels"}).addTo(baseLayer);
+        baseLabels.push(mk);
+      }
+    })();
     var areaLayer = L.layerGroup();
     var frontLayer = L.layerGroup();
     var routeLayer = L.layerGroup();
@@ -556,6 +596,9 @@
         labels.push({i: i, layer: lm,
           rank: LABEL_RANK[kind] !== undefined ? LABEL_RANK[kind] : LABEL_RANK_OTHER, region: true});
       }
+    }
+    for (var bl = 0; bl < baseLabels.length; bl++) {
+      labels.push({i: np + bl, layer: baseLabels[bl], rank: LABEL_RANK_BASE, region: true});
     }
     labels.sort(function (a, b) { return a.rank - b.rank || a.i - b.i; });
 
