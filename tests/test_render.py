@@ -227,3 +227,12 @@ def test_static_assets_are_checked() -> None:
     assert ".ts-bar" in read_static("timeslider.css")
     with pytest.raises(ValueError, match="speed"):
         TimeSlider({"title": "t"}, speed=3)
+
+
+def test_head_carries_the_site_index_tags(mini: Dataset, mini_html: str) -> None:
+    from mapper.site import meta_tags
+
+    head = mini_html[:mini_html.index("</head>")]
+    assert meta_tags(mini) in head
+    assert mini_html.index('<meta name="mapper:title"') < 20_000  # before the inlined assets
+    assert '<meta name="mapper:start" content="2024-11-26">' in head

@@ -150,6 +150,10 @@ def render_html(ds: Dataset, *, canvas: bool | None = None) -> str:
     figure = m.get_root()
     assert isinstance(figure, Figure)
     figure.title = html.escape(ds.title)
+    # The site index is rebuilt from these tags: they come before the long inlined assets.
+    from mapper.site import meta_tags
+
+    figure.header.add_child(Element(meta_tags(ds)), name="mapper_meta")
     js, css = leaflet_assets()
     figure.header.add_child(
         Element(f"<style>{css}</style>\n<script>{js}</script>"), name="leaflet"
