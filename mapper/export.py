@@ -49,8 +49,8 @@ import pandas as pd
 import pyogrio
 import pyproj
 
+from mapper._files import _readable, write_atomic
 from mapper.dataset import CONTESTED
-from mapper.snapshot import _readable
 
 if TYPE_CHECKING:
     from mapper.dataset import Dataset
@@ -281,8 +281,6 @@ def export(ds: Dataset, day: date, out: Path | str, *, fmt: str | None = None) -
     ValueError
         If the format is unknown or ``day`` is outside the dataset's time range.
     """
-    from mapper.snapshot import write_atomic
-
     out = Path(out)
     fmt = format_of(out, fmt)
     layers = export_layers(ds, day)

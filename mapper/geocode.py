@@ -21,10 +21,8 @@ import gc
 import io
 import json
 import math
-import os
 import re
 import sys
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -38,6 +36,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from mapper import settings
+from mapper._files import write_atomic
 from mapper.errors import GeocodeError, Problem
 
 __all__ = [
@@ -630,19 +629,6 @@ def _parse_cache_row(values: dict[str, str], file: str, line: int) -> CacheEntry
                       match_name=values["match_name"], population=population)
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_cache(path: Path | str,
                 entries: Mapping[tuple[str, str], CacheEntry] | Iterable[CacheEntry]) -> None:
     """Write the geocode cache atomically, sorted by (country, query).
@@ -667,7 +653,7 @@ def write_cache(path: Path | str,
             e.query, e.country, _format_float(e.lat), _format_float(e.lon), e.source,
             e.match_id, e.match_name, "" if e.population is None else str(e.population),
         ])
-    _atomic_write_text(Path(path), buffer.getvalue())
+    write_atomic(path, buffer.getvalue())
 
 
 _store_cache = write_cache  # geocode_places has a parameter named write_cache

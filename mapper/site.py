@@ -8,14 +8,13 @@ content did not change is not touched.
 from __future__ import annotations
 
 import html
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from mapper import settings
+from mapper._files import write_if_changed
 from mapper.dataset import Dataset, load_dataset
 from mapper.errors import MapperError
 
@@ -67,37 +66,6 @@ SITE_DPI = 120
 
 #: At most this many panels in the small multiples of the site.
 MAX_PANELS = 6
-
-
-def write_if_changed(path: Path, text: str | bytes) -> bool:
-    """Write ``text`` to ``path`` atomically (temp file + rename), unless it is already there.
-
-    Parameters
-    ----------
-    path
-        Destination file; its folder is created if needed.
-    text
-        The full content: bytes, or text written as UTF-8.
-
-    Returns
-    -------
-    bool
-        True if the file was (re)written.
-    """
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    if path.is_file() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
 
 
 def build(

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import tempfile
 import textwrap
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -50,6 +48,7 @@ from matplotlib.text import Text
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
+from mapper._files import write_atomic
 from mapper.dataset import CONTESTED, format_date
 
 if TYPE_CHECKING:
@@ -987,42 +986,6 @@ def figure_bytes(fig: Figure, fmt: str, *, dpi: float = PRINT_DPI) -> bytes:
         fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_METADATA[fmt],
                     facecolor=fig.get_facecolor())
     return buffer.getvalue()
-
-
-def _readable(path: Path | str) -> None:
-    """Give a temporary file the mode a new file gets (``mkstemp`` makes it owner-only)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
-def write_atomic(out: Path | str, data: bytes) -> Path:
-    """Write bytes to a temporary file beside ``out``, then rename it into place.
-
-    Parameters
-    ----------
-    out
-        The destination; its folder is created if needed.
-    data
-        The content.
-
-    Returns
-    -------
-    Path
-        ``out``.
-    """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        _readable(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
 
 
 def save_figure(fig: Figure, out: Path | str, *, fmt: str | None = None,

@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from mapper._files import write_atomic
 from mapper.dataset import CONTESTED
 
 if TYPE_CHECKING:
@@ -239,8 +240,6 @@ def write_csv(table: pd.DataFrame, out: Path | str | None = None) -> str:
     str
         The CSV text.
     """
-    from mapper.snapshot import write_atomic
-
     frame = table.copy()
     frame["date"] = [d.isoformat() for d in frame["date"]]
     buffer = io.StringIO()
