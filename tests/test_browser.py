@@ -97,6 +97,29 @@ def test_popup_history_events_and_sources(open_page: Opener, mini_html: str) -> 
     _clean(op)
 
 
+def test_extra_columns_of_events_sources_and_population(open_page: Opener, mini: Dataset) -> None:
+    ds = copy.copy(mini)
+    places = mini.places.copy()
+    places["population"] = places["population"].astype("Int64")
+    places.loc["saraqib", "population"] = 34_311
+    ds.places = places
+    op = open_page(render_html(ds), "#2024-11-29")
+    text = _open_popup(op, "saraqib")
+    assert "casualties_note" in text and "At least 12 killed, per the wire." in text
+    assert "34,311 (GeoNames)" in text
+    assert "Test Wire, 30 November 2024" in text
+    assert "Wire copy, updated twice." in text  # the source's notes column
+    for internal in ("match_id", "match_name", "geocode_source", "line"):
+        assert internal not in text
+    op.page.keyboard.press("Escape")
+    op.page.click(".ts-sources-toggle")
+    items = op.page.eval_on_selector_all(".ts-sources-list li", "els => els.map(e => e.innerText)")
+    archive = next(t for t in items if "Fixture background note" in t)
+    assert "Test Archive, March 2020" in archive and "2020-03" not in archive
+    assert "Background only." in archive
+    _clean(op)
+
+
 def test_popup_follows_the_slider(open_page: Opener, mini_html: str) -> None:
     op = open_page(mini_html, "#2024-11-27")
     text = _open_popup(op, "saraqib")

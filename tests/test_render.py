@@ -83,7 +83,13 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
     assert len(events["day"]) == len(mini.events)
     incident = events["ctl"].index(INCIDENT)
     assert events["texts"][events["desc"][incident]] == "Aircraft struck the outskirts."
-    assert len(events["texts"]) == len(set(mini.events["description"]))
+    # descriptions and extra cells share one text table, each distinct text once
+    assert set(events["texts"]) == (set(mini.events["description"])
+                                    | {"At least 12 killed, per the wire."})
+    note = events["extra"]["casualties_note"]
+    assert [events["texts"][t] for t in note["text"]] == ["At least 12 killed, per the wire."]
+    assert [events["day"][e] for e in note["event"]] == [3]  # 29 November
+    assert list(events["extra"]) == ["casualties_note"]  # not date_text, line, ...
     assert events["day"][incident] == (date(2024, 11, 30) - date(2024, 11, 26)).days
     assert events["day"][0] < 0 and events["prec"][0] == 2  # 2012, year precision
     assert len(payload["cells"]["place"]) == 7  # the region has no cell
@@ -236,3 +242,26 @@ def test_head_carries_the_site_index_tags(mini: Dataset, mini_html: str) -> None
     assert meta_tags(mini) in head
     assert mini_html.index('<meta name="mapper:title"') < 20_000  # before the inlined assets
     assert '<meta name="mapper:start" content="2024-11-26">' in head
+
+
+def test_sources_carry_precision_and_extras(mini: Dataset) -> None:
+    src = build_payload(mini)["sources"]
+    i = src["id"].index("fx-archive")
+    assert src["published"][i] == "2020-03-01" and src["published_prec"][i] == 1  # month
+    assert src["published_prec"][src["id"].index("fx-wire")] == 0
+    assert src["extra"] == {"notes": ["Wire copy, updated twice.", "", "Background only."]}
+
+
+def test_population_is_sent_not_geocoder_columns(mini: Dataset) -> None:
+    ds = copy.copy(mini)
+    places = mini.places.copy()
+    places["population"] = places["population"].astype("Int64")
+    places.loc["aleppo", "population"] = 2_098_210
+    places.loc["aleppo", "match_id"] = "170063"
+    ds.places = places
+    pl = build_payload(ds)["places"]
+    i = pl["id"].index("aleppo")
+    assert pl["population"][i] == 2_098_210 and pl["population_source"][i] == "GeoNames"
+    assert pl["population"][pl["id"].index("hama")] == 0
+    assert pl["population_source"][pl["id"].index("hama")] == ""
+    assert not {"match_id", "match_name", "geocode_source", "population", "line"} & set(pl["extra"])

@@ -18,7 +18,8 @@ Layout of the payload (keys of the top-level object):
 ``places``
     Columns ``id``, ``name``, ``kind``, ``lat``, ``lon``, ``label`` (0/1: permanent label),
     ``marker`` (0/1: drawn as a marker; regions and countries are labels only), ``extra``
-    (``{column: [text per place]}``, shown in popups).
+    (``{column: [text per place]}``, data columns shown in popups, not the geocoder's),
+    ``population`` (0 unknown) and ``population_source`` (``GeoNames`` or ``places.csv``).
 ``control``
     :func:`mapper.timeline.encode`: ``initial``, ``day``, ``place``, ``before``, ``after``.
 ``events``
@@ -26,10 +27,12 @@ Layout of the payload (keys of the top-level object):
     ``start``, negative before it), ``prec`` (0 day, 1 month, 2 year), ``ctl`` (controller
     code, ``-2`` for an incident), ``kind`` (index into ``event_kinds``), ``desc`` (index
     into ``texts``: each distinct description is sent once), ``src`` (index into
-    ``sources``, ``-1`` none), and ``texts``.
+    ``sources``, ``-1`` none), ``extra`` (``{column: {event: [...], text: [...]}}``: the
+    non-empty cells of extra columns, by event index and index into ``texts``), and ``texts``.
 ``sources``
     Columns ``id``, ``title``, ``publisher``, ``url`` (http/https only, else empty),
-    ``published``.
+    ``published`` (ISO first day, or empty), ``published_prec`` (as ``events.prec``, ``-1``
+    none) and ``extra`` (``{column: [text per source]}``).
 ``cells``, ``fronts``, ``routes``, ``segments``
     Areas of control, their shared edges, the routes and their segments (see
     :func:`build_payload`).
@@ -49,6 +52,7 @@ Layout of the payload (keys of the top-level object):
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -78,6 +82,16 @@ LABELLED_KINDS = frozenset({"capital", "city", "region", "country"})
 _PLACE_BUILTIN = frozenset(
     {"name", "kind", "country", "query", "population", "geocode_source", "match_id",
      "match_name", "line", "geometry", "lat", "lon", "label"}
+)
+#: Columns of ``Dataset.events`` that are not shown as extras.
+_EVENT_BUILTIN = frozenset(
+    {"date", "date_text", "precision", "place_id", "controller", "kind", "description",
+     "source_id", "line"}
+)
+#: Columns of ``Dataset.sources`` that are not shown as extras.
+_SOURCE_BUILTIN = frozenset(
+    {"title", "publisher", "url", "published", "published_text", "published_precision", "line",
+     "match_id", "match_name", "geocode_source", "population"}
 )
 #: Event date precision codes.
 _PRECISION = {"day": 0, "month": 1, "year": 2}
@@ -206,6 +220,10 @@ def _places(ds: Dataset) -> tuple[dict[str, Any], list[str]]:
         values = [_text(v) for v in pl[col]]
         if any(values):
             extra[col] = values
+    population = [int(v) if not pd.isna(v) and int(v) > 0 else 0
+                  for v in (pl["population"] if "population" in pl.columns
+                            else [None] * len(pl))]
+    given = _given_populations(ds)
     return {
         "id": [str(i) for i in pl.index],
         "name": [_text(v) for v in pl["name"]],
@@ -215,7 +233,20 @@ def _places(ds: Dataset) -> tuple[dict[str, Any], list[str]]:
         "label": labels,
         "marker": [0 if _text(k) in LABEL_ONLY_KINDS else 1 for k in pl["kind"]],
         "extra": extra,
+        "population": population,
+        "population_source": ["places.csv" if str(pid) in given else "GeoNames" if n else ""
+                              for pid, n in zip(pl.index, population, strict=True)],
     }, kinds
+
+
+def _given_populations(ds: Dataset) -> set[str]:
+    """Ids of the places whose population is written in ``places.csv`` (not from GeoNames)."""
+    path = ds.path / "places.csv"
+    if not path.is_file():
+        return set()
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return {(row.get("id") or "").strip() for row in csv.DictReader(fh)
+                if (row.get("population") or "").strip()}
 
 
 def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, int]
@@ -228,10 +259,18 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
     out: dict[str, list[Any]] = {k: [] for k in
                                  ("place", "day", "prec", "ctl", "kind", "desc", "src")}
     texts: dict[str, int] = {}
-    for row in ev.itertuples(index=False):
+    extra_cols = [c for c in ev.columns if c not in _EVENT_BUILTIN]
+    extra: dict[str, dict[str, list[int]]] = {c: {"event": [], "text": []} for c in extra_cols}
+    for row, values in zip(ev.itertuples(index=False),
+                           ev[extra_cols].itertuples(index=False, name=None), strict=True):
         d: date = row.date
         if d > ds.end:
             continue
+        for col, value in zip(extra_cols, values, strict=True):
+            text = _text(value).strip()
+            if text:
+                extra[col]["event"].append(len(out["place"]))
+                extra[col]["text"].append(texts.setdefault(text, len(texts)))
         ctl = row.controller if isinstance(row.controller, str) else None
         out["place"].append(place_index[str(row.place_id)])
         out["day"].append((d - ds.start).days)
@@ -240,20 +279,37 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
         out["kind"].append(kind_index[_text(row.kind)])
         out["desc"].append(texts.setdefault(_text(row.description), len(texts)))
         out["src"].append(source_index.get(_text(row.source_id), -1))
+    out["extra"] = {c: v for c, v in extra.items() if v["event"]}
     out["texts"] = list(texts)
     return out, kinds
 
 
-def _sources(ds: Dataset) -> dict[str, list[str]]:
-    """Columnar sources; unsafe URLs become empty."""
+def _sources(ds: Dataset) -> dict[str, Any]:
+    """Columnar sources; unsafe URLs become empty; extra columns kept."""
     src = ds.sources
+    n = len(src)
+
+    def column(name: str) -> list[Any]:
+        return list(src[name]) if name in src.columns else [None] * n
+
+    published = [_text(v) for v in column("published")]
+    precision = [_PRECISION.get(_text(p), 0) if d else -1
+                 for d, p in zip(published, column("published_precision"), strict=True)]
+    extra: dict[str, list[str]] = {}
+    for col in src.columns:
+        if col in _SOURCE_BUILTIN:
+            continue
+        values = [_text(v).strip() for v in src[col]]
+        if any(values):
+            extra[str(col)] = values
     return {
         "id": [str(i) for i in src.index],
-        "title": [_text(v) for v in src["title"]],
-        "publisher": [_text(v) for v in src["publisher"]],
-        "url": [safe_url(v) for v in src["url"]] if "url" in src else [""] * len(src),
-        "published": ([_text(v) for v in src["published"]] if "published" in src
-                      else [""] * len(src)),
+        "title": [_text(v) for v in column("title")],
+        "publisher": [_text(v) for v in column("publisher")],
+        "url": [safe_url(v) for v in column("url")],
+        "published": published,
+        "published_prec": precision,
+        "extra": extra,
     }
 
 

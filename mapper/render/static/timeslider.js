@@ -51,6 +51,8 @@
     }
     return out;
   }
+  // 1234567 -> "1,234,567" (the same in every browser locale).
+  function thousands(n) { return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
   function el(tag, className, text) {
     var e = document.createElement(tag);
     if (className) e.className = className;
@@ -287,7 +289,7 @@
   window.mapperTimeSlider = mapperTimeSlider;
   // Pure helpers, for tests.
   mapperTimeSlider.helpers = {parseDay: parseDay, isoDay: isoDay, longDate: longDate,
-    decodeLine: decodeLine, mergePatches: mergePatches};
+    decodeLine: decodeLine, mergePatches: mergePatches, thousands: thousands};
 
   function mapperTimeSlider(map, name, options) {
     var P = JSON.parse(document.getElementById(name + "-data").textContent);
@@ -736,12 +738,44 @@
 
     // ---- popups ---------------------------------------------------------------------------
     function eventDate(e5) { return longDate(start + ev.day[e5] * DAY_MS, ev.prec[e5]); }
+    // Extra columns of events: per event, a list of [column, text].
+    var eventExtras = {};
+    Object.keys(ev.extra || {}).forEach(function (col) {
+      var x = ev.extra[col];
+      for (var j = 0; j < x.event.length; j++) {
+        (eventExtras[x.event[j]] || (eventExtras[x.event[j]] = [])).push([col, ev.texts[x.text[j]]]);
+      }
+    });
+    function extraList(pairs) {
+      var dl = el("dl", "ts-extra");
+      pairs.forEach(function (pair) {
+        if (!pair[1]) return;
+        dl.appendChild(el("dt", null, pair[0]));
+        dl.appendChild(el("dd", null, pair[1]));
+      });
+      return dl.childNodes.length ? dl : null;
+    }
+    function sourceDate(si) {
+      var text = P.sources.published[si], prec = P.sources.published_prec;
+      var ms = parseDay(text);
+      if (!text || isNaN(ms)) return text || "";
+      return longDate(ms, prec ? prec[si] : 0);
+    }
+    function sourceMeta(si) {
+      var when = sourceDate(si), who = P.sources.publisher[si];
+      return who && when ? who + ", " + when : who || when;
+    }
+    function sourceExtras(si) {
+      var ex = P.sources.extra || {};
+      return extraList(Object.keys(ex).map(function (col) { return [col, ex[col][si]]; }));
+    }
     function sourceLine(si) {
       var li = el("li", "ts-source");
       li.appendChild(link(P.sources.url[si], P.sources.title[si]));
-      var meta = P.sources.publisher[si];
-      if (P.sources.published[si]) meta += ", " + P.sources.published[si];
-      li.appendChild(el("span", "ts-source-meta", " (" + meta + ")"));
+      var meta = sourceMeta(si);
+      if (meta) li.appendChild(el("span", "ts-source-meta", " (" + meta + ")"));
+      var extra = sourceExtras(si);
+      if (extra) li.appendChild(extra);
       return li;
     }
     function eventItem(e6, withDate) {
@@ -751,12 +785,14 @@
       li.appendChild(el("span", "ts-event-kind", kindText));
       if (ev.ctl[e6] >= 0) li.appendChild(el("span", "ts-event-kind", " → " + controllerLabel(ev.ctl[e6])));
       li.appendChild(el("div", "ts-event-desc", ev.texts[ev.desc[e6]]));
+      var extra = eventExtras[e6] ? extraList(eventExtras[e6]) : null;
+      if (extra) li.appendChild(extra);
       if (ev.src[e6] >= 0) {
         var src = el("div", "ts-event-source", "Source: ");
         var si = ev.src[e6];
         src.appendChild(link(P.sources.url[si], P.sources.title[si]));
-        var meta = P.sources.publisher[si] + (P.sources.published[si] ? ", " + P.sources.published[si] : "");
-        src.appendChild(document.createTextNode(" (" + meta + ")"));
+        var meta = sourceMeta(si);
+        if (meta) src.appendChild(document.createTextNode(" (" + meta + ")"));
         li.appendChild(src);
       }
       return li;
@@ -813,6 +849,11 @@
 
       var extra = places.extra, cols = Object.keys(extra);
       var dl = el("dl", "ts-extra");
+      if (places.population && places.population[p] > 0) {
+        dl.appendChild(el("dt", null, "population"));
+        dl.appendChild(el("dd", null, thousands(places.population[p]) +
+          (places.population_source[p] ? " (" + places.population_source[p] + ")" : "")));
+      }
       cols.forEach(function (col) {
         var v = extra[col][p];
         if (!v) return;
