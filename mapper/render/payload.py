@@ -220,9 +220,8 @@ def _places(ds: Dataset) -> tuple[dict[str, Any], list[str]]:
         values = [_text(v) for v in pl[col]]
         if any(values):
             extra[col] = values
-    population = [int(v) if not pd.isna(v) and int(v) > 0 else 0
-                  for v in (pl["population"] if "population" in pl.columns
-                            else [None] * len(pl))]
+    raw = list(pl["population"]) if "population" in pl.columns else [None] * len(pl)
+    population = [0 if v is None or pd.isna(v) else max(int(v), 0) for v in raw]
     given = _given_populations(ds)
     return {
         "id": [str(i) for i in pl.index],
@@ -250,14 +249,14 @@ def _given_populations(ds: Dataset) -> set[str]:
 
 
 def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, int]
-            ) -> tuple[dict[str, list[Any]], list[str]]:
+            ) -> tuple[dict[str, Any], list[str]]:
     """Columnar events up to the end of the slider and the list of event kinds."""
     ev = ds.events
     codes = _controller_codes(ds)
     kinds = sorted({_text(k) for k in ev["kind"]})
     kind_index = {k: i for i, k in enumerate(kinds)}
-    out: dict[str, list[Any]] = {k: [] for k in
-                                 ("place", "day", "prec", "ctl", "kind", "desc", "src")}
+    out: dict[str, Any] = {k: [] for k in
+                           ("place", "day", "prec", "ctl", "kind", "desc", "src")}
     texts: dict[str, int] = {}
     extra_cols = [c for c in ev.columns if c not in _EVENT_BUILTIN]
     extra: dict[str, dict[str, list[int]]] = {c: {"event": [], "text": []} for c in extra_cols}
