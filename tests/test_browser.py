@@ -120,6 +120,65 @@ def test_extra_columns_of_events_sources_and_population(open_page: Opener, mini:
     _clean(op)
 
 
+def _legend_values(op: OpenedPage) -> dict[str, str]:
+    return dict(op.page.eval_on_selector_all(
+        ".ts-chart-item", "els => els.map(e => [e.dataset.side, "
+        "e.querySelector('.ts-chart-value').textContent])"))
+
+
+def test_territory_chart_marker_legend_and_figures(
+        open_page: Opener, mini_html: str, mini: Dataset) -> None:
+    from mapper import stats
+
+    table = stats.territory_series(mini)
+    op = open_page(mini_html, "#2024-11-26")
+    assert op.page.is_visible(".ts-chart-plot canvas")
+    legend = op.page.inner_text(".ts-chart-legend")
+    assert "Area held" in legend and "Government" in legend and "HTS-led offensive" in legend
+    assert "Unknown" not in legend  # no side without ground is listed
+
+    def marker_x() -> float:
+        return float(op.page.evaluate(
+            "document.querySelector('.ts-chart-marker').getBoundingClientRect().left"))
+
+    plot = op.page.eval_on_selector(".ts-chart-plot", "e => { const r = e.getBoundingClientRect();"
+                                    " return [r.left, r.width]; }")
+    x0 = marker_x()
+    assert abs(x0 + 1 - plot[0]) < 1.5  # first day: the left edge
+    for day in (3, 9):
+        _set(op, (date(2024, 11, 26) + timedelta(days=day)).isoformat())
+        assert abs(marker_x() + 1 - (plot[0] + plot[1] * day / 9)) < 1.5, day
+        values = _legend_values(op)
+        for side in ("government", "hts"):
+            assert values[side] == f"{round(table[f'{side}_km2'][day]):,} km²", (day, side)
+    # The chart's pixels: the middle of each side's band has its colour (sides stacked in
+    # legend order from the bottom, scaled to the largest daily total).
+    sides = ["government", "hts", "contested", "unknown"]
+    top = max(sum(table[f"{s}_km2"][d] for s in sides) for d in range(len(table)))
+    for day in (0, 9):
+        below = 0.0
+        for side, colour in (("government", GOVERNMENT), ("hts", HTS)):
+            km2 = table[f"{side}_km2"][day]
+            mid = 1 - (below + km2 / 2) / top  # fraction of the height from the top
+            below += km2
+            rgb = op.page.evaluate(
+                "([f, m]) => { const c = document.querySelector('.ts-chart-canvas');"
+                " const x = Math.min(c.width - 1, Math.round(f * (c.width - 1)));"
+                " return Array.from(c.getContext('2d').getImageData(x, Math.round(m * c.height),"
+                " 1, 1).data.slice(0, 3)); }", [day / 9, mid])
+            assert "#" + "".join(f"{v:02x}" for v in rgb) == colour, (day, side)
+    # Hovering shows the figures of the day under the pointer; a click goes to that day.
+    op.page.mouse.move(plot[0] + plot[1] * 5 / 9, op.page.eval_on_selector(
+        ".ts-chart-plot", "e => e.getBoundingClientRect().top + 20"))
+    tip = op.page.inner_text(".ts-chart-tip")
+    assert "1 December 2024" in tip
+    assert f"Government: {round(table['government_km2'][5]):,} km²" in tip
+    op.page.mouse.down()
+    op.page.mouse.up()
+    assert _date(op) == "2024-12-01"
+    _clean(op)
+
+
 def test_popup_follows_the_slider(open_page: Opener, mini_html: str) -> None:
     op = open_page(mini_html, "#2024-11-27")
     text = _open_popup(op, "saraqib")

@@ -265,3 +265,26 @@ def test_population_is_sent_not_geocoder_columns(mini: Dataset) -> None:
     assert pl["population"][pl["id"].index("hama")] == 0
     assert pl["population_source"][pl["id"].index("hama")] == ""
     assert not {"match_id", "match_name", "geocode_source", "population", "line"} & set(pl["extra"])
+
+
+def test_territory_is_the_stats_series_on_change_days(mini: Dataset) -> None:
+    from mapper import stats
+
+    terr = build_payload(mini)["territory"]
+    table = stats.series_payload(stats.territory_series(mini))
+    assert terr["sides"] == ["government", "hts", "contested", "unknown"]
+    n = len(table["date"])
+    assert terr["day"][0] == 0 and len(terr["day"]) < n  # only the days something changes
+    for s, side in enumerate(terr["sides"]):
+        km2 = pop = 0
+        filled_km2, filled_pop = [], []
+        changes = dict(zip(terr["day"], zip(terr["km2"][s], terr["pop"][s], strict=True),
+                           strict=True))
+        for day in range(n):  # forward-fill, as the page does
+            if day in changes:
+                km2 += changes[day][0]
+                pop += changes[day][1]
+            filled_km2.append(km2 / 10)
+            filled_pop.append(pop)
+        assert filled_km2 == pytest.approx(table[f"{side}_km2"], abs=1e-9), side
+        assert filled_pop == table[f"{side}_population"], side

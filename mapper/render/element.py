@@ -140,11 +140,21 @@ class TimeSlider(MacroElement):
             </label>
             <label class="ts-loop-label"><input type="checkbox" class="ts-loop"> loop</label>
           </div>
+          <div class="ts-chart-legend" hidden></div>
           <div class="ts-track">
-            <input type="range" class="ts-range" min="0" max="{{ this.n - 1 }}" step="1" value="0"
-                   aria-label="Date">
-            <div class="ts-ticks" aria-hidden="true"></div>
-            <div class="ts-ends"><span class="ts-start"></span><span class="ts-end"></span></div>
+            <div class="ts-chart" hidden>
+              <div class="ts-chart-plot">
+                <canvas class="ts-chart-canvas" aria-hidden="true"></canvas>
+                <div class="ts-chart-marker" aria-hidden="true"></div>
+                <div class="ts-chart-tip" role="tooltip" hidden></div>
+              </div>
+            </div>
+            <div class="ts-slider">
+              <input type="range" class="ts-range" min="0" max="{{ this.n - 1 }}" step="1"
+                     value="0" aria-label="Date">
+              <div class="ts-ticks" aria-hidden="true"></div>
+              <div class="ts-ends"><span class="ts-start"></span><span class="ts-end"></span></div>
+            </div>
           </div>
         </div>
         <script type="application/json" id="{{ this.get_name() }}-data">

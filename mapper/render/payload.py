@@ -36,6 +36,8 @@ Layout of the payload (keys of the top-level object):
 ``cells``, ``fronts``, ``routes``, ``segments``
     Areas of control, their shared edges, the routes and their segments (see
     :func:`build_payload`).
+``territory``
+    Area held by each side per day, for the chart under the slider (see :func:`_territory`).
 ``basemap``, ``countries``
     The offline base map around the data, from Natural Earth 1:10m: ``land`` and
     ``lakes`` (polygons), ``borders`` (country borders) and ``regions`` (first-level
@@ -318,17 +320,25 @@ def _geo_places(ds: Dataset) -> Any:
     return pl[~pl["kind"].isin(list(LABEL_ONLY_KINDS))]
 
 
-def _areas(ds: Dataset, place_index: dict[str, int]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Cells (areas of control) and front edges."""
+def _area_cells(ds: Dataset) -> Any:
+    """The areas of control (:func:`mapper.territory.cells`), or ``None`` without places."""
     from mapper import basemap, territory
 
     places = _geo_places(ds)
+    if len(places) == 0:
+        return None
+    clip = basemap.country_shape(list(ds.countries)) if ds.countries else None
+    return territory.cells(places, clip=clip, max_distance_km=25)
+
+
+def _areas(cells: Any, place_index: dict[str, int]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Cells (areas of control) and front edges."""
+    from mapper import territory
+
     empty_cells: dict[str, Any] = {"place": [], "geom": []}
     empty_fronts: dict[str, Any] = {"a": [], "b": [], "geom": []}
-    if len(places) == 0:
+    if cells is None:
         return empty_cells, empty_fronts
-    clip = basemap.country_shape(list(ds.countries)) if ds.countries else None
-    cells = territory.cells(places, clip=clip, max_distance_km=25)
     out_cells: dict[str, Any] = {"place": [], "geom": []}
     for pid, geom in zip(cells.index, cells.geometry, strict=True):
         if geom is None or geom.is_empty:
@@ -348,6 +358,39 @@ def _areas(ds: Dataset, place_index: dict[str, int]) -> tuple[dict[str, Any], di
             out_fronts["b"].append(place_index[str(b)])
             out_fronts["geom"].append(lines)
     return out_cells, out_fronts
+
+
+def _deltas(values: Sequence[int]) -> list[int]:
+    """``[v0, v1 - v0, v2 - v1, ...]``."""
+    return [v - (values[k - 1] if k else 0) for k, v in enumerate(values)]
+
+
+def _territory(ds: Dataset, cells: Any) -> dict[str, Any] | None:
+    """Area (and population) held by each side, on the days it changes, delta-encoded.
+
+    From :func:`mapper.stats.territory_series` on the page's own cells, so the chart adds
+    up what the map shows. ``sides`` are the factions' ids then ``contested`` and
+    ``unknown``; ``day`` lists the slider days on which any figure changes (the first day
+    always); ``km2[s]`` holds side ``s``'s area in tenths of km² and ``pop[s]`` its
+    population, on those days, each as :func:`_deltas`. The page fills the days between.
+    ``None`` when the dataset has no areas.
+    """
+    from mapper import stats
+
+    if cells is None or len(cells) == 0:
+        return None
+    series = stats.series_payload(stats.territory_series(ds, cells=cells))
+    sides = [c[: -len("_km2")] for c in series if c.endswith("_km2")]
+    n = len(series["date"])
+    km2 = [[round(float(v) * 10) for v in series[f"{side}_km2"]] for side in sides]
+    pop = [[int(v) for v in series[f"{side}_population"]] for side in sides]
+    keep = [d for d in range(n) if d == 0 or any(col[d] != col[d - 1] for col in km2 + pop)]
+    return {
+        "sides": sides,
+        "day": keep,
+        "km2": [_deltas([col[d] for d in keep]) for col in km2],
+        "pop": [_deltas([col[d] for d in keep]) for col in pop],
+    }
 
 
 def _routes(ds: Dataset, place_index: dict[str, int]
@@ -503,7 +546,8 @@ def build_payload(ds: Dataset) -> dict[str, Any]:
     sources = _sources(ds)
     source_index = {s: i for i, s in enumerate(sources["id"])}
     events, event_kinds = _events(ds, place_index, source_index)
-    cells, fronts = _areas(ds, place_index)
+    area_cells = _area_cells(ds)
+    cells, fronts = _areas(area_cells, place_index)
     routes, segments = _routes(ds, place_index)
     return {
         "title": ds.title,
@@ -527,6 +571,7 @@ def build_payload(ds: Dataset) -> dict[str, Any]:
         "fronts": fronts,
         "routes": routes,
         "segments": segments,
+        "territory": _territory(ds, area_cells),
         "basemap": _basemap(ds),
         "tiles": _tiles(),
     }
