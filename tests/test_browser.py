@@ -564,3 +564,77 @@ def test_one_place_one_day_no_routes(open_page: Opener, mini: Dataset) -> None:
     assert _date(op) == "2024-11-26"
     assert op.page.query_selector("path.ts-front") is None
     _clean(op)
+
+
+def _marker_centre(op: OpenedPage, place: str) -> tuple[float, float]:
+    box = op.page.eval_on_selector(f'path.ts-place[data-place="{place}"]',
+                                   "e => { const r = e.getBoundingClientRect();"
+                                   " return [r.left + r.width / 2, r.top + r.height / 2]; }")
+    return float(box[0]), float(box[1])
+
+
+def _near(rgb: tuple[int, ...], colour: str, tolerance: int = 24) -> bool:
+    want = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return all(abs(a - b) <= tolerance for a, b in zip(rgb[:3], want, strict=True))
+
+
+def test_download_png_of_the_shown_date(open_page: Opener, mini_html: str, tmp_path: Any) -> None:
+    from PIL import Image
+
+    op = open_page(mini_html, "#2024-11-27", width=1000, height=700)
+    for day, colours in (("2024-11-27", {"saraqib": GOVERNMENT, "idlib": HTS}),
+                         ("2024-11-29", {"saraqib": HTS, "hama": GOVERNMENT})):
+        _set(op, day)
+        with op.page.expect_download() as info:
+            op.page.click(".ts-download")
+        download = info.value
+        assert download.suggested_filename == f"mini-{day}.png"
+        path = tmp_path / download.suggested_filename
+        download.save_as(path)
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        with Image.open(path) as im:
+            assert im.size == (1000, 700)  # the window, at device pixel ratio 1
+            rgb = im.convert("RGB")
+            for place, colour in colours.items():
+                x, y = _marker_centre(op, place)
+                pixel = rgb.getpixel((round(x), round(y)))
+                assert _near(pixel, colour), (day, place, pixel, colour)
+            # The bottom strip names the sources and says what the image is.
+            strip = rgb.crop((0, 700 - 22, 1000, 700))
+            assert len(strip.getcolors(1 << 16) or []) > 2  # text drawn on it
+    size = op.page.evaluate(
+        "() => { const c = window.mapper.snapshot(); return [c.width, c.height]; }")
+    assert size == [1000, 700]
+    _clean(op)
+
+
+def test_download_png_on_a_canvas_map(open_page: Opener, mini: Dataset, tmp_path: Any) -> None:
+    from PIL import Image
+
+    op = open_page(render_html(mini, canvas=True), "#2024-12-04", width=900, height=650)
+    with op.page.expect_download() as info:
+        op.page.click(".ts-download")
+    path = tmp_path / "canvas.png"
+    info.value.save_as(path)
+    with Image.open(path) as im:
+        assert im.size == (900, 650)
+        rgb = im.convert("RGB")
+        for place, colour in (("saraqib", GOVERNMENT), ("idlib", HTS), ("aleppo", HTS)):
+            x, y = op.page.evaluate(
+                "id => { const m = window.mapper, p = m.map.latLngToContainerPoint("
+                "m.layers.places.getLayers().find(l => l._tsPlace === "
+                "Object.keys(m.state()).indexOf(id)).getLatLng());"
+                " const r = m.map.getContainer().getBoundingClientRect();"
+                " return [p.x + r.left, p.y + r.top]; }", place)
+            assert _near(rgb.getpixel((round(x), round(y))), colour), place
+    _clean(op)
+
+
+def test_download_button_stays_in_embeds(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html, "#2024-11-30&embed", width=600, height=400)
+    assert op.page.is_visible(".ts-download")
+    assert not op.page.is_visible(".ts-head")
+    with op.page.expect_download() as info:
+        op.page.click(".ts-download")
+    assert info.value.suggested_filename == "mini-2024-11-30.png"
+    _clean(op)

@@ -139,6 +139,12 @@ class TimeSlider(MacroElement):
               </select>
             </label>
             <label class="ts-loop-label"><input type="checkbox" class="ts-loop"> loop</label>
+            <button type="button" class="ts-download"
+                    title="Download a PNG image of the map on the shown date"
+                    aria-label="Download PNG of this date">
+              <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+                <path d="M7 1h2v7h3l-4 4-4-4h3zM2 13h12v2H2z"/></svg><span>PNG</span>
+            </button>
           </div>
           <div class="ts-chart-legend" hidden></div>
           <div class="ts-track">

@@ -6,8 +6,8 @@ as integers (degrees x 10^precision) delta-encoded along each line or ring, lati
 
 Layout of the payload (keys of the top-level object):
 
-``title``, ``description``
-    From ``dataset.toml``.
+``id``, ``title``, ``description``
+    The dataset's id (its folder name: names downloaded images) and texts from ``dataset.toml``.
 ``start``, ``n``
     First day of the slider (ISO) and the number of days (every day from start to end).
 ``factions``
@@ -550,6 +550,7 @@ def build_payload(ds: Dataset) -> dict[str, Any]:
     cells, fronts = _areas(area_cells, place_index)
     routes, segments = _routes(ds, place_index)
     return {
+        "id": ds.id,
         "title": ds.title,
         "description": ds.description,
         "start": ds.start.isoformat(),

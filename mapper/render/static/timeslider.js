@@ -462,6 +462,7 @@
       region: "#b9b5ad"};
     var baseLayer = L.layerGroup();
     var baseLabels = [];
+    var baseGeom = {land: [], lakes: [], regions: [], borders: []};
     (function baseMap() {
       var bm = P.basemap || {};
       function polys(list) {
@@ -475,6 +476,7 @@
       var common = {renderer: baseRenderer, pane: "ts-base", interactive: false};
       var land = polys(bm.land), lakes = polys(bm.lakes);
       var regions = lines(bm.regions), borders = lines(bm.borders);
+      baseGeom = {land: land, lakes: lakes, regions: regions, borders: borders};
       if (land.length) {
         L.polygon(land, L.extend({color: BASE.coast, weight: 0.8, fillColor: BASE.land,
           fillOpacity: 1, className: "ts-base-land"}, common)).addTo(baseLayer);
@@ -1345,6 +1347,265 @@
       if (areaRenderer._container && !areaRenderer._container.querySelector("defs")) addPatterns();
     }
 
+    // ---- "Download PNG": the map on the shown date, drawn from the data onto a canvas ------
+    // Not a capture of the screen: every layer is drawn again with the same styles, at the
+    // positions Leaflet gives (map.latLngToContainerPoint), over the whole window, then a
+    // title with the date, the legend and a source line are added, and the image labelled as
+    // a screenshot of the interactive map.
+    var PATTERN_INK = {hatch: "#ffffff", cross: "#ffffff", dots: "#ffffff", stripes: "#222222"};
+    function canvasPattern(ctx, colour, kind) {
+      var c = document.createElement("canvas");
+      c.width = c.height = 8;
+      var g = c.getContext("2d");
+      g.fillStyle = colour;
+      g.fillRect(0, 0, 8, 8);
+      g.strokeStyle = g.fillStyle = PATTERN_INK[kind] || "#ffffff";
+      g.lineWidth = 2.5;
+      if (kind === "dots") {
+        g.beginPath(); g.arc(4, 4, 1.8, 0, 2 * Math.PI); g.fill();
+      } else {
+        g.beginPath();
+        g.moveTo(-2, 10); g.lineTo(10, -2); g.moveTo(-2, 2); g.lineTo(2, -2);
+        g.moveTo(6, 10); g.lineTo(10, 6);
+        if (kind === "cross") { g.moveTo(-2, -2); g.lineTo(10, 10); g.moveTo(6, -2); g.lineTo(10, 2);
+          g.moveTo(-2, 6); g.lineTo(2, 10); }
+        g.stroke();
+      }
+      return ctx.createPattern(c, "repeat");
+    }
+    // The rings of a polygon layer, whether Leaflet holds it as one polygon or several.
+    function ringsOf(layer) {
+      var ll = layer.getLatLngs();
+      return ll.length && Array.isArray(ll[0][0]) ? [].concat.apply([], ll) : ll;
+    }
+    function snapshotCanvas() {
+      var box = map.getContainer().getBoundingClientRect();
+      var W = window.innerWidth, H = window.innerHeight;
+      var ratio = Math.min(window.devicePixelRatio || 1, 2);
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(W * ratio);
+      canvas.height = Math.round(H * ratio);
+      var ctx = canvas.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.lineJoin = ctx.lineCap = "round";
+      function pt(ll) {
+        var p = map.latLngToContainerPoint(ll);
+        return [p.x + box.left, p.y + box.top];
+      }
+      function path(rings, closed) {
+        for (var j = 0; j < rings.length; j++) {
+          var ring = rings[j];
+          for (var k = 0; k < ring.length; k++) {
+            var q = pt(ring[k]);
+            if (k) ctx.lineTo(q[0], q[1]); else ctx.moveTo(q[0], q[1]);
+          }
+          if (closed) ctx.closePath();
+        }
+      }
+      function polygons(list) {  // list of polygons, each a list of rings
+        for (var j = 0; j < list.length; j++) path(list[j], true);
+      }
+      function stroke(colour, weight, dash, alpha) {
+        ctx.globalAlpha = alpha === undefined ? 1 : alpha;
+        ctx.strokeStyle = colour;
+        ctx.lineWidth = weight;
+        ctx.setLineDash(dash ? String(dash).split(/[ ,]+/).map(Number) : []);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.globalAlpha = 1;
+      }
+      ctx.fillStyle = BASE.sea;
+      ctx.fillRect(0, 0, W, H);
+      if (map.hasLayer(baseLayer)) {
+        ctx.beginPath(); polygons(baseGeom.land);
+        ctx.fillStyle = BASE.land; ctx.fill("evenodd"); stroke(BASE.coast, 0.8);
+        ctx.beginPath(); polygons(baseGeom.lakes);
+        ctx.fillStyle = BASE.sea; ctx.fill("evenodd"); stroke(BASE.coast, 0.6);
+        ctx.beginPath(); path(baseGeom.regions, false); stroke(BASE.region, 0.7, "3 3");
+        ctx.beginPath(); path(baseGeom.borders, false); stroke(BASE.border, 1.3);
+      }
+      if (map.hasLayer(areaLayer)) {
+        // Areas on their own layer, then laid over the map see-through, like their pane.
+        var areas = document.createElement("canvas");
+        areas.width = canvas.width; areas.height = canvas.height;
+        var main = ctx;
+        ctx = areas.getContext("2d");
+        ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+        var fills = {};
+        for (var k = 0; k < cellLayers.length; k++) {
+          var c = cur[cells.place[k]], st = areaStyle(c);
+          var kind = c === CONTESTED ? "stripes" : c >= 0 ? factions[c].pattern : "";
+          var key = c + ":" + kind;
+          if (!(key in fills)) {  // SVG maps fill with patterns; canvas maps with colours
+            fills[key] = !useCanvas && c >= 0 && patternFill[c]
+              ? canvasPattern(ctx, c === CONTESTED ? "#bdbdbd" : factions[c].colour, kind)
+              : st.fillColor;
+          }
+          ctx.beginPath();
+          path(ringsOf(cellLayers[k]), true);
+          ctx.globalAlpha = st.fillOpacity;
+          ctx.fillStyle = fills[key];
+          ctx.fill("evenodd");
+          ctx.globalAlpha = 1;
+          if (st.stroke) stroke(st.color, 1);
+        }
+        ctx = main;
+        ctx.save();
+        ctx.setTransform(1, 0, 0, 1, 0, 0);
+        ctx.globalAlpha = 0.38;  // .leaflet-ts-areas-pane in the CSS
+        ctx.drawImage(areas, 0, 0);
+        ctx.restore();
+      }
+      if (map.hasLayer(frontLayer)) {
+        ctx.beginPath();
+        for (var e9 = 0; e9 < frontLayers.length; e9++) {
+          if (frontLayers[e9].options.stroke) path(frontLayers[e9].getLatLngs(), false);
+        }
+        stroke(FRONT_COLOUR, frontWeight, null, 0.9);
+      }
+      if (map.hasLayer(routeLayer)) {
+        for (var s9 = 0; s9 < segLayers.length; s9++) {
+          for (var h9 = 0; h9 < 2; h9++) {
+            var o9 = segLayers[s9][h9].options;
+            ctx.beginPath(); path([segLayers[s9][h9].getLatLngs()], false);
+            ctx.lineCap = "butt";
+            stroke(o9.color, o9.weight, o9.dashArray, o9.opacity);
+            ctx.lineCap = "round";
+          }
+        }
+        for (s9 = 0; s9 < segLayers.length; s9++) {
+          var cut = segLayers[s9][2];
+          if (!cut.options.stroke) continue;
+          var cq = pt(cut.getLatLng());
+          ctx.beginPath(); ctx.arc(cq[0], cq[1], cut.options.radius, 0, 2 * Math.PI);
+          ctx.fillStyle = cut.options.fillColor; ctx.fill(); stroke(cut.options.color, cut.options.weight);
+        }
+      }
+      if (map.hasLayer(placeLayer)) {
+        for (var i9 = 0; i9 < np; i9++) {
+          var mk = markers[i9];
+          if (!mk) continue;
+          var o = mk.options, q9 = pt(mk.getLatLng());
+          if (q9[0] < -20 || q9[1] < -20 || q9[0] > W + 20 || q9[1] > H + 20) continue;
+          ctx.beginPath(); ctx.arc(q9[0], q9[1], o.radius, 0, 2 * Math.PI);
+          ctx.globalAlpha = o.fillOpacity; ctx.fillStyle = o.fillColor; ctx.fill();
+          stroke(o.color, o.weight, o.dashArray);
+        }
+      }
+      if (map.hasLayer(incidentLayer)) {
+        Object.keys(incidentMarkers).forEach(function (key) {
+          var im = incidentMarkers[key], q8 = pt(im.getLatLng());
+          ctx.save();
+          ctx.globalAlpha = im.options.opacity;
+          ctx.translate(q8[0] + 9, q8[1] - 9);
+          ctx.rotate(Math.PI / 4);
+          ctx.fillStyle = "#ff8f00"; ctx.fillRect(-4.5, -4.5, 9, 9);
+          ctx.strokeStyle = "#1d1d1d"; ctx.lineWidth = 1.5; ctx.strokeRect(-4.5, -4.5, 9, 9);
+          ctx.restore();
+        });
+      }
+      // Labels: the ones shown on screen (after decluttering), where they are, in their font.
+      labels.forEach(function (lab) {
+        var tip = lab.region ? null : lab.layer.getTooltip && lab.layer.getTooltip();
+        var node = tip ? tip.getElement() : lab.layer.getElement && lab.layer.getElement();
+        if (!node || !map.hasLayer(lab.layer)) return;
+        var textNode = lab.region ? node.firstChild || node : node;
+        var cs = getComputedStyle(textNode);
+        if (cs.display === "none" || cs.visibility === "hidden" ||
+            getComputedStyle(node).visibility === "hidden") return;
+        var rc = textNode.getBoundingClientRect();
+        if (!rc.width || rc.right < 0 || rc.left > W || rc.bottom < 0 || rc.top > H) return;
+        ctx.font = cs.fontStyle + " " + cs.fontVariant.replace("normal", "") + " " + cs.fontWeight +
+          " " + cs.fontSize + " " + cs.fontFamily;
+        if ("letterSpacing" in ctx) ctx.letterSpacing = cs.letterSpacing === "normal" ? "0px" : cs.letterSpacing;
+        ctx.textBaseline = "middle";
+        var x = rc.left + (parseFloat(cs.paddingLeft) || 0), y = rc.top + rc.height / 2;
+        var text = textNode.innerText;
+        ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,0.9)";
+        ctx.strokeText(text, x, y);
+        ctx.fillStyle = cs.color; ctx.fillText(text, x, y);
+      });
+      if ("letterSpacing" in ctx) ctx.letterSpacing = "0px";
+      snapshotFrame(ctx, W, H);
+      return canvas;
+    }
+    function panel(ctx, x, y, w, h) {
+      ctx.fillStyle = "rgba(255,255,255,0.92)";
+      ctx.fillRect(x, y, w, h);
+      ctx.strokeStyle = "#9a9a9a"; ctx.lineWidth = 1;
+      ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
+    }
+    function fitText(ctx, text, width) {
+      if (ctx.measureText(text).width <= width) return text;
+      while (text.length > 1 && ctx.measureText(text + "…").width > width) text = text.slice(0, -1);
+      return text + "…";
+    }
+    var FONT = "system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', Arial, sans-serif";
+    function snapshotFrame(ctx, W, H) {
+      ctx.textBaseline = "alphabetic";
+      // Title, date and what the image is, top left.
+      var tw = Math.min(W - 24, 780);
+      ctx.font = "700 16px " + FONT;
+      var title = fitText(ctx, P.title, tw - 20);
+      panel(ctx, 12, 12, tw, 66);
+      ctx.fillStyle = "#1d1d1d"; ctx.fillText(title, 22, 34);
+      ctx.font = "700 20px " + FONT;
+      ctx.fillText(longDate(start + curDay * DAY_MS, 0), 22, 58);
+      ctx.font = "italic 11px " + FONT; ctx.fillStyle = "#555";
+      ctx.fillText("Screenshot of the interactive map", 22, 72);
+      // Legend, bottom right.
+      var rows = factions.map(function (f, j) { return [f.colour, f.label, j]; });
+      rows.push(["#ffffff", "Contested", CONTESTED]);
+      if (frontLayers.length) rows.push([FRONT_COLOUR, "Front line", "front"]);
+      ctx.font = "12px " + FONT;
+      var lw = 0;
+      rows.forEach(function (r) { lw = Math.max(lw, ctx.measureText(r[1]).width); });
+      lw = Math.min(lw + 44, W / 2);
+      var lh = rows.length * 18 + 12, lx = W - lw - 12, ly = H - lh - 34;
+      panel(ctx, lx, ly, lw, lh);
+      rows.forEach(function (r, j) {
+        var cy = ly + 15 + j * 18;
+        if (r[2] === "front") {
+          ctx.fillStyle = FRONT_COLOUR; ctx.fillRect(lx + 9, cy - 1.5, 16, 3);
+        } else {
+          ctx.beginPath(); ctx.arc(lx + 17, cy, 5.5, 0, 2 * Math.PI);
+          ctx.fillStyle = r[0]; ctx.fill();
+          ctx.strokeStyle = "#1f1f1f"; ctx.lineWidth = r[2] === CONTESTED ? 2 : 1;
+          ctx.setLineDash(r[2] === CONTESTED ? [3, 2] : []); ctx.stroke(); ctx.setLineDash([]);
+        }
+        ctx.fillStyle = "#1d1d1d"; ctx.textBaseline = "middle";
+        ctx.fillText(fitText(ctx, r[1], lw - 44), lx + 32, cy);
+      });
+      ctx.textBaseline = "alphabetic";
+      // Sources of the events up to the shown date, on a strip along the bottom.
+      var seen = {}, names = [];
+      for (var e = 0; e < nev; e++) {
+        if (ev.day[e] > curDay || ev.src[e] < 0) continue;
+        var who = P.sources.publisher[ev.src[e]] || P.sources.title[ev.src[e]];
+        if (who && !seen[who]) { seen[who] = true; names.push(who); }
+      }
+      var tail = " · Screenshot of the interactive map, mapper";
+      ctx.font = "11px " + FONT;
+      var line = "Sources: " + (names.length ? names.join(", ") : "none recorded") + tail;
+      var shown = names.length;
+      while (shown > 1 && ctx.measureText(line).width > W - 20) {
+        shown--;
+        line = "Sources: " + names.slice(0, shown).join(", ") + " and " + (names.length - shown) +
+          " more" + tail;
+      }
+      ctx.fillStyle = "rgba(255,255,255,0.92)"; ctx.fillRect(0, H - 22, W, 22);
+      ctx.fillStyle = "#333"; ctx.fillText(fitText(ctx, line, W - 20), 10, H - 7);
+    }
+    function downloadPng() {
+      var a = el("a");
+      a.download = (P.id || "map") + "-" + dates[curDay] + ".png";
+      a.href = snapshotCanvas().toDataURL("image/png");
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    }
+    bar.querySelector(".ts-download").addEventListener("click", downloadPng);
+
     // Online tiles: only if one tile can be fetched (offline pages keep the vector base map).
     (function probeTiles() {
       var t = P.tiles;
@@ -1389,6 +1650,7 @@
       pause: function () { setPlaying(false); },
       playing: function () { return playing; },
       changeDates: function () { return changeDays.map(function (d) { return dates[d]; }); },
+      snapshot: snapshotCanvas,
       map: map,
       layers: {places: placeLayer, labels: labelLayer, areas: areaLayer, fronts: frontLayer,
         routes: routeLayer, incidents: incidentLayer, base: baseLayer}
