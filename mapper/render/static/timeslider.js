@@ -1139,6 +1139,21 @@
       var d = Math.round((ms - start) / DAY_MS);
       return d >= 0 && d < n ? d : -1;
     }
+    // The date box keeps the width of the longest date of the slider, so the controls and
+    // the chart beside it neither move nor redraw as the date changes.
+    function fixDateWidth() {
+      var widest = 0, seen = {};
+      for (var d = 0; d < n; d++) {
+        var dt = new Date(start + d * DAY_MS), key = dt.getUTCMonth() + ":" + dt.getUTCFullYear();
+        if (seen[key]) continue;
+        seen[key] = true;
+        bigLabel.textContent = "28 " + MONTHS[dt.getUTCMonth()] + " " + dt.getUTCFullYear();
+        widest = Math.max(widest, bigLabel.getBoundingClientRect().width);
+        if (Object.keys(seen).length > 24) break;  // long sliders: every month name seen
+      }
+      if (widest) bar.style.setProperty("--ts-date-width", Math.ceil(widest) + 4 + "px");
+    }
+    fixDateWidth();
     function showLabels() {
       var ms = start + curDay * DAY_MS;
       bigLabel.textContent = longDate(ms, 0);
@@ -1353,6 +1368,7 @@
     // title with the date, the legend and a source line are added, and the image labelled as
     // a screenshot of the interactive map.
     var PATTERN_INK = {hatch: "#ffffff", cross: "#ffffff", dots: "#ffffff", stripes: "#222222"};
+    // The SVG patterns again (see addPatterns): an 8-pixel tile, lines turned 45 degrees.
     function canvasPattern(ctx, colour, kind) {
       var c = document.createElement("canvas");
       c.width = c.height = 8;
@@ -1361,17 +1377,20 @@
       g.fillRect(0, 0, 8, 8);
       g.strokeStyle = g.fillStyle = PATTERN_INK[kind] || "#ffffff";
       g.lineWidth = 2.5;
+      g.beginPath();
       if (kind === "dots") {
-        g.beginPath(); g.arc(4, 4, 1.8, 0, 2 * Math.PI); g.fill();
+        g.arc(4, 4, 1.8, 0, 2 * Math.PI);
+        g.fill();
       } else {
-        g.beginPath();
-        g.moveTo(-2, 10); g.lineTo(10, -2); g.moveTo(-2, 2); g.lineTo(2, -2);
-        g.moveTo(6, 10); g.lineTo(10, 6);
-        if (kind === "cross") { g.moveTo(-2, -2); g.lineTo(10, 10); g.moveTo(6, -2); g.lineTo(10, 2);
-          g.moveTo(-2, 6); g.lineTo(2, 10); }
+        g.moveTo(0, 0); g.lineTo(0, 8);
+        if (kind === "cross") { g.moveTo(0, 4); g.lineTo(8, 4); }
         g.stroke();
       }
-      return ctx.createPattern(c, "repeat");
+      var pattern = ctx.createPattern(c, "repeat");
+      if (kind !== "dots" && pattern.setTransform && window.DOMMatrix) {
+        pattern.setTransform(new DOMMatrix().rotate(45));
+      }
+      return pattern;
     }
     // The rings of a polygon layer, whether Leaflet holds it as one polygon or several.
     function ringsOf(layer) {
@@ -1547,6 +1566,7 @@
       var tw = Math.min(W - 24, 780);
       ctx.font = "700 16px " + FONT;
       var title = fitText(ctx, P.title, tw - 20);
+      tw = Math.max(Math.min(tw, ctx.measureText(title).width + 22), 230);
       panel(ctx, 12, 12, tw, 66);
       ctx.fillStyle = "#1d1d1d"; ctx.fillText(title, 22, 34);
       ctx.font = "700 20px " + FONT;
