@@ -151,6 +151,7 @@ class PageFigures:
     step_latency_ms_median: float | None = None
     step_latency_ms_p95: float | None = None
     steps: int = 0
+    step_costs_ms: list[float] = field(default_factory=list)  # each timed step, in order
     wrong_dates: int = 0
     play_fps: float | None = None
     display_fps: float | None = None
@@ -266,6 +267,7 @@ def measure_page(
             res = page.evaluate(_STEPS.replace("__SETUP__", spec["setup"]), args)
             cost, latency = [float(x) for x in res["cost"]], [float(x) for x in res["latency"]]
             fig.steps, fig.wrong_dates = len(cost), int(res["wrong"])
+            fig.step_costs_ms = [round(x, 2) for x in cost]
             if cost:
                 fig.step_ms_median = round(statistics.median(cost), 2)
                 fig.step_ms_p95 = round(_p95(cost), 2)
