@@ -458,7 +458,8 @@
     // Offline base map (Natural Earth 1:10m): land on a sea-coloured map background, lakes
     // in the sea colour, first-level regions as thin dashed lines, country borders in grey,
     // and country names (decluttered with the places' labels, which win).
-    var BASE = {sea: "#d4e3ee", land: "#f4f2ec", coast: "#9fb7c8", border: "#8a8a8a",
+    // Sea and border colours as in mapper/snapshot.py (SEA_COLOUR, BORDER_COLOUR).
+    var BASE = {sea: "#cfdfe8", land: "#f4f2ec", coast: "#9fb7c8", border: "#8c8c8c",
       region: "#b9b5ad"};
     var baseLayer = L.layerGroup();
     var baseLabels = [];
