@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -101,6 +102,10 @@ _PRECISION = {"day": 0, "month": 1, "year": 2}
 INCIDENT = -2
 #: Degrees added around the places' bounding box to choose the base map's countries.
 BASEMAP_MARGIN = 3.0
+#: Window size (pixels) whose initial view the base map covers in full.
+BASEMAP_VIEW_PX = (2200, 1400)
+#: ... but no more than this many degrees each side of the view's centre.
+BASEMAP_MAX_HALF_DEG = 20.0
 #: Online tiles (xyzservices provider name); added only when reachable from the browser.
 TILE_PROVIDER = "OpenStreetMap.Mapnik"
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
@@ -426,7 +431,8 @@ def _routes(ds: Dataset, place_index: dict[str, int]
 
 
 def _basemap_bbox(ds: Dataset) -> tuple[float, float, float, float]:
-    """The box the offline base map covers: the places' box plus :data:`BASEMAP_MARGIN`."""
+    """The box the offline base map covers: the places' box plus :data:`BASEMAP_MARGIN`,
+    and the initial view in a window of :data:`BASEMAP_VIEW_PX`."""
     pl = ds.places
     if len(pl) == 0:
         lat, lon = ds.view.lat, ds.view.lon
@@ -435,8 +441,16 @@ def _basemap_bbox(ds: Dataset) -> tuple[float, float, float, float]:
         b = pl.total_bounds
         bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
     m = BASEMAP_MARGIN
-    return (max(bounds[0] - m, -180.0), max(bounds[1] - m, -90.0),
-            min(bounds[2] + m, 180.0), min(bounds[3] + m, 90.0))
+    # Also what a large window (BASEMAP_VIEW_PX) shows around the initial view, so no edge
+    # of the base map shows at the first zoom (degrees per pixel at zoom z: 360 / 256 / 2^z).
+    per_px = 360.0 / 256.0 / 2.0 ** ds.view.zoom
+    half_lon = min(BASEMAP_VIEW_PX[0] / 2 * per_px, BASEMAP_MAX_HALF_DEG)
+    half_lat = min(BASEMAP_VIEW_PX[1] / 2 * per_px * math.cos(math.radians(ds.view.lat)),
+                   BASEMAP_MAX_HALF_DEG)
+    box = (min(bounds[0] - m, ds.view.lon - half_lon), min(bounds[1] - m, ds.view.lat - half_lat),
+           max(bounds[2] + m, ds.view.lon + half_lon), max(bounds[3] + m, ds.view.lat + half_lat))
+    return (round(max(box[0], -180.0), 3), round(max(box[1], -85.0), 3),
+            round(min(box[2], 180.0), 3), round(min(box[3], 85.0), 3))
 
 
 def _geojson_polygons(fc: dict[str, Any], precision: int) -> list[list[list[int]]]:
