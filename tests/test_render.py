@@ -252,6 +252,19 @@ def test_sources_carry_precision_and_extras(mini: Dataset) -> None:
     assert src["extra"] == {"notes": ["Wire copy, updated twice.", "", "Background only."]}
 
 
+def test_territory_population_when_known(mini: Dataset) -> None:
+    ds = copy.copy(mini)
+    places = mini.places.copy()
+    places["population"] = places["population"].astype("Int64")
+    places.loc["saraqib", "population"] = 34_311
+    ds.places = places
+    terr = build_payload(ds)["territory"]
+    gov, hts = terr["sides"].index("government"), terr["sides"].index("hts")
+    days = terr["day"]
+    total = {side: sum(terr["pop"][side][:days.index(3) + 1]) for side in (gov, hts)}
+    assert total == {gov: 0, hts: 34_311}  # Saraqib fell to HTS on 29 November (day 3)
+
+
 def test_population_is_sent_not_geocoder_columns(mini: Dataset) -> None:
     ds = copy.copy(mini)
     places = mini.places.copy()
@@ -275,11 +288,12 @@ def test_territory_is_the_stats_series_on_change_days(mini: Dataset) -> None:
     assert terr["sides"] == ["government", "hts", "contested", "unknown"]
     n = len(table["date"])
     assert terr["day"][0] == 0 and len(terr["day"]) < n  # only the days something changes
+    assert terr["pop"] is None  # the fixture knows no population
     for s, side in enumerate(terr["sides"]):
         km2 = pop = 0
         filled_km2, filled_pop = [], []
-        changes = dict(zip(terr["day"], zip(terr["km2"][s], terr["pop"][s], strict=True),
-                           strict=True))
+        pops = terr["pop"][s] if terr["pop"] is not None else [0] * len(terr["day"])
+        changes = dict(zip(terr["day"], zip(terr["km2"][s], pops, strict=True), strict=True))
         for day in range(n):  # forward-fill, as the page does
             if day in changes:
                 km2 += changes[day][0]

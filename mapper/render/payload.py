@@ -377,7 +377,8 @@ def _territory(ds: Dataset, cells: Any) -> dict[str, Any] | None:
     up what the map shows. ``sides`` are the factions' ids then ``contested`` and
     ``unknown``; ``day`` lists the slider days on which any figure changes (the first day
     always); ``km2[s]`` holds side ``s``'s area in tenths of km² and ``pop[s]`` its
-    population, on those days, each as :func:`_deltas`. The page fills the days between.
+    population (``pop`` is ``None`` when no place has a known population), on those days,
+    each as :func:`_deltas`. The page fills the days between.
     ``None`` when the dataset has no areas.
     """
     from mapper import stats
@@ -394,7 +395,9 @@ def _territory(ds: Dataset, cells: Any) -> dict[str, Any] | None:
         "sides": sides,
         "day": keep,
         "km2": [_deltas([col[d] for d in keep]) for col in km2],
-        "pop": [_deltas([col[d] for d in keep]) for col in pop],
+        # No population known (no place has one): nothing to send.
+        "pop": ([_deltas([col[d] for d in keep]) for col in pop]
+                if any(any(col) for col in pop) else None),
     }
 
 

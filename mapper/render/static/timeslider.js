@@ -979,7 +979,10 @@
       for (s3 = 0; s3 < ns; s3++) { curKm[s3] = 0; curPop[s3] = 0; }
       for (k = 0; k < T.day.length; k++) {
         var to = k + 1 < T.day.length ? T.day[k + 1] : n;
-        for (s3 = 0; s3 < ns; s3++) { curKm[s3] += T.km2[s3][k]; curPop[s3] += T.pop[s3][k]; }
+        for (s3 = 0; s3 < ns; s3++) {
+          curKm[s3] += T.km2[s3][k];
+          if (T.pop) curPop[s3] += T.pop[s3][k];
+        }
         for (d3 = T.day[k]; d3 < to; d3++) {
           for (s3 = 0; s3 < ns; s3++) {
             km2[d3 * ns + s3] = curKm[s3] / 10;
@@ -1088,10 +1091,16 @@
       });
       plot.addEventListener("mouseleave", function () { tip.hidden = true; });
       plot.addEventListener("click", function (event) { go(dayAt(event.clientX)); });
-      draw();
-      // Redraw whenever the plot's size changes (the window, or the bar's own layout).
-      if (window.ResizeObserver) new ResizeObserver(function () { draw(); }).observe(plot);
-      else window.addEventListener("resize", draw);
+      // Drawn after the map's first frame, and again whenever the plot's size changes (the
+      // window, or the bar's own layout).
+      var drawRequested = false;
+      function drawSoon() {
+        if (drawRequested) return;
+        drawRequested = true;
+        setTimeout(function () { drawRequested = false; draw(); }, 0);
+      }
+      if (window.ResizeObserver) new ResizeObserver(drawSoon).observe(plot);
+      else { window.addEventListener("resize", drawSoon); drawSoon(); }
       return {
         // A transform (no layout) for the marker; figures rewritten only when they change.
         move: function (d) {
@@ -1143,16 +1152,20 @@
     // The date box keeps the width of the longest date of the slider, so the controls and
     // the chart beside it neither move nor redraw as the date changes.
     function fixDateWidth() {
+      // Measured on a canvas in the label's font: no layout of the page per candidate.
+      var cs = getComputedStyle(bigLabel), ctx = document.createElement("canvas").getContext("2d");
+      ctx.font = cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
+      var spacing = parseFloat(cs.letterSpacing) || 0;
       var widest = 0, seen = {};
       for (var d = 0; d < n; d++) {
         var dt = new Date(start + d * DAY_MS), key = dt.getUTCMonth() + ":" + dt.getUTCFullYear();
         if (seen[key]) continue;
         seen[key] = true;
-        bigLabel.textContent = "28 " + MONTHS[dt.getUTCMonth()] + " " + dt.getUTCFullYear();
-        widest = Math.max(widest, bigLabel.getBoundingClientRect().width);
+        var text = "28 " + MONTHS[dt.getUTCMonth()] + " " + dt.getUTCFullYear();
+        widest = Math.max(widest, ctx.measureText(text).width + spacing * text.length);
         if (Object.keys(seen).length > 24) break;  // long sliders: every month name seen
       }
-      if (widest) bar.style.setProperty("--ts-date-width", Math.ceil(widest) + 4 + "px");
+      if (widest) bar.style.setProperty("--ts-date-width", Math.ceil(widest) + 6 + "px");
     }
     fixDateWidth();
     function showLabels() {
