@@ -433,9 +433,9 @@ def _routes(ds: Dataset, place_index: dict[str, int]
     return out_routes, out_segs
 
 
-def _basemap_bbox(ds: Dataset) -> tuple[float, float, float, float]:
+def _basemap_bbox(ds: Dataset, *, view: bool = True) -> tuple[float, float, float, float]:
     """The box the offline base map covers: the places' box plus :data:`BASEMAP_MARGIN`,
-    and the initial view in a window of :data:`BASEMAP_VIEW_PX`."""
+    and (``view``) the initial view in a window of :data:`BASEMAP_VIEW_PX`."""
     pl = ds.places
     if len(pl) == 0:
         lat, lon = ds.view.lat, ds.view.lon
@@ -446,6 +446,9 @@ def _basemap_bbox(ds: Dataset) -> tuple[float, float, float, float]:
     m = BASEMAP_MARGIN
     # Also what a large window (BASEMAP_VIEW_PX) shows around the initial view, so no edge
     # of the base map shows at the first zoom (degrees per pixel at zoom z: 360 / 256 / 2^z).
+    if not view:
+        return (round(max(bounds[0] - m, -180.0), 3), round(max(bounds[1] - m, -85.0), 3),
+                round(min(bounds[2] + m, 180.0), 3), round(min(bounds[3] + m, 85.0), 3))
     per_px = 360.0 / 256.0 / 2.0 ** ds.view.zoom
     half_lon = min(BASEMAP_VIEW_PX[0] / 2 * per_px, BASEMAP_MAX_HALF_DEG)
     half_lat = min(BASEMAP_VIEW_PX[1] / 2 * per_px * math.cos(math.radians(ds.view.lat)),
@@ -486,13 +489,16 @@ def _basemap(ds: Dataset) -> dict[str, Any]:
     """The offline base map around the places (Natural Earth 1:10m), encoded like areas.
 
     ``land`` and ``lakes`` are lists of polygons, ``borders`` (countries) and ``regions``
-    (first-level subdivisions) lists of lines, all as :func:`encode_line` integers at
+    (first-level subdivisions, only within :data:`BASEMAP_MARGIN` of the places) lists of
+    lines, all as :func:`encode_line` integers at
     :data:`AREA_PRECISION`; ``labels`` has columns ``name``, ``iso2``, ``lat``, ``lon``
     (country label points; countries named like a place of the dataset are left out).
     """
     from mapper import basemap
 
     base = basemap.layers(_basemap_bbox(ds), precision=AREA_PRECISION)
+    # Region lines (the bulk of the bytes) only around the places, where they help.
+    near = basemap.layers(_basemap_bbox(ds, view=False), precision=AREA_PRECISION)
     names = {_text(v).strip().lower() for v in ds.places["name"]}
     labels: dict[str, list[Any]] = {"name": [], "iso2": [], "lat": [], "lon": []}
     for feature in base["labels"]["features"]:
@@ -509,7 +515,7 @@ def _basemap(ds: Dataset) -> dict[str, Any]:
         "land": _geojson_polygons(base["land"], AREA_PRECISION),
         "lakes": _geojson_polygons(base["lakes"], AREA_PRECISION),
         "borders": _geojson_lines(base["borders"], AREA_PRECISION),
-        "regions": _geojson_lines(base["regions"], AREA_PRECISION),
+        "regions": _geojson_lines(near["regions"], AREA_PRECISION),
         "labels": labels,
     }
 
