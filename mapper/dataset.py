@@ -92,7 +92,8 @@ class Dataset:
         Factions in declaration order, keyed by id. ``contested`` is not in it.
     places
         GeoDataFrame indexed by place id (``id``), EPSG:4326 points, columns ``name``, ``kind``,
-        ``country``, ``query``, ``notes``, ``population`` (Int64, from the gazetteer where known),
+        ``country``, ``query``, ``notes``, ``population`` (Int64: from places.csv, else from the
+        gazetteer where known), ``population_source`` (``places.csv``, ``geonames`` or ``""``),
         ``geocode_source`` (``places.csv``, ``cache``, ``geonames``, ``nominatim``),
         ``line`` (line in places.csv), then any extra columns as strings.
     events
@@ -161,7 +162,7 @@ _SPECS: dict[str, _CsvSpec] = {
     spec.name: spec
     for spec in (
         _CsvSpec("places.csv", True,
-                 ("id", "name", "kind", "country", "lat", "lon", "query", "notes"),
+                 ("id", "name", "kind", "country", "lat", "lon", "query", "notes", "population"),
                  ("id", "name", "kind", "country")),
         _CsvSpec("events.csv", True,
                  ("date", "place_id", "controller", "kind", "description", "source_id"),
@@ -737,14 +738,25 @@ def _check_places(table: _Table, rows: dict[str, _Row], meta: _Meta | None,
             missing = "lon" if row.get("lat") else "lat"
             problems.error(file, row.line, missing,
                            "empty, but the other coordinate is given; give both or neither")
+        population = math.nan
+        if text := row.get("population"):
+            cleaned = text.replace(",", "").replace("_", "")
+            if cleaned.isdigit():
+                population = float(int(cleaned))
+            else:
+                problems.error(file, row.line, "population",
+                               f"{text!r} is not a whole number of people")
         if any(p.severity == "error" for p in problems.items[before:]):
             continue
         records.append({"id": pid, "name": row.get("name"), "kind": kind, "country": country,
                         "lat": coords.get("lat", math.nan), "lon": coords.get("lon", math.nan),
-                        "query": row.get("query"), "line": row.line})
+                        "query": row.get("query"), "population": population,
+                        "line": row.line})
     frame = pd.DataFrame.from_records(
-        records, columns=["id", "name", "kind", "country", "lat", "lon", "query", "line"])
-    frame = frame.astype({"lat": "float64", "lon": "float64", "line": "int64"})
+        records,
+        columns=["id", "name", "kind", "country", "lat", "lon", "query", "population", "line"])
+    frame = frame.astype({"lat": "float64", "lon": "float64", "population": "float64",
+                          "line": "int64"})
     return frame.set_index("id")
 
 
@@ -929,7 +941,12 @@ def _locate(frame: pd.DataFrame, geocode: bool, problems: _Problems) -> pd.DataF
         return located
     located = frame.copy()
     given = located["lat"].notna() & located["lon"].notna()
-    located["population"] = pd.array([pd.NA] * len(located), dtype="Int64")
+    known = located["population"].notna()
+    located["population"] = pd.array(
+        [int(v) if k else pd.NA for v, k in zip(located["population"], known, strict=True)],
+        dtype="Int64")
+    located["population_source"] = pd.Series(
+        ["places.csv" if k else "" for k in known], index=located.index, dtype="str")
     located["geocode_source"] = pd.Series(
         ["places.csv" if g else "" for g in given], index=located.index, dtype="str")
     located["match_id"] = pd.Series([""] * len(located), index=located.index, dtype="str")
@@ -955,7 +972,7 @@ def _build_places(table: _Table, located: pd.DataFrame, rows: dict[str, _Row]) -
     frame["population"] = frame["population"].astype("Int64")
     frame["line"] = frame["line"].astype("int64")
     head = ["name", "kind", "country", "lat", "lon", "query", "notes", "population",
-            "geocode_source", "match_id", "match_name", "line"]
+            "population_source", "geocode_source", "match_id", "match_name", "line"]
     rest = [c for c in frame.columns if c not in head and c not in extras]
     frame = frame[head + rest + extras]
     frame.index.name = "id"

@@ -799,7 +799,9 @@ def locate_places(places: pd.DataFrame, *, file: str = "places.csv", cache: Path
     Returns
     -------
     DataFrame
-        A copy with ``lat``/``lon`` filled where resolved and columns ``population`` (Int64),
+        A copy with ``lat``/``lon`` filled where resolved and columns ``population`` (Int64;
+        a ``population`` given in the input wins), ``population_source`` (``places.csv``,
+        ``geonames`` or ``""``),
         ``geocode_source`` (``places.csv``, ``cache``, ``geonames``, ``nominatim``, ``""``
         when unresolved), ``match_id`` and ``match_name`` (``""`` when none).
     list of Problem
@@ -821,6 +823,7 @@ def locate_places(places: pd.DataFrame, *, file: str = "places.csv", cache: Path
     n = len(out)
     lats, lons = [math.nan] * n, [math.nan] * n
     pops: list[int | None] = [None] * n
+    given_pops: list[int | None] = [None] * n
     sources, match_ids, match_names = [""] * n, [""] * n, [""] * n
     problems: list[Problem] = []
 
@@ -833,6 +836,9 @@ def locate_places(places: pd.DataFrame, *, file: str = "places.csv", cache: Path
         raw_line = row.get("line")
         line = int(raw_line) if raw_line is not None and not pd.isna(raw_line) else None
         lat, lon = _number(row.get("lat")), _number(row.get("lon"))
+        given = _number(row.get("population"))
+        if not math.isnan(given):
+            given_pops[i] = int(given)
         text = query or name
         field = "query" if query else "name"
 
@@ -843,13 +849,9 @@ def locate_places(places: pd.DataFrame, *, file: str = "places.csv", cache: Path
                                         f"{missing} is empty while the other coordinate is given"))
                 continue
             lats[i], lons[i], sources[i] = lat, lon, "places.csv"
-            given = _number(row.get("population"))
-            if not math.isnan(given):
-                pops[i] = int(given)
             hit = cached.get(cache_key(text, country))
             if hit is not None and _haversine_km(lat, lon, hit.lat, hit.lon) <= CONFIRM_KM:
-                if pops[i] is None:
-                    pops[i] = hit.population
+                pops[i] = hit.population
                 match_ids[i], match_names[i] = hit.match_id, hit.match_name
                 continue
             if not confirm:
@@ -860,8 +862,7 @@ def locate_places(places: pd.DataFrame, *, file: str = "places.csv", cache: Path
             near = [e for _, e in ranked if (not target_country or e.country == target_country)
                     and _haversine_km(lat, lon, e.lat, e.lon) <= CONFIRM_KM]
             if near:
-                if pops[i] is None:
-                    pops[i] = near[0].population or None
+                pops[i] = near[0].population or None
                 match_ids[i], match_names[i] = str(near[0].geonameid), near[0].name
             continue
 
@@ -907,7 +908,10 @@ def locate_places(places: pd.DataFrame, *, file: str = "places.csv", cache: Path
 
     out["lat"] = pd.Series(lats, index=out.index, dtype="float64")
     out["lon"] = pd.Series(lons, index=out.index, dtype="float64")
-    out["population"] = pd.array(pops, dtype="Int64")
+    out["population"] = pd.array([g if g is not None else p
+                                  for g, p in zip(given_pops, pops, strict=True)], dtype="Int64")
+    out["population_source"] = ["places.csv" if g is not None else "geonames" if p else ""
+                                for g, p in zip(given_pops, pops, strict=True)]
     out["geocode_source"] = sources
     out["match_id"] = match_ids
     out["match_name"] = match_names
@@ -1032,6 +1036,8 @@ def geocode_places(places: pd.DataFrame, *, file: str = "places.csv", cache: Pat
         if source in ("geonames", "nominatim") or confirmed:
             query = _text(row.get("query")) or _text(row["name"])
             population = row["population"]
+            if row["population_source"] == "places.csv":  # cache what GeoNames says instead
+                population = _gazetteer_population(str(row["match_id"]))
             if confirmed:  # record the gazetteer entry that lies near the given coordinates
                 entry_src = "geonames"
                 lat, lon = _gazetteer_coords(str(row["match_id"]), lat, lon)
@@ -1059,6 +1065,12 @@ def _gazetteer_coords(match_id: str, lat: float, lon: float) -> tuple[float, flo
         if entry is not None:
             return entry.lat, entry.lon
     return lat, lon
+
+
+def _gazetteer_population(match_id: str) -> int | None:
+    """The population of GeoNames entry ``match_id``, or ``None``."""
+    entry = Gazetteer.load().by_id.get(int(match_id)) if match_id.isdigit() else None
+    return entry.population or None if entry is not None else None
 
 
 def geocode_dataset(path: Path | str, *, online: bool = False,

@@ -102,6 +102,7 @@ def test_extra_columns_of_events_sources_and_population(open_page: Opener, mini:
     places = mini.places.copy()
     places["population"] = places["population"].astype("Int64")
     places.loc["saraqib", "population"] = 34_311
+    places.loc["saraqib", "population_source"] = "geonames"
     ds.places = places
     op = open_page(render_html(ds), "#2024-11-29")
     text = _open_popup(op, "saraqib")
@@ -424,8 +425,13 @@ def test_canvas_mode_draws_the_same_states(open_page: Opener, mini: Dataset) -> 
     _clean(op)
 
 
-def test_minor_labels_only_when_zoomed_in(open_page: Opener, mini_html: str) -> None:
-    op = open_page(mini_html)
+def test_minor_labels_only_when_zoomed_in(open_page: Opener, mini: Dataset,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from mapper.render import payload as payload_module
+
+    # a map with many towns: towns are not main places, so labelled only when zoomed in
+    monkeypatch.setattr(payload_module, "MAX_LABELLED_TOWNS", 0)
+    op = open_page(render_html(mini))
     label = '.ts-label-minor:has-text("Maarat al-Numan")'
     assert not op.page.is_visible(label)
     assert op.page.is_visible('.ts-label:has-text("Hama")')

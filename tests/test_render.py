@@ -76,7 +76,9 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
     assert all(len(v) == len(places["id"]) for k, v in places.items() if k != "extra")
     assert places["marker"][places["id"].index("idlib-region")] == 0
     labelled = {p for p, flag in zip(places["id"], places["label"], strict=True) if flag}
-    assert labelled == {"aleppo", "idlib", "hama", "saraqib", "idlib-region"}
+    # few towns: every town is labelled (overlaps are hidden in the browser)
+    assert labelled == {"aleppo", "idlib", "hama", "saraqib", "idlib-region", "atarib", "maarat",
+                        "khan-shaykhun"}
     assert places["extra"]["notes"][0] == "Largest city of the north"
     assert set(places["extra"]) == {"notes", "local_name"}  # data columns, not loader ones
     events = payload["events"]
@@ -271,6 +273,7 @@ def test_population_is_sent_not_geocoder_columns(mini: Dataset) -> None:
     places["population"] = places["population"].astype("Int64")
     places.loc["aleppo", "population"] = 2_098_210
     places.loc["aleppo", "match_id"] = "170063"
+    places.loc["aleppo", "population_source"] = "geonames"
     ds.places = places
     pl = build_payload(ds)["places"]
     i = pl["id"].index("aleppo")
@@ -302,3 +305,14 @@ def test_territory_is_the_stats_series_on_change_days(mini: Dataset) -> None:
             filled_pop.append(pop)
         assert filled_km2 == pytest.approx(table[f"{side}_km2"], abs=1e-9), side
         assert filled_pop == table[f"{side}_population"], side
+
+
+def test_many_towns_are_labelled_only_through_the_label_column(
+    mini: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mapper.render import payload as payload_module
+
+    monkeypatch.setattr(payload_module, "MAX_LABELLED_TOWNS", 2)
+    places = build_payload(mini)["places"]
+    labelled = {p for p, flag in zip(places["id"], places["label"], strict=True) if flag}
+    assert labelled == {"aleppo", "idlib", "hama", "saraqib", "idlib-region"}

@@ -54,7 +54,6 @@ Layout of the payload (keys of the top-level object):
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -81,9 +80,13 @@ AREA_PRECISION = 3
 LABEL_ONLY_KINDS = frozenset({"region", "country"})
 #: Kinds that get a permanent label on the map.
 LABELLED_KINDS = frozenset({"capital", "city", "region", "country"})
+#: Towns get a permanent label too when a map has at most this many of them (labels that
+#: overlap are hidden in the browser; past this, towns are labelled only when zoomed in).
+MAX_LABELLED_TOWNS = 60
 #: Columns of ``Dataset.places`` that are not shown as "extra" lines in a popup.
 _PLACE_BUILTIN = frozenset(
-    {"name", "kind", "country", "query", "population", "geocode_source", "match_id",
+    {"name", "kind", "country", "query", "population", "population_source", "geocode_source",
+     "match_id",
      "match_name", "line", "geometry", "lat", "lon", "label"}
 )
 #: Columns of ``Dataset.events`` that are not shown as extras.
@@ -217,8 +220,11 @@ def _places(ds: Dataset) -> tuple[dict[str, Any], list[str]]:
     lats = [round(float(g.y), PLACE_PRECISION) for g in pl.geometry]
     lons = [round(float(g.x), PLACE_PRECISION) for g in pl.geometry]
     label_col = pl["label"] if "label" in pl.columns else pd.Series("", index=pl.index)
+    labelled = set(LABELLED_KINDS)
+    if sum(_text(k) == "town" for k in pl["kind"]) <= MAX_LABELLED_TOWNS:
+        labelled.add("town")
     labels = [
-        1 if (_text(k) in LABELLED_KINDS or _text(v).strip().lower() in {"yes", "true", "1"})
+        1 if (_text(k) in labelled or _text(v).strip().lower() in {"yes", "true", "1"})
         else 0
         for k, v in zip(pl["kind"], label_col, strict=True)
     ]
@@ -229,7 +235,6 @@ def _places(ds: Dataset) -> tuple[dict[str, Any], list[str]]:
             extra[col] = values
     raw = list(pl["population"]) if "population" in pl.columns else [None] * len(pl)
     population = [0 if v is None or pd.isna(v) else max(int(v), 0) for v in raw]
-    given = _given_populations(ds)
     return {
         "id": [str(i) for i in pl.index],
         "name": [_text(v) for v in pl["name"]],
@@ -240,19 +245,10 @@ def _places(ds: Dataset) -> tuple[dict[str, Any], list[str]]:
         "marker": [0 if _text(k) in LABEL_ONLY_KINDS else 1 for k in pl["kind"]],
         "extra": extra,
         "population": population,
-        "population_source": ["places.csv" if str(pid) in given else "GeoNames" if n else ""
-                              for pid, n in zip(pl.index, population, strict=True)],
+        "population_source": [{"places.csv": "places.csv", "geonames": "GeoNames"}.get(str(v), "")
+                              for v in (pl["population_source"] if "population_source"
+                                        in pl.columns else [""] * len(pl))],
     }, kinds
-
-
-def _given_populations(ds: Dataset) -> set[str]:
-    """Ids of the places whose population is written in ``places.csv`` (not from GeoNames)."""
-    path = ds.path / "places.csv"
-    if not path.is_file():
-        return set()
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return {(row.get("id") or "").strip() for row in csv.DictReader(fh)
-                if (row.get("population") or "").strip()}
 
 
 def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, int]

@@ -26,7 +26,7 @@
     district: 4, village: 3.5, site: 3.5};
   var DEFAULT_RADIUS = 4;
   // Which labels win when two overlap: lower first.
-  var LABEL_RANK = {capital: 0, city: 1, country: 3, region: 4};
+  var LABEL_RANK = {capital: 0, city: 1, town: 2, country: 3, region: 4};
   var LABEL_RANK_OTHER = 2;  // a place labelled through the data's ``label`` column
   var LABEL_RANK_MINOR = 5;  // other places, labelled only when zoomed in
   var LABEL_RANK_BASE = 6;  // country names of the base map
