@@ -594,3 +594,19 @@ def test_geocode_resolves_places_without_coordinates(ds_dir: Path,
     assert loaded.places.geometry["idlib"].equals(Point(idlib["lon"], idlib["lat"]))
     assert loaded.places.loc["saraqib", "geocode_source"] == "places.csv"
     assert loaded.places.loc["saraqib", "lat"] == pytest.approx(35.8645)
+
+
+def test_population_column(ds_dir: Path) -> None:
+    edit(ds_dir, "places.csv", "notes,local_name", "notes,local_name,population")
+    edit(ds_dir, "places.csv", "junction,سراقب", 'junction,سراقب,"34,311"')
+    places = load_dataset(ds_dir, geocode=False).places
+    assert places.loc["saraqib", "population"] == 34311
+    assert places.loc["saraqib", "population_source"] == "places.csv"
+    assert pd.isna(places.loc["aleppo", "population"])
+    assert "population" not in places.columns[list(places.columns).index("line") + 1:]
+
+
+def test_bad_population(ds_dir: Path) -> None:
+    edit(ds_dir, "places.csv", "notes,local_name", "notes,local_name,population")
+    edit(ds_dir, "places.csv", "junction,سراقب", "junction,سراقب,about 30k")
+    only_error(ds_dir, "places.csv:3: population: ")
