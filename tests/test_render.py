@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import re
@@ -70,7 +71,13 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
     assert payload == json.loads(payload_json(build_payload(mini)))
     tl = Timeline.from_dataset(mini)
     assert payload["start"] == "2024-11-26" and payload["n"] == len(tl.dates) == 10
-    assert payload["control"] == encode(tl, list(mini.factions))
+    # control changes: days sent as differences, `before` left for the page to replay
+    full = encode(tl, list(mini.factions))
+    sent = payload["control"]
+    assert set(sent) == {"initial", "day", "place", "after"}
+    assert list(itertools.accumulate(sent["day"])) == full["day"]
+    assert (sent["initial"], sent["place"], sent["after"]) == (
+        full["initial"], full["place"], full["after"])
     places = payload["places"]
     assert places["id"] == list(mini.places.index)
     assert all(len(v) == len(places["id"]) for k, v in places.items() if k != "extra")
@@ -81,7 +88,12 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
                         "khan-shaykhun"}
     assert places["extra"]["notes"][0] == "Largest city of the north"
     assert set(places["extra"]) == {"notes", "local_name"}  # data columns, not loader ones
-    events = payload["events"]
+    events = dict(payload["events"])
+    events["day"] = list(itertools.accumulate(events["day"]))  # sent as differences
+    prec = [0] * len(events["day"])  # sent for the events not dated to the day only
+    for at, value in zip(events["prec"]["at"], events["prec"]["value"], strict=True):
+        prec[at] = value
+    events["prec"] = prec
     assert len(events["day"]) == len(mini.events)
     incident = events["ctl"].index(INCIDENT)
     assert events["texts"][events["desc"][incident]] == "Aircraft struck the outskirts."

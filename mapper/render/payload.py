@@ -283,7 +283,23 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
         out["src"].append(source_index.get(_text(row.source_id), -1))
     out["extra"] = {c: v for c, v in extra.items() if v["event"]}
     out["texts"] = list(texts)
+    out["day"] = _deltas(out["day"])  # events are in date order: small differences
+    prec = out.pop("prec")  # nearly always 0 (a day): only the others are sent
+    out["prec"] = {"at": [i for i, v in enumerate(prec) if v],
+                   "value": [v for v in prec if v]}
     return out, kinds
+
+
+def _deltas(values: list[int]) -> list[int]:
+    """``values`` as differences from the previous one (the first from 0); the page sums them."""
+    return [b - a for a, b in zip([0, *values[:-1]], values, strict=True)]
+
+
+def _compact_control(encoded: dict[str, list[int]]) -> dict[str, list[int]]:
+    """:func:`mapper.timeline.encode` without what the page derives: ``before`` (the place's
+    previous holder) is replayed from ``initial``, and ``day`` is sent as differences."""
+    return {"initial": encoded["initial"], "day": _deltas(encoded["day"]),
+            "place": encoded["place"], "after": encoded["after"]}
 
 
 def _sources(ds: Dataset) -> dict[str, Any]:
@@ -583,7 +599,7 @@ def build_payload(ds: Dataset) -> dict[str, Any]:
         ],
         "kinds": kinds,
         "places": places,
-        "control": tlmod.encode(tl, faction_ids),
+        "control": _compact_control(tlmod.encode(tl, faction_ids)),
         "event_kinds": event_kinds,
         "events": events,
         "sources": sources,

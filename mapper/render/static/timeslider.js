@@ -43,6 +43,11 @@
     if (precision === 1) return MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
     return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
   }
+  // Running sums, in place: [3, 1, 0, 2] -> [3, 4, 4, 6].
+  function undelta(a) {
+    for (var i = 1; i < a.length; i++) a[i] += a[i - 1];
+    return a;
+  }
   function decodeLine(ints, scale) {
     var out = new Array(ints.length / 2), lat = 0, lon = 0;
     for (var i = 0, k = 0; i < ints.length; i += 2, k++) {
@@ -307,6 +312,16 @@
     var ctl = P.control, nch = ctl.day.length;
     var cur = new Int16Array(np);
     for (var ci = 0; ci < np; ci++) cur[ci] = ctl.initial[ci];
+    // The payload sends days as differences and no ``before``: rebuild both once.
+    undelta(ctl.day);
+    ctl.before = new Int16Array(nch);
+    (function () {
+      var held = Int16Array.from(ctl.initial);
+      for (var k = 0; k < nch; k++) {
+        ctl.before[k] = held[ctl.place[k]];
+        held[ctl.place[k]] = ctl.after[k];
+      }
+    })();
     var curDay = 0;
     // firstChange[d]: index of the first change dated on day d or later (d = 0..n).
     var firstChange = new Int32Array(n + 1);
@@ -327,6 +342,12 @@
     var sourceIndex = {};
     for (var sx = 0; sx < P.sources.id.length; sx++) sourceIndex[P.sources.id[sx]] = sx;
     var ev = P.events, nev = ev.day.length;
+    undelta(ev.day);
+    ev.prec = (function (sparse) {  // precision codes: 0 (a day) unless listed
+      var full = new Int8Array(nev);
+      for (var k = 0; k < sparse.at.length; k++) full[sparse.at[k]] = sparse.value[k];
+      return full;
+    })(ev.prec);
     var eventsOf = groupBy(ev.place, np);
     var incidentsOn = new Array(n);
     for (var ii = 0; ii < n; ii++) incidentsOn[ii] = [];
