@@ -20,8 +20,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,6 +28,8 @@ from typing import Any
 
 import click
 import numpy as np
+
+from mapper._files import write_atomic
 
 #: The four synthetic factions, in legend order: (id, label, colour). Data, not code.
 FACTIONS: tuple[tuple[str, str, str], ...] = (
@@ -193,20 +193,6 @@ def _points(rng: np.random.Generator, n: int, area: Any) -> tuple[np.ndarray, np
     return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _csv_text(header: list[str], rows: list[list[str]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -355,14 +341,14 @@ def generate(spec: SynthSpec, out: Path | str) -> SynthSummary:
         x0, y0, x1, y1 = SYRIA_BBOX
         center = ((y0 + y1) / 2, (x0 + x1) / 2)
 
-    _atomic_write(out / "places.csv", _csv_text(
+    write_atomic(out / "places.csv", _csv_text(
         ["id", "name", "kind", "country", "lat", "lon", "notes"], place_rows))
-    _atomic_write(out / "sources.csv", _csv_text(
+    write_atomic(out / "sources.csv", _csv_text(
         ["id", "title", "publisher", "url", "published"], source_rows))
-    _atomic_write(out / "events.csv", _csv_text(
+    write_atomic(out / "events.csv", _csv_text(
         ["date", "place_id", "controller", "kind", "description", "source_id"],
         [e[3] for e in keyed]))
-    _atomic_write(out / "dataset.toml", _toml_text(spec, center))
+    write_atomic(out / "dataset.toml", _toml_text(spec, center))
     return SynthSummary(
         path=out, places=spec.places, events=len(keyed), control_changes=total,
         incidents=int(n_incidents.sum()), sources=spec.sources, area=area_from,

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["CANVAS_THRESHOLD", "OfflineMap", "leaflet_assets", "render_html"]
 
 #: Above this many places the map draws on a canvas instead of SVG.
-CANVAS_THRESHOLD = 500
+CANVAS_THRESHOLD = 300
 
 
 class OfflineMap(folium.Map):

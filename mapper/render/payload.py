@@ -290,11 +290,6 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
     return out, kinds
 
 
-def _deltas(values: list[int]) -> list[int]:
-    """``values`` as differences from the previous one (the first from 0); the page sums them."""
-    return [b - a for a, b in zip([0, *values[:-1]], values, strict=True)]
-
-
 def _compact_control(encoded: dict[str, list[int]]) -> dict[str, list[int]]:
     """:func:`mapper.timeline.encode` without what the page derives: ``before`` (the place's
     previous holder) is replayed from ``initial``, and ``day`` is sent as differences."""
