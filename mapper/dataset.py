@@ -218,6 +218,8 @@ class _Table:
     header: list[str]
     rows: list[_Row]
     present: bool = True
+    #: The CSV could not be read to its end (an open quote): later rows are missing.
+    truncated: bool = False
 
 
 class _Problems:
@@ -368,6 +370,7 @@ def _read_csv(folder: Path, spec: _CsvSpec, problems: _Problems) -> _Table:
     header: list[str] | None = None
     rows: list[_Row] = []
     last = 0
+    truncated = False
     try:
         for record in reader:
             start, last = last + 1, reader.line_num
@@ -385,6 +388,7 @@ def _read_csv(folder: Path, spec: _CsvSpec, problems: _Problems) -> _Table:
                       for i, name in enumerate(header) if name}
             rows.append(_Row(start, values, broken=len(record) > len(header)))
     except csv.Error as exc:
+        truncated = True
         problems.error(file, last + 1, None, f"bad CSV from this line on ({exc}); "
                        "is a quote left open?")
     for line, message in sorted(bad_lines.items()):
@@ -404,7 +408,7 @@ def _read_csv(folder: Path, spec: _CsvSpec, problems: _Problems) -> _Table:
     for name in spec.required:
         if name not in seen:
             problems.error(file, header_line, name, "missing required column")
-    return _Table(file, header, rows)
+    return _Table(file, header, rows, truncated=truncated)
 
 
 def _field_at(rows: list[_Row], line: int) -> str | None:
@@ -1100,8 +1104,10 @@ def _load(path: Path, geocode: bool) -> tuple[Dataset | None, list[Problem]]:
             if (sid := row.get("source_id")) and sid not in source_ids:
                 problems.warn("places.csv", row.line, "source_id",
                               f"unknown source {sid!r}: not in sources.csv")
+    # Citations in a file read only in part are unknown: no "never cited" guesses then.
+    complete = not any(table.truncated for table in tables.values())
     for sid, row in by_id["sources.csv"].items():
-        if sid not in used:
+        if complete and sid not in used:
             problems.warn("sources.csv", row.line, "id", f"source {sid!r} is never cited")
     located = _locate(frame, geocode, problems)
     if any(p.severity == "error" for p in problems.items) or meta is None:

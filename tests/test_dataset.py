@@ -610,3 +610,11 @@ def test_bad_population(ds_dir: Path) -> None:
     edit(ds_dir, "places.csv", "notes,local_name", "notes,local_name,population")
     edit(ds_dir, "places.csv", "junction,سراقب", "junction,سراقب,about 30k")
     only_error(ds_dir, "places.csv:3: population: ")
+
+
+def test_open_quote_stops_the_file_without_knock_on_warnings(ds_dir: Path) -> None:
+    lines = (ds_dir / "events.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = lines[2].replace(",", ',"never closed ', 1)
+    (ds_dir / "events.csv").write_text("".join(lines), encoding="utf-8")
+    only_error(ds_dir, "events.csv:3: bad CSV from this line on")
+    assert not [w for w in warnings(ds_dir) if "never cited" in w]
