@@ -931,7 +931,8 @@ def _parse_point(text: str) -> tuple[float, float] | str:
 # --------------------------------------------------------------------------------------------
 
 
-def _locate(frame: pd.DataFrame, geocode: bool, problems: _Problems) -> pd.DataFrame:
+def _locate(frame: pd.DataFrame, geocode: bool, problems: _Problems,
+            folder: Path) -> pd.DataFrame:
     """Fill coordinates (offline geocoding when ``geocode``) and the gazetteer columns.
 
     Without geocoding, ``geocode_source`` is ``places.csv`` where coordinates are given and
@@ -939,8 +940,10 @@ def _locate(frame: pd.DataFrame, geocode: bool, problems: _Problems) -> pd.DataF
     """
     if geocode:
         from mapper import geocode as geocoder
+        from mapper import settings
 
-        located, found = geocoder.locate_places(frame, file="places.csv")
+        located, found = geocoder.locate_places(frame, file="places.csv",
+                                                cache=settings.cache_path(folder))
         problems.items.extend(found)
         return located
     located = frame.copy()
@@ -1109,7 +1112,7 @@ def _load(path: Path, geocode: bool) -> tuple[Dataset | None, list[Problem]]:
     for sid, row in by_id["sources.csv"].items():
         if complete and sid not in used:
             problems.warn("sources.csv", row.line, "id", f"source {sid!r} is never cited")
-    located = _locate(frame, geocode, problems)
+    located = _locate(frame, geocode, problems, path)
     if any(p.severity == "error" for p in problems.items) or meta is None:
         return None, problems.sorted()
     assert meta.start is not None and meta.end is not None

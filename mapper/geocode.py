@@ -1098,4 +1098,5 @@ def geocode_dataset(path: Path | str, *, online: bool = False,
 
     dataset = load_dataset(path, geocode=False)
     return geocode_places(pd.DataFrame(dataset.places), file=str(Path(path) / "places.csv"),
-                          online=online, write_cache=write_cache)
+                          cache=settings.cache_path(Path(path)), online=online,
+                          write_cache=write_cache)

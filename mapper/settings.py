@@ -34,12 +34,23 @@ site_dir: Path = Path("site")
 progress: bool = True
 
 
-def cache_path() -> Path:
+def cache_path(dataset: Path | None = None) -> Path:
     """Return the geocode cache file in force.
+
+    Parameters
+    ----------
+    dataset
+        A dataset folder: its cache is ``geocode.csv`` beside it (in ``geodata/`` for the
+        datasets there), so a folder of datasets carries its own cache wherever it is.
 
     Returns
     -------
     Path
-        ``geocode_cache`` if set, else ``geodata_dir / "geocode.csv"``.
+        ``geocode_cache`` if set, else the dataset's folder of datasets' ``geocode.csv``,
+        else ``geodata_dir / "geocode.csv"``.
     """
-    return geocode_cache if geocode_cache is not None else geodata_dir / "geocode.csv"
+    if geocode_cache is not None:
+        return geocode_cache
+    if dataset is not None:
+        return Path(dataset).parent / "geocode.csv"
+    return geodata_dir / "geocode.csv"

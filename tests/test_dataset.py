@@ -618,3 +618,17 @@ def test_open_quote_stops_the_file_without_knock_on_warnings(ds_dir: Path) -> No
     (ds_dir / "events.csv").write_text("".join(lines), encoding="utf-8")
     only_error(ds_dir, "events.csv:3: bad CSV from this line on")
     assert not [w for w in warnings(ds_dir) if "never cited" in w]
+
+
+def test_the_cache_beside_the_dataset_is_used(ds_dir: Path) -> None:
+    # A folder of datasets carries its geocode cache (geodata/geocode.csv for the shipped ones),
+    # so a dataset copied elsewhere with its cache resolves without the gazetteer.
+    from mapper.geocode import CacheEntry, write_cache
+
+    write_cache(ds_dir.parent / "geocode.csv",
+                [CacheEntry("Idlib", "SY", 35.93062, 36.63393, "geonames", "169389", "Idlib",
+                            128840)])
+    append(ds_dir, "places.csv", "idlib,Idlib,city,SY,,,,,إدلب")
+    idlib = load_dataset(ds_dir).places.loc["idlib"]
+    assert idlib["geocode_source"] == "cache"
+    assert idlib["population"] == 128840
