@@ -6,15 +6,18 @@ Each command parses its arguments and calls one library function.
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from mapper import __version__, settings
+from mapper.dataset import Dataset
 from mapper.errors import DatasetError, MapperError
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(code)
 
@@ -55,7 +58,6 @@ def validate_cmd(dataset: Path, no_geocode: bool) -> None:
         problems = validate(dataset, geocode=not no_geocode)
     except MapperError as exc:
         _fail(f"error: {exc}")
-        return
     errors = [p for p in problems if p.severity == "error"]
     for p in problems:
         click.echo(str(p), err=True)
@@ -92,10 +94,8 @@ def build_cmd(datasets: tuple[Path, ...], out: Path | None, geodata: Path | None
         written = site.build(list(datasets) or None, out=out)
     except DatasetError as exc:
         _fail(str(exc))
-        return
     except MapperError as exc:
         _fail(f"error: {exc}")
-        return
     for path in written:
         click.echo(str(path))
 
@@ -122,7 +122,6 @@ def geocode_cmd(dataset: Path, online: bool, dry_run: bool) -> None:
         report = geocode.geocode_dataset(dataset, online=online, write_cache=not dry_run)
     except MapperError as exc:
         _fail(f"error: {exc}")
-        return
     click.echo(report.format())
     if report.missing:
         sys.exit(2)
@@ -131,12 +130,6 @@ def geocode_cmd(dataset: Path, online: bool, dry_run: bool) -> None:
 # --------------------------------------------------------------------------------------------
 # Report outputs: static images, territory statistics, GIS exports
 # --------------------------------------------------------------------------------------------
-
-# Imports of this section only (the imports at the top belong to the module's owner).
-from datetime import date  # noqa: E402
-
-from mapper.dataset import Dataset  # noqa: E402
-
 
 def _report_day(value: str, option: str = "--date") -> date:
     """Parse a ``YYYY-MM-DD`` option value, or exit with a message naming the option."""
@@ -169,10 +162,8 @@ def _report_load(dataset: Path) -> Dataset:
         return load_dataset(dataset)
     except DatasetError as exc:
         _fail(str(exc))
-        raise  # unreachable: _fail exits
     except MapperError as exc:
         _fail(f"error: {exc}")
-        raise
 
 
 _IMAGE_FORMATS = click.Choice(["png", "svg", "pdf"], case_sensitive=False)
@@ -212,7 +203,6 @@ def snapshot_cmd(dataset: Path, day: str, fmt: str | None, out: Path | None, dpi
         written = snapshot.snapshot(ds, when, out, fmt=fmt, dpi=dpi, bbox=frame)
     except ValueError as exc:
         _fail(f"error: {exc}")
-        return
     click.echo(str(written))
 
 
@@ -257,7 +247,6 @@ def multiples_cmd(dataset: Path, dates: str | None, every_change: bool, fmt: str
         written = snapshot.multiples(ds, days, out, fmt=fmt, dpi=dpi, bbox=frame, ncols=ncols)
     except ValueError as exc:
         _fail(f"error: {exc}")
-        return
     click.echo(str(written))
 
 
@@ -297,7 +286,6 @@ def stats_cmd(dataset: Path, as_csv: bool, out: Path | None, chart: Path | None,
             click.echo(str(stats.chart(ds, chart, dpi=dpi, table=table)), err=as_csv)
     except ValueError as exc:
         _fail(f"error: {exc}")
-        return
     if as_csv:
         text = stats.write_csv(table, out)
         click.echo(str(out) if out is not None else text, nl=out is not None)
@@ -336,7 +324,6 @@ def export_cmd(dataset: Path, day: str, fmt: str | None, out: Path | None) -> No
         written = export.export(ds, when, out, fmt=fmt)
     except ValueError as exc:
         _fail(f"error: {exc}")
-        return
     click.echo(str(written))
 
 
@@ -373,10 +360,8 @@ def extract_cmd(article: Path, published: str, dataset: Path | None, out: Path |
         target = write_draft(draft, out or article.with_name(article.stem + "-draft"))
     except DatasetError as exc:
         _fail(str(exc))
-        return
     except MapperError as exc:
         _fail(f"error: {exc}")
-        return
     proposed = sum(p.accepted for p in draft.places)
     flagged = sum(bool(e.flags) for e in draft.events)
     click.echo(f"{target}: {proposed} places, {len(draft.dates)} dates, {len(draft.events)} "
