@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import html
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from mapper import settings
 from mapper._files import write_if_changed
@@ -130,7 +132,11 @@ def build(
             written.append(target)
     entries = {ds.id: _entry(ds) for ds, _ in pages}
     for existing in _existing_entries(out_dir):
-        entries.setdefault(existing.id, existing)
+        if datasets:  # a partial build keeps the maps built before on the index
+            entries.setdefault(existing.id, existing)
+        elif existing.id not in entries:  # a full build lists exactly the datasets there are
+            warnings.warn(f"{out_dir / existing.id}: no dataset of that name any more; "
+                          "not listed on the index (delete the folder)", stacklevel=2)
     index = out_dir / "index.html"
     write_if_changed(index, render_index(sorted(entries.values(), key=lambda e: e.id)))
     written.append(index)
@@ -220,12 +226,13 @@ def render_index(entries: Sequence[SiteEntry]) -> str:
     esc = html.escape
     items = []
     for e in entries:
-        links = " · ".join(f'<a href="{esc(e.id)}/{name}">{esc(label)}</a>'
+        folder = esc(quote(e.id))
+        links = " · ".join(f'<a href="{folder}/{name}">{esc(label)}</a>'
                            for name, label in IMAGES.items())
-        snippet = (f'<iframe src="{e.id}/index.html#{e.end}&amp;embed" width="100%" height="600" '
+        snippet = (f'<iframe src="{folder}/index.html#{e.end}&amp;embed" width="100%" height="600" '
                    f'style="border:0" title="{esc(e.title)}" loading="lazy"></iframe>')
         items.append(
-            f'<li><h2><a href="{esc(e.id)}/index.html">{esc(e.title)}</a></h2>'
+            f'<li><h2><a href="{folder}/index.html">{esc(e.title)}</a></h2>'
             f"<p>{esc(e.description)}</p>"
             f'<p class="range">{esc(e.start)} to {esc(e.end)}</p>'
             f'<p class="files">{links}</p>'

@@ -136,6 +136,7 @@ RC_PARAMS: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "hatch.linewidth": 0.8,
     "path.simplify": True,
+    "text.parse_math": False,  # a "$" in a name or title is text, not TeX
 }
 #: Metadata that would otherwise carry the time or the library version.
 _METADATA: dict[str, dict[str, Any]] = {

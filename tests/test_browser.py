@@ -450,6 +450,17 @@ def test_set_date_rejects_days_off_the_slider(open_page: Opener, mini_html: str)
         "d => window.mapper.setDate(d).then(() => 'ok', e => e.message)", before)
     assert "outside" in msg
     assert _date(op) == "2024-11-26"
+    # a day that does not exist is refused, not rolled over to 1 December
+    msg = op.page.evaluate(
+        "d => window.mapper.setDate(d).then(() => 'ok', e => e.message)", "2024-11-31")
+    assert msg != "ok"
+    assert _date(op) == "2024-11-26"
+
+
+def test_mangled_hash_still_opens_the_map(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html, "#%E0%A4%A&2024-11-30")
+    assert _date(op) == "2024-11-30"
+    assert op.unexpected_console_errors() == []
 
 
 #: A 1 x 1 transparent PNG.

@@ -400,10 +400,7 @@ def test_geocode_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     from mapper.dataset import load_dataset
 
     folder = _tiny_dataset(tmp_path / "tiny")
-    try:
-        load_dataset(folder, geocode=False)
-    except NotImplementedError:
-        pytest.skip("mapper.dataset.load_dataset is not implemented yet")
+    assert len(load_dataset(folder, geocode=False).places) == 2
     cache = tmp_path / "geocode.csv"
     monkeypatch.setattr(settings, "geocode_cache", cache)
     report = geocode.geocode_dataset(folder)

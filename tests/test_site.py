@@ -106,3 +106,20 @@ def test_bad_data_exits_2_and_leaves_the_site_untouched(built: Path, tmp_path: P
     assert "events.csv:3: date:" in run.stderr
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_full_build_drops_maps_whose_dataset_is_gone(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mapper import settings
+
+    out = tmp_path / "site"
+    shutil.copytree(built, out)
+    data = tmp_path / "geodata"
+    shutil.copytree(ALEPPO, data / "aleppo-2024")
+    shutil.copy(GEODATA / "geocode.csv", data / "geocode.csv")
+    monkeypatch.setattr(settings, "geodata_dir", data)
+    with pytest.warns(UserWarning, match="kharkiv-2022: no dataset of that name"):
+        site.build(out=out, progress=False, images=False)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "aleppo-2024/index.html" in index and "kharkiv-2022" not in index

@@ -307,3 +307,16 @@ def test_the_real_datasets_draw(name: str, day: date) -> None:
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels[: len(real.factions)] == [f.label for f in real.factions.values()]
     assert snapshot.figure_bytes(fig, "png", dpi=30).startswith(b"\x89PNG")
+
+
+def test_dollar_signs_in_data_are_text_not_math(ds: Dataset, lay: snapshot.MapLayers) -> None:
+    import copy
+
+    from matplotlib.text import Text
+
+    priced = copy.copy(ds)
+    priced.title = "Price of war: $5bn and $6bn lost"
+    fig = snapshot.snapshot_figure(priced, DAY, lay=lay)
+    title = next(t for t in fig.findobj(Text) if "Price of war" in t.get_text())
+    assert title.get_parse_math() is False
+    snapshot.figure_bytes(fig, "png", dpi=30)  # draws without a TeX parse error

@@ -148,24 +148,19 @@ def country_area(countries: tuple[str, ...] = ("SY",)) -> tuple[Any, str]:
     -------
     tuple
         ``(geometry, "country_shape")`` with a shapely geometry from
-        :func:`mapper.basemap.country_shape` when that is available, else
-        ``(None, "bbox")``: use :data:`SYRIA_BBOX`.
+        :func:`mapper.basemap.country_shape`, or ``(None, "bbox")`` if that outline is
+        empty: then :data:`SYRIA_BBOX` is used.
 
     Examples
     --------
     >>> geom, how = country_area(("SY",))
-    >>> how in ("country_shape", "bbox")
-    True
+    >>> how
+    'country_shape'
     """
-    try:
-        from mapper import basemap  # written in parallel; optional here
+    from mapper import basemap
 
-        shape: Any = basemap.country_shape(list(countries))
-    except (ImportError, AttributeError, NotImplementedError, LookupError, OSError, ValueError):
-        return None, "bbox"
-    if hasattr(shape, "union_all"):  # a GeoSeries or GeoDataFrame
-        shape = shape.union_all()
-    if shape is None or getattr(shape, "is_empty", True):
+    shape: Any = basemap.country_shape(list(countries))
+    if shape.is_empty:  # a country with no outline in Natural Earth: its bounding box
         return None, "bbox"
     return shape, "country_shape"
 

@@ -252,10 +252,7 @@ def _headline(sentences: list[Sentence]) -> str:
 def _load(path: Path | str) -> Any:
     from mapper.dataset import load_dataset
 
-    try:
-        return load_dataset(path, geocode=False)
-    except NotImplementedError as exc:
-        raise MapperError("loading a dataset is not available in this version") from exc
+    return load_dataset(path, geocode=False)
 
 
 def _profile(focus: frozenset[str]) -> Any:

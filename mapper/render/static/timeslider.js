@@ -1141,7 +1141,8 @@
     function readHash() {
       var parts = location.hash.replace(/^#/, "").split("&"), day = null;
       parts.forEach(function (part) {
-        var text = decodeURIComponent(part);
+        var text;
+        try { text = decodeURIComponent(part); } catch (err) { return; }  // a mangled link
         if (text === "embed" || text === "embed=1") embed = true;
         else if (ISO_DAY.test(text)) day = text;
       });
@@ -1166,7 +1167,7 @@
     }
     function dayOf(text) {
       var ms = parseDay(text);
-      if (isNaN(ms)) return -1;
+      if (isNaN(ms) || isoDay(ms) !== text) return -1;  // 2024-11-31 is no day, not 1 Dec
       var d = Math.round((ms - start) / DAY_MS);
       return d >= 0 && d < n ? d : -1;
     }
