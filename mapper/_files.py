@@ -11,11 +11,19 @@ import tempfile
 from pathlib import Path
 
 
+def _process_umask() -> int:
+    """The process's umask (read once: reading it means setting it for a moment)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _process_umask()
+
+
 def _readable(path: Path | str) -> None:
     """Give a temporary file the mode a new file gets (``mkstemp`` makes it owner-only)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
+    os.chmod(path, 0o666 & ~_UMASK)
 
 
 def write_atomic(out: Path | str, data: bytes | str) -> Path:

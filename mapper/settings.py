@@ -21,8 +21,10 @@ online_geocoding: bool = False
 nominatim_domain: str = os.environ.get("MAPPER_NOMINATIM_DOMAIN", "nominatim.openstreetmap.org")
 nominatim_scheme: str = os.environ.get("MAPPER_NOMINATIM_SCHEME", "https")
 
-#: A real user agent, as Nominatim's usage policy requires.
-user_agent: str = "mapper/0.1 (territorial-change maps; https://github.com/mapper-maps/mapper)"
+#: The user agent sent to Nominatim. Its usage policy asks for one that identifies the
+#: application and a way to reach its user: set ``MAPPER_USER_AGENT`` (e.g.
+#: ``"mapper (newsroom maps; desk@example.org)"``) before ``mapper geocode --online``.
+user_agent: str = os.environ.get("MAPPER_USER_AGENT", "mapper/0.1 (territorial-change maps)")
 
 #: Seconds between two online geocoding requests (Nominatim allows at most one a second).
 online_min_delay: float = 1.0

@@ -632,3 +632,33 @@ def test_the_cache_beside_the_dataset_is_used(ds_dir: Path) -> None:
     idlib = load_dataset(ds_dir).places.loc["idlib"]
     assert idlib["geocode_source"] == "cache"
     assert idlib["population"] == 128840
+
+
+# Reference positions, independent of the gazetteer: the coordinates in the Wikipedia
+# articles' infoboxes (Aleppo 36°12′N 37°10′E, Saraqib 35°52′N 36°48′E,
+# Idlib 35°56′N 36°38′E, Damascus 33°31′N 36°18′E), rounded to the minute.
+MAIN_PLACES = {
+    "aleppo": (36.20, 37.1667),
+    "saraqib": (35.8667, 36.80),
+    "idlib": (35.9333, 36.6333),
+    "damascus": (33.5167, 36.30),
+}
+
+
+def test_aleppo_dataset_geography() -> None:
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    ds = load_dataset(Path(__file__).parents[1] / "geodata" / "aleppo-2024")
+    for pid, (lat, lon) in MAIN_PLACES.items():
+        here = ds.places.geometry[pid]
+        km = geod.inv(lon, lat, here.x, here.y)[2] / 1000
+        assert km < 5, f"{pid} is {km:.1f} km from where it is"
+    m5 = ds.routes.geometry["m5"]
+    length_km = geod.geometry_length(m5) / 1000
+    # The Aleppo-Damascus motorway is about 350-355 km; straight segments between the
+    # towns it passes cut its bends, so the line is a little shorter.
+    assert 320 < length_km < 370
+    assert m5.distance(ds.places.geometry["saraqib"]) < 1e-6
+    assert ds.routes.loc["m5", "waypoints"][0] == "aleppo"
+    assert ds.routes.loc["m5", "waypoints"][-1] == "damascus"

@@ -23,6 +23,8 @@ from typing import Any
 
 
 def _write(path: Path, text: str) -> None:
+    # Not mapper._files.write_atomic: importing the mapper package (geopandas) here would be
+    # counted in the peer's build time and memory.
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -34,6 +34,7 @@ from typing import Any
 
 import click
 
+from mapper._files import write_atomic
 from mapper.bench import assets
 from mapper.bench.synth import SynthSpec, generate
 
@@ -94,18 +95,6 @@ TARGETS: tuple[tuple[str, str, str, float, str], ...] = (
     ("large", "step_ms_p95", "max", 16, "step p95 < 16 ms"),
     ("large", "play_fps", "min", 30, "play >= 30 fps"),
 )
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def run_build(side: str, data: Path, out: Path, *, profile: bool = False) -> dict[str, Any]:
@@ -471,7 +460,7 @@ def write_curve(records: list[dict[str, Any]], out: Path) -> list[Path]:
             if fig and "build_s" in fig:
                 w.writerow([rec["size"], side, rec["places"], rec["days"], rec["events"],
                             *[fig.get(k, "") for k, _ in keys]])
-    _atomic_write(out / "curve.csv", buf.getvalue().encode("utf-8"))
+    write_atomic(out / "curve.csv", buf.getvalue().encode("utf-8"))
 
     fig_, axes = plt.subplots(len(keys), 2, figsize=(10, 2.6 * len(keys)), squeeze=False)
     for row, (key, label) in enumerate(keys):
@@ -501,7 +490,7 @@ def write_curve(records: list[dict[str, Any]], out: Path) -> list[Path]:
     png = io.BytesIO()
     fig_.savefig(png, format="png", dpi=80, metadata={"Software": None})
     plt.close(fig_)
-    _atomic_write(out / "curve.png", png.getvalue())
+    write_atomic(out / "curve.png", png.getvalue())
     return [out / "curve.csv", out / "curve.png"]
 
 
@@ -569,9 +558,9 @@ def main(sizes: str, places: int | None, days: int | None, changes: float, seed:
         ref = " (peer: issue reference)" if t.get("peer_source") == "issue reference" else ""
         click.echo(f"{mark} {t['size']}: {t['target']}: {t.get('value')}{ref} {t['miss']}")
     name = "curve" if curve else "results"
-    _atomic_write(out / f"{name}.json",
+    write_atomic(out / f"{name}.json",
                   (json.dumps(results, indent=1, default=str) + "\n").encode())
-    _atomic_write(out / f"{name}.md", format_markdown(results).encode())
+    write_atomic(out / f"{name}.md", format_markdown(results).encode())
     click.echo(f"wrote {out / name}.json and {name}.md")
     if curve:
         for path in write_curve(results["runs"], out):
