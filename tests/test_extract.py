@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from datetime import date
 from pathlib import Path
 
@@ -187,8 +186,7 @@ def test_cli_extract(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "--published" in bad.output
 
 
-@pytest.mark.skipif(not SEED.is_file() and not os.environ.get("CI"),
-                    reason="seed article not present (CI has it beside the clone)")
+@pytest.mark.skipif(not SEED.is_file(), reason="seed article not present in ../shared/seed")
 def test_seed_article_done_criteria() -> None:
     draft = extract_article(SEED, published=SUNDAY)
     accepted = {p.id for p in draft.places if p.accepted}
