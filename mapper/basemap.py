@@ -420,6 +420,11 @@ def _layer(name: str, bbox: Bbox, tolerance_deg: float, precision: int) -> dict[
     return gj
 
 
+#: A country gets a name label in a box it covers at least this share of, even when its
+#: own label point lies outside the box.
+LABEL_MIN_SHARE = 0.08
+
+
 def layers(
     bbox: Bbox, *, tolerance_deg: float = 0.002, precision: int = 4
 ) -> dict[str, dict[str, Any]]:
@@ -445,7 +450,8 @@ def layers(
     dict
         ``{"land", "lakes", "borders", "regions", "labels"}`` to GeoJSON
         FeatureCollections. ``labels`` has one Point feature per country whose label point
-        lies in the box, with properties ``iso2`` and ``name`` (id: the name).
+        lies in the box, or that covers :data:`LABEL_MIN_SHARE` of it (then at a point of
+        that part), with properties ``iso2`` and ``name`` (id: the name).
 
     Raises
     ------
@@ -458,7 +464,7 @@ def layers(
     >>> sorted(base)
     ['borders', 'labels', 'lakes', 'land', 'regions']
     >>> [f["properties"]["name"] for f in base["labels"]["features"]]
-    ['Lebanon', 'Syria']
+    ['Lebanon', 'Syria', 'Turkey']
     """
     box = _check_bbox(bbox)
     if not (tolerance_deg >= 0 and math.isfinite(tolerance_deg)) or precision < 0:
@@ -474,11 +480,22 @@ def layers(
     x0, y0, x1, y1 = box
     inside = (
         world["label_x"].between(x0, x1) & world["label_y"].between(y0, y1)
-    ).to_numpy()
+    ).to_numpy().copy()
+    points = list(shapely.points(world["label_x"].to_numpy(), world["label_y"].to_numpy()))
+    # A country filling a good part of the box whose own label point lies outside it (Turkey
+    # on a map of northern Syria) is named at a point of its part inside the box.
+    frame = shapely.box(x0, y0, x1, y1)
+    for k, geom in enumerate(world.geometry):
+        if inside[k] or geom is None or not geom.intersects(frame):
+            continue
+        part = geom.intersection(frame)
+        if part.area >= LABEL_MIN_SHARE * frame.area:
+            points[k] = shapely.point_on_surface(part)
+            inside[k] = True
     named = world[inside]
     labels = gpd.GeoDataFrame(
         {"iso2": named["iso2"].to_numpy(), "name": named["name"].to_numpy()},
-        geometry=shapely.points(named["label_x"].to_numpy(), named["label_y"].to_numpy()),
+        geometry=[p for p, keep in zip(points, inside, strict=True) if keep],
         index=named["name"].to_numpy(),
         crs="EPSG:4326",
     )
