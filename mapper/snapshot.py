@@ -50,6 +50,8 @@ from shapely.ops import substring
 
 from mapper._files import write_atomic
 from mapper.dataset import CONTESTED, format_date
+from mapper.territory import AREA_LESS_KINDS as LABEL_ONLY_KINDS
+from mapper.territory import MAX_DISTANCE_KM
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -85,9 +87,6 @@ FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 #: Print resolution of PNG output.
 PRINT_DPI = 300
 
-#: Radius (km) of the disc a place's area may reach, as on the interactive page.
-MAX_DISTANCE_KM = 25.0
-
 #: A faction's ``pattern`` as a matplotlib hatch (``solid``: no hatch).
 HATCHES: dict[str, str | None] = {"solid": None, "hatch": "///", "cross": "xxx", "dots": ".."}
 
@@ -112,9 +111,6 @@ MARKER_PT: dict[str, float] = {"capital": 9.5, "city": 7.5, "town": 5.5, "airbas
                                "base": 5.0, "crossing": 5.0, "district": 4.5, "village": 4.0,
                                "site": 4.0}
 _DEFAULT_MARKER = 4.5
-
-#: Kinds drawn as a label only (no marker, no area), as in :mod:`mapper.territory`.
-LABEL_ONLY_KINDS = frozenset({"region", "country"})
 
 #: Which labels a map shows, and which wins an overlap (lower first): the main towns.
 LABEL_RANK: dict[str, int] = {"capital": 0, "country": 1, "city": 2, "region": 3, "town": 4}
@@ -276,8 +272,7 @@ def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None
     if len(pts) == 0:
         raise ValueError(f"{ds.path}: places.csv: no place; nothing to draw")
     ground = pts[~pts["kind"].isin(list(LABEL_ONLY_KINDS)).to_numpy()]
-    clip = basemap.country_shape(list(ds.countries)) if ds.countries else None
-    cells = territory.cells(ground, clip=clip, max_distance_km=max_distance_km)
+    cells = territory.dataset_cells(ds, max_distance_km=max_distance_km)
     fronts = territory.fronts(cells)
     routes = ds.routes[ds.routes.geometry.notna()] if len(ds.routes) else ds.routes
     segs = territory.route_segments(routes, pts) if len(routes) else None

@@ -104,14 +104,11 @@ def area_cells(ds: Dataset) -> gpd.GeoDataFrame:
     ValueError
         If a place has no coordinates.
     """
-    from mapper import basemap, territory
-    from mapper.snapshot import LABEL_ONLY_KINDS, MAX_DISTANCE_KM, require_points
+    from mapper import territory
+    from mapper.snapshot import require_points
 
     require_points(ds)
-    pl = ds.places
-    ground = pl[~pl["kind"].isin(list(LABEL_ONLY_KINDS)).to_numpy()]
-    clip = basemap.country_shape(list(ds.countries)) if ds.countries else None
-    return territory.cells(ground, clip=clip, max_distance_km=MAX_DISTANCE_KM)
+    return territory.dataset_cells(ds)
 
 
 def territory_series(ds: Dataset, *, cells: gpd.GeoDataFrame | None = None) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -22,10 +22,17 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["AREA_LESS_KINDS", "area_km2", "cells", "fronts", "held_area", "route_segments"]
+if TYPE_CHECKING:
+    from mapper.dataset import Dataset
 
-#: Place kinds drawn as labels only; they get no cell.
+__all__ = ["AREA_LESS_KINDS", "MAX_DISTANCE_KM", "area_km2", "cells", "dataset_cells", "fronts",
+           "held_area", "route_segments"]
+
+#: Place kinds drawn as labels only; they get no cell, no front and no marker.
 AREA_LESS_KINDS = frozenset({"region", "country"})
+
+#: Radius (km) of the disc a place's area may reach, on the page and in every image.
+MAX_DISTANCE_KM = 25.0
 
 #: Equal-area CRS for areas (NSIDC EASE-Grid 2.0 global, cylindrical equal-area).
 EQUAL_AREA_CRS = "EPSG:6933"
@@ -69,7 +76,7 @@ def cells(
     places: gpd.GeoDataFrame,
     *,
     clip: BaseGeometry | None = None,
-    max_distance_km: float = 25.0,
+    max_distance_km: float = MAX_DISTANCE_KM,
 ) -> gpd.GeoDataFrame:
     """Divide the ground between the places: one Voronoi cell per area-bearing place.
 
@@ -182,6 +189,29 @@ def _lines_only(geom: BaseGeometry) -> BaseGeometry | None:
     merged = shapely.line_merge(shapely.union_all(parts))
     return merged if merged.length > 0 else None
 
+
+
+def dataset_cells(ds: Dataset, *, max_distance_km: float = MAX_DISTANCE_KM) -> gpd.GeoDataFrame:
+    """The areas of a dataset: :func:`cells` of its places, cut to its countries.
+
+    The interactive page, the images, the statistics and the exports all draw these.
+
+    Parameters
+    ----------
+    ds
+        The dataset (its places need coordinates).
+    max_distance_km
+        How far an area reaches from its place.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by place id.
+    """
+    from mapper import basemap
+
+    clip = basemap.country_shape(list(ds.countries)) if ds.countries else None
+    return cells(ds.places, clip=clip, max_distance_km=max_distance_km)
 
 def fronts(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Find every pair of adjacent cells and the boundary they share.

@@ -66,6 +66,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from mapper.dataset import CONTESTED
+from mapper.territory import AREA_LESS_KINDS
 
 if TYPE_CHECKING:
     from mapper.dataset import Dataset
@@ -77,7 +78,7 @@ PLACE_PRECISION = 5
 #: Decimals kept for areas, fronts, routes and the base map (about 100 m).
 AREA_PRECISION = 3
 #: Kinds drawn as labels only: they take no part in areas, fronts or routes.
-LABEL_ONLY_KINDS = frozenset({"region", "country"})
+LABEL_ONLY_KINDS = AREA_LESS_KINDS
 #: Kinds that get a permanent label on the map.
 LABELLED_KINDS = frozenset({"capital", "city", "region", "country"})
 #: Towns get a permanent label too when a map has at most this many of them (labels that
@@ -334,13 +335,11 @@ def _geo_places(ds: Dataset) -> Any:
 
 def _area_cells(ds: Dataset) -> Any:
     """The areas of control (:func:`mapper.territory.cells`), or ``None`` without places."""
-    from mapper import basemap, territory
+    from mapper import territory
 
-    places = _geo_places(ds)
-    if len(places) == 0:
+    if len(_geo_places(ds)) == 0:
         return None
-    clip = basemap.country_shape(list(ds.countries)) if ds.countries else None
-    return territory.cells(places, clip=clip, max_distance_km=25)
+    return territory.dataset_cells(ds)
 
 
 def _areas(cells: Any, place_index: dict[str, int]) -> tuple[dict[str, Any], dict[str, Any]]:
