@@ -165,7 +165,7 @@ def static_images(ds: Dataset) -> dict[str, bytes]:
     if len(days) > MAX_PANELS:  # first and last change, evenly spaced between
         step = (len(days) - 1) / (MAX_PANELS - 1)
         days = [days[round(i * step)] for i in range(MAX_PANELS)]
-    table = stats.territory_series(ds)
+    table = stats.territory_series(ds, cells=lay.cells)  # the areas the images draw
     figures = {
         "snapshot.png": snapshot.snapshot_figure(ds, ds.end, lay=lay),
         "multiples.png": snapshot.multiples_figure(ds, days, lay=lay),
