@@ -74,7 +74,12 @@ def validate_cmd(dataset: Path, no_geocode: bool) -> None:
               help="Output folder (default: site).")
 @click.option("--geodata", type=click.Path(path_type=Path), default=None,
               help="Folder of datasets used when none is named (default: geodata).")
-def build_cmd(datasets: tuple[Path, ...], out: Path | None, geodata: Path | None) -> None:
+@click.option("--tiles", default=None, metavar="NAME",
+              help="Add online map tiles under the map, from the xyzservices provider NAME "
+                   "(e.g. OpenStreetMap.Mapnik). Off by default: the page then requests "
+                   "nothing from the network.")
+def build_cmd(datasets: tuple[Path, ...], out: Path | None, geodata: Path | None,
+              tiles: str | None) -> None:
     """Build the self-contained map page of each DATASET, and the index page.
 
     With no DATASET, builds every folder under geodata/ that holds a dataset.toml. Writes
@@ -85,13 +90,14 @@ def build_cmd(datasets: tuple[Path, ...], out: Path | None, geodata: Path | None
     Examples:
       mapper build                               # all datasets -> site/
       mapper build geodata/aleppo-2024 --out /tmp/maps
+      mapper build geodata/aleppo-2024 --tiles OpenStreetMap.Mapnik   # online tiles
     """
     from mapper import site
 
     if geodata is not None:
         settings.geodata_dir = geodata
     try:
-        written = site.build(list(datasets) or None, out=out)
+        written = site.build(list(datasets) or None, out=out, tiles=tiles)
     except DatasetError as exc:
         _fail(str(exc))
     except MapperError as exc:
@@ -250,6 +256,52 @@ def multiples_cmd(dataset: Path, dates: str | None, every_change: bool, fmt: str
     click.echo(str(written))
 
 
+@main.command("diff")
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option("--from", "day_from", required=True, help="The earlier day, YYYY-MM-DD.")
+@click.option("--to", "day_to", required=True, help="The later day, YYYY-MM-DD.")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
+              help="Also draw a map of the ground that changed hands (PNG, SVG or PDF).")
+@click.option("--csv", "csv_out", type=click.Path(path_type=Path), default=None,
+              help="Write the tables as CSV to this file instead of printing them.")
+@click.option("--dpi", type=click.IntRange(30, 1200), default=300, show_default=True,
+              help="PNG resolution of the map.")
+def diff_cmd(dataset: Path, day_from: str, day_to: str, out: Path | None,
+             csv_out: Path | None, dpi: int) -> None:
+    """Ground gained and lost by each side of DATASET between two days.
+
+    Prints, per side, the km² held on each day, gained, lost and the net change (equal-area,
+    from the same model the maps draw), then the places that changed hands. With --out, a
+    map of the later day with the ground that changed hands hatched in the colour of the
+    side that took it.
+
+    \b
+    Examples:
+      mapper diff geodata/aleppo-2024 --from 2024-11-26 --to 2024-12-08
+      mapper diff geodata/aleppo-2024 --from 2024-11-26 --to 2024-11-30 --out gains.png
+    """
+    from mapper import diff, snapshot
+    from mapper._files import write_atomic
+
+    d0, d1 = _report_day(day_from, "--from"), _report_day(day_to, "--to")
+    ds = _report_load(dataset)
+    try:
+        lay = snapshot.layers(ds)
+        cmp = diff.compare(ds, d0, d1, territory=lay.territory)
+        if out is not None:
+            fig = diff.diff_figure(ds, cmp, lay=lay)
+            written = snapshot.save_figure(fig, out, fmt=snapshot.format_of(out), dpi=dpi)
+            click.echo(str(written), err=True)
+    except ValueError as exc:
+        _fail(f"error: {exc}")
+    text = diff.write_tables(cmp)
+    if csv_out is not None:
+        write_atomic(csv_out, text)
+        click.echo(str(csv_out))
+    else:
+        click.echo(text, nl=False)
+
+
 @main.command("stats")
 @click.argument("dataset", type=click.Path(path_type=Path))
 @click.option("--csv", "as_csv", is_flag=True,
@@ -366,3 +418,77 @@ def extract_cmd(article: Path, published: str, dataset: Path | None, out: Path |
     flagged = sum(bool(e.flags) for e in draft.events)
     click.echo(f"{target}: {proposed} places, {len(draft.dates)} dates, {len(draft.events)} "
                f"events ({flagged} flagged); review {target / 'report.md'}")
+
+
+# --------------------------------------------------------------------------------------------
+# Importers: datasets from files drawn elsewhere
+# --------------------------------------------------------------------------------------------
+
+@main.group("import")
+def import_group() -> None:
+    """Make a dataset folder from files drawn elsewhere (see `mapper import snapshots`)."""
+
+
+@import_group.command("snapshots")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
+              help="The dataset folder to write (missing or empty, unless --force).")
+@click.option("--side", default=None, metavar="FACTION",
+              help="Every polygon is this side's ground (the files name no holder).")
+@click.option("--rest", default=None, metavar="FACTION",
+              help="The rest of --countries is this side's on every date.")
+@click.option("--countries", default=None, metavar="CC[,CC]",
+              help="ISO 3166-1 alpha-2 codes of the countries the map is about (SY,IQ).")
+@click.option("--controller-field", default=None, metavar="NAME",
+              help="Without --side: the property naming each polygon's holder "
+                   "[default: controller].")
+@click.option("--title", default=None, help="Dataset title (default: the folder's name).")
+@click.option("--source-title", default=None,
+              help="Title of the source row (default: \"Snapshot files from <folder>\").")
+@click.option("--publisher", default=None, help="Publisher of the files, for sources.csv.")
+@click.option("--url", default=None, help="Where the files come from (http:// or https://).")
+@click.option("--force", is_flag=True, help="Replace --out even if it holds files.")
+def import_snapshots_cmd(folder: Path, out: Path, side: str | None, rest: str | None,
+                         countries: str | None, controller_field: str | None,
+                         title: str | None, source_title: str | None, publisher: str | None,
+                         url: str | None, force: bool) -> None:
+    """Turn FOLDER of dated polygon files into a dataset whose ground comes from them.
+
+    FOLDER holds one file per date, the date in its name (2024-07-08.geojson,
+    isw_20240708.kmz): GeoJSON, GeoPackage, KML/KMZ, Shapefile or any other format GDAL
+    reads. Each polygon is the ground of --side, or of the side its --controller-field
+    property names. Writes dataset.toml (time range, view, a faction per side met, with
+    colour-blind-safe colours and patterns), snapshots/YYYY-MM-DD.geojson (normalised),
+    sources.csv, and empty places.csv and events.csv, all at once.
+
+    \b
+    Examples:
+      mapper import snapshots isw-kmz/ --out geodata/isw-2024 --side russia \\
+          --rest ukraine --countries UA --publisher "Institute for the Study of War"
+      mapper import snapshots tracker/ --out geodata/syria-2024 --controller-field faction \\
+          --countries SY
+      mapper build geodata/isw-2024
+    """
+    from mapper.importers import ImportFailed, import_snapshots
+
+    codes = [c.strip() for c in countries.split(",") if c.strip()] if countries else []
+    if rest is not None and not codes:
+        _fail("--rest: needs --countries, the countries whose rest that side holds "
+              "(e.g. --countries SY)")
+    try:
+        summary = import_snapshots(folder, out, side=side, rest=rest, countries=codes,
+                                   controller_field=controller_field, title=title,
+                                   source_title=source_title, publisher=publisher, url=url,
+                                   force=force)
+    except ImportFailed as exc:
+        for p in exc.problems:
+            click.echo(str(p), err=True)
+        errors = sum(p.severity == "error" for p in exc.problems)
+        _fail(f"{folder}: {errors} error(s); nothing written")
+    except MapperError as exc:
+        _fail(f"error: {exc}")
+    for p in summary.warnings:
+        click.echo(str(p), err=True)
+    click.echo(f"{summary.path}: {summary.files} snapshots, {summary.start} to {summary.end}, "
+               f"sides {', '.join(summary.factions)}; check it with: mapper validate "
+               f"{summary.path}")

@@ -8,12 +8,14 @@ Three layers, all in EPSG:4326:
     ``colour`` (the side's colour, ``#rrggbb``, for data-defined styling) and ``since`` (the
     day the current controller took over, ISO, empty when not recorded).
 ``areas``
-    One polygon per place that holds ground (its Voronoi cell cut to the dataset's countries
-    and to 25 km around it): ``id`` (the place), ``name``, ``controller``,
-    ``controller_label``, ``colour``, ``area_km2``.
+    The ground of each side on the day, from the territory model (:mod:`mapper.model`), one
+    (Multi)Polygon per side, ``unknown`` for the ground no fact covers: ``id`` (the side),
+    ``name`` (its label), ``controller``, ``controller_label``, ``colour``, ``area_km2``
+    (equal-area, EPSG:6933).
 ``fronts``
-    The shared edges of neighbouring areas held by two different known sides (as the maps draw
-    them): ``a``, ``b`` (place ids), ``a_controller``, ``b_controller``, ``length_km``.
+    The borders between the ground of two different known sides (as the maps draw them), one
+    feature per pair of sides: ``a``, ``b`` (the two sides, in legend order),
+    ``a_controller``, ``b_controller``, ``length_km``.
 
 Every feature also carries ``date`` (the day exported, ISO).
 
@@ -47,7 +49,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import pyproj
 
 from mapper._files import _readable, write_atomic
 from mapper.dataset import CONTESTED
@@ -69,7 +70,6 @@ GEOJSON_PRECISION = 5
 #: The time stamp GDAL writes into a GeoPackage (fixed, so the file depends on content only).
 _GPKG_TIMESTAMP = "2000-01-01T00:00:00Z"
 
-_GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def _controller_columns(ds: Dataset, controllers: list[str | None]) -> dict[str, list[str]]:
@@ -112,14 +112,15 @@ def export_layers(ds: Dataset, day: date) -> dict[str, gpd.GeoDataFrame]:
     >>> layers["places"].set_index("id").loc["aleppo", "controller"]  # doctest: +SKIP
     'contested'
     """
-    from mapper import territory
-    from mapper.snapshot import front_mask, require_points, state_on
-    from mapper.stats import area_cells
+    from mapper import model
+    from mapper.snapshot import require_points
     from mapper.timeline import Timeline
 
     require_points(ds)
+    t = model.build(ds)
+    t.day_index(day)
+    state = t.places_on(day)
     tl = Timeline.from_dataset(ds)
-    state = state_on(ds, day, tl)
     iso = day.isoformat()
 
     pl = ds.places
@@ -131,7 +132,7 @@ def export_layers(ds: Dataset, day: date) -> dict[str, gpd.GeoDataFrame]:
             if interval.start is not None and interval.start > day:
                 break
             current = interval.start.isoformat() if interval.start is not None else ""
-        since.append(current)
+        since.append(current if tl.control_at(day).get(pid) == state.get(pid) else "")
     population = pl["population"].astype("Int64")
     places = gpd.GeoDataFrame(
         {"id": ids, "name": pl["name"].astype(str).to_list(),
@@ -142,26 +143,22 @@ def export_layers(ds: Dataset, day: date) -> dict[str, gpd.GeoDataFrame]:
         geometry=list(pl.geometry), crs="EPSG:4326",
     )
 
-    cells = area_cells(ds)
-    cells = cells[~cells.geometry.is_empty]
-    cell_ids = [str(p) for p in cells.index]
-    names = ds.places["name"].astype(str)
+    held = t.areas_on(day)
+    sides = [None if c == model.NO_DATA else str(c) for c in held["controller"]]
+    cols = _controller_columns(ds, sides)
     areas = gpd.GeoDataFrame(
-        {"id": cell_ids, "name": [names[p] for p in cell_ids],
-         **_controller_columns(ds, [state.get(p) for p in cell_ids]),
-         "area_km2": np.round(territory.area_km2(cells).to_numpy(dtype=float), 3),
-         "date": [iso] * len(cell_ids)},
-        geometry=list(cells.geometry), crs="EPSG:4326",
+        {"id": cols["controller"], "name": cols["controller_label"], **cols,
+         "area_km2": np.round(held["area_km2"].to_numpy(dtype=float), 3),
+         "date": [iso] * len(held)},
+        geometry=list(held.geometry), crs="EPSG:4326",
     )
 
-    edges = territory.fronts(cells)
-    edges = edges[front_mask(edges, state)]
-    lengths = [float(_GEOD.geometry_length(g)) / 1000 for g in edges.geometry]
+    edges = t.fronts_on(day)
     fronts = gpd.GeoDataFrame(
         {"a": [str(a) for a in edges["a"]], "b": [str(b) for b in edges["b"]],
-         "a_controller": [state.get(str(a)) for a in edges["a"]],
-         "b_controller": [state.get(str(b)) for b in edges["b"]],
-         "length_km": np.round(np.array(lengths, dtype=float), 3),
+         "a_controller": [str(a) for a in edges["a"]],
+         "b_controller": [str(b) for b in edges["b"]],
+         "length_km": np.round(edges["length_km"].to_numpy(dtype=float), 3),
          "date": [iso] * len(edges)},
         geometry=list(edges.geometry), crs="EPSG:4326",
     )

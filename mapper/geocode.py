@@ -26,7 +26,7 @@ import sys
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from mapper import settings
-from mapper._files import write_atomic
+from mapper._files import file_lock, remove_temp_files, write_atomic
 from mapper.errors import GeocodeError, Problem
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "fold",
     "geocode_dataset",
     "locate_places",
+    "merge_cache",
     "read_cache",
     "skeleton",
     "write_cache",
@@ -629,12 +630,31 @@ def _parse_cache_row(values: dict[str, str], file: str, line: int) -> CacheEntry
                       match_name=values["match_name"], population=population)
 
 
+def cache_lock(path: Path | str) -> AbstractContextManager[None]:
+    """The exclusive lock every writer of the cache ``path`` holds: ``<path>.lock`` beside it.
+
+    Parameters
+    ----------
+    path
+        The cache CSV.
+
+    Returns
+    -------
+    context manager
+        Holds ``flock`` on ``geocode.csv.lock``, which is removed again when done (an empty
+        one a killed run left is taken over; it is never data).
+    """
+    path = Path(path)
+    return file_lock(path.with_name(path.name + ".lock"))
+
+
 def write_cache(path: Path | str,
                 entries: Mapping[tuple[str, str], CacheEntry] | Iterable[CacheEntry]) -> None:
-    """Write the geocode cache atomically, sorted by (country, query).
+    """Write the geocode cache atomically, sorted by (country, query), under :func:`cache_lock`.
 
     Floats are written with at most six decimals and no trailing zeros, so writing back what
-    :func:`read_cache` returned gives the same bytes.
+    :func:`read_cache` returned gives the same bytes. This replaces the file's rows: to add
+    rows while other runs may add theirs, use :func:`merge_cache`.
 
     Parameters
     ----------
@@ -643,6 +663,52 @@ def write_cache(path: Path | str,
     entries
         Cache entries, or the mapping :func:`read_cache` returns.
     """
+    with cache_lock(path):
+        remove_temp_files(path)  # left by a killed writer; none is writing now
+        _write_cache(path, entries)
+
+
+def merge_cache(path: Path | str, entries: Iterable[CacheEntry]) -> list[CacheEntry]:
+    """Add ``entries`` to the cache file, keeping every row in it (even one just written).
+
+    Under :func:`cache_lock`, the file is read again, the entries whose key it lacks are
+    added, and it is rewritten atomically (temporary file, fsync, rename). Two runs that
+    merge at the same time both keep their rows; a crash leaves the old file or the new one.
+
+    Parameters
+    ----------
+    path
+        The cache CSV.
+    entries
+        Entries to add; an entry whose key is already in the file is left out (the file's
+        entry is kept).
+
+    Returns
+    -------
+    list of CacheEntry
+        The entries actually added (nothing is written when it is empty).
+
+    Raises
+    ------
+    GeocodeError
+        If the file on disk is malformed; it is not overwritten then.
+    """
+    with cache_lock(path):
+        remove_temp_files(path)
+        current = read_cache(path)
+        added: list[CacheEntry] = []
+        for entry in entries:
+            if entry.key not in current:
+                current[entry.key] = entry
+                added.append(entry)
+        if added:
+            _write_cache(path, current)
+    return added
+
+
+def _write_cache(path: Path | str,
+                 entries: Mapping[tuple[str, str], CacheEntry] | Iterable[CacheEntry]) -> None:
+    """Write the cache file atomically (the caller holds :func:`cache_lock`)."""
     values = list(entries.values()) if isinstance(entries, Mapping) else list(entries)
     values.sort(key=lambda e: (e.country, e.query, fold(e.query)))
     buffer = io.StringIO()
@@ -656,7 +722,6 @@ def write_cache(path: Path | str,
     write_atomic(path, buffer.getvalue())
 
 
-_store_cache = write_cache  # geocode_places has a parameter named write_cache
 
 
 # --------------------------------------------------------------------------------------------
@@ -1053,7 +1118,8 @@ def geocode_places(places: pd.DataFrame, *, file: str = "places.csv", cache: Pat
     report.ambiguous = [p for p in problems if p.severity == "warning"]
     report.missing = [p for p in problems if p.severity == "error"]
     if write_cache and report.added:
-        _store_cache(cache_file, existing)
+        # Re-read under the lock: rows another run added since ``existing`` was read are kept.
+        report.added = merge_cache(cache_file, report.added)
         report.written = True
     return report
 

@@ -1,8 +1,10 @@
 """Build the static site: one self-contained page per dataset and an index page.
 
 Every page is rendered in memory before anything is written, so a bad dataset leaves ``site/``
-as it was; each file is written to a temporary file and renamed into place, and a file whose
-content did not change is not touched.
+as it was. The new site is then written whole beside the old one and swapped in
+(:func:`mapper._files.replace_folder`): a build killed at any point leaves the whole old site or
+the whole new one, never a mix, and the next build clears what it left. A file whose content did
+not change is not touched (same inode, bytes and mtime).
 """
 
 from __future__ import annotations
@@ -13,12 +15,16 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from mapper import settings
-from mapper._files import write_if_changed
+from mapper._files import folder_lock, recover_folder, replace_folder
 from mapper.dataset import Dataset, load_dataset
 from mapper.errors import MapperError
+
+if TYPE_CHECKING:
+    from mapper.model import Territory
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ def build(
     out: Path | str | None = None,
     progress: bool | None = None,
     images: bool = True,
+    tiles: str | None = None,
 ) -> list[Path]:
     """Render datasets into ``out/<dataset>/index.html`` and refresh ``out/index.html``.
 
@@ -89,6 +96,9 @@ def build(
         Show a progress bar; ``None`` reads ``settings.progress``.
     images
         Also write the static images and table of :data:`IMAGES` beside each page.
+    tiles
+        An xyzservices provider name for online tiles on every page; ``None`` (default) for
+        none, and the pages request nothing.
 
     Returns
     -------
@@ -113,37 +123,68 @@ def build(
     paths = [Path(p) for p in datasets] if datasets else find_datasets()
     if not paths:
         raise MapperError("no datasets to build")
+    with folder_lock(out_dir):  # a build killed earlier: its whole old site back, leftovers gone
+        recover_folder(out_dir)
     show = settings.progress if progress is None else progress
     pages: list[tuple[Dataset, dict[str, str | bytes]]] = []
     bar = tqdm(paths, desc="build", unit="map", disable=not show)
     for path in bar:
         bar.set_postfix_str(path.name)
         ds = load_dataset(path)
-        files: dict[str, str | bytes] = {"index.html": render_html(ds)}
+        from mapper import model
+
+        territory = model.build(ds)  # the one model the page and the images read
+        files: dict[str, str | bytes] = {
+            "index.html": render_html(ds, tiles=tiles, territory=territory)}
         if images:
-            files.update(static_images(ds))
+            files.update(static_images(ds, territory=territory))
         pages.append((ds, files))
 
+    with folder_lock(out_dir):
+        recover_folder(out_dir)  # again: another build may have been killed meanwhile
+        return _write_site(out_dir, pages, partial=bool(datasets))
+
+
+def _write_site(out_dir: Path, pages: Sequence[tuple[Dataset, dict[str, str | bytes]]], *,
+                partial: bool) -> list[Path]:
+    """Write the rendered pages and the index into a new copy of ``out_dir`` and swap it in.
+
+    The maps already in ``out_dir`` and any other file there are kept (hard links).
+
+    Parameters
+    ----------
+    out_dir
+        The site folder; call under :func:`mapper._files.folder_lock`.
+    pages
+        Each dataset with its files (name -> content).
+    partial
+        Only some datasets were built: the other maps stay on the index.
+
+    Returns
+    -------
+    list of Path
+        The files written or confirmed unchanged, index page last.
+    """
+    files: dict[str, str | bytes] = {}
     written: list[Path] = []
-    for ds, files in pages:
-        for name, content in files.items():
-            target = out_dir / ds.id / name
-            write_if_changed(target, content)
-            written.append(target)
+    for ds, contents in pages:
+        for name, content in contents.items():
+            files[f"{ds.id}/{name}"] = content
+            written.append(out_dir / ds.id / name)
     entries = {ds.id: _entry(ds) for ds, _ in pages}
     for existing in _existing_entries(out_dir):
-        if datasets:  # a partial build keeps the maps built before on the index
+        if partial:  # a partial build keeps the maps built before on the index
             entries.setdefault(existing.id, existing)
         elif existing.id not in entries:  # a full build lists exactly the datasets there are
             warnings.warn(f"{out_dir / existing.id}: no dataset of that name any more; "
-                          "not listed on the index (delete the folder)", stacklevel=2)
-    index = out_dir / "index.html"
-    write_if_changed(index, render_index(sorted(entries.values(), key=lambda e: e.id)))
-    written.append(index)
+                          "not listed on the index (delete the folder)", stacklevel=3)
+    files["index.html"] = render_index(sorted(entries.values(), key=lambda e: e.id))
+    replace_folder(out_dir, files, keep=True)
+    written.append(out_dir / "index.html")
     return written
 
 
-def static_images(ds: Dataset) -> dict[str, bytes]:
+def static_images(ds: Dataset, *, territory: Territory | None = None) -> dict[str, bytes]:
     """Render the files of :data:`IMAGES` for one dataset, in memory.
 
     Parameters
@@ -160,12 +201,12 @@ def static_images(ds: Dataset) -> dict[str, bytes]:
 
     from mapper import snapshot, stats
 
-    lay = snapshot.layers(ds)
-    days = snapshot.change_days(ds)
+    lay = snapshot.layers(ds, territory=territory)
+    days = snapshot.change_days(ds, lay.territory)
     if len(days) > MAX_PANELS:  # first and last change, evenly spaced between
         step = (len(days) - 1) / (MAX_PANELS - 1)
         days = [days[round(i * step)] for i in range(MAX_PANELS)]
-    table = stats.territory_series(ds, cells=lay.cells)  # the areas the images draw
+    table = stats.territory_series(ds, territory=lay.territory)  # the model the images draw
     figures = {
         "snapshot.png": snapshot.snapshot_figure(ds, ds.end, lay=lay),
         "multiples.png": snapshot.multiples_figure(ds, days, lay=lay),
@@ -200,14 +241,16 @@ def _existing_entries(out_dir: Path) -> list[SiteEntry]:
     return found
 
 
-def meta_tags(ds: Dataset) -> str:
-    """The ``<meta>`` tags a dataset page carries so the index can be rebuilt from ``site/``."""
+def meta_fields(ds: Dataset) -> dict[str, str]:
+    """The ``mapper:`` meta tags a dataset page carries, so the index can be rebuilt from ``site/``.
+
+    Returns
+    -------
+    dict
+        Tag name -> text (plain text; the page escapes it).
+    """
     e = _entry(ds)
-    return "".join(
-        f'<meta name="mapper:{k}" content="{html.escape(v, quote=True)}">'
-        for k, v in (("title", e.title), ("description", e.description),
-                     ("start", e.start), ("end", e.end))
-    )
+    return {"title": e.title, "description": e.description, "start": e.start, "end": e.end}
 
 
 def render_index(entries: Sequence[SiteEntry]) -> str:

@@ -22,7 +22,7 @@ import io
 import math
 import textwrap
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -51,12 +51,12 @@ from shapely.ops import substring
 from mapper._files import write_atomic
 from mapper.dataset import CONTESTED, format_date
 from mapper.territory import AREA_LESS_KINDS as LABEL_ONLY_KINDS
-from mapper.territory import MAX_DISTANCE_KM
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
     from mapper.dataset import Dataset
+    from mapper.model import Territory
 
 __all__ = [
     "FORMATS",
@@ -161,10 +161,13 @@ class MapLayers:
         ``(xmin, ymin, xmax, ymax)`` of the map frame, in ``crs``.
     basemap
         Country outlines cut to the frame; column ``own`` (one of the dataset's countries).
-    cells
-        Area of each area-bearing place (index: place id), cut to the dataset's countries.
+    territory
+        The territory model (:mod:`mapper.model`): who holds each atom of ground on a day.
+    atoms
+        The model's atoms, in ``crs``, in the model's order.
     fronts
-        Shared edges of neighbouring cells: columns ``a``, ``b`` (place ids).
+        The borders between atoms (the model's arcs), in ``crs``: columns ``left``,
+        ``right`` (atom indexes; ``-1`` outside); a front where both sides differ.
     segments
         Route stretches between two waypoint places, split at their middle: columns
         ``route_id``, ``a``, ``b``, and geometries ``first`` (the half at ``a``), ``second``.
@@ -176,7 +179,8 @@ class MapLayers:
     crs: pyproj.CRS
     extent: tuple[float, float, float, float]
     basemap: gpd.GeoDataFrame
-    cells: gpd.GeoDataFrame
+    territory: Territory
+    atoms: gpd.GeoSeries
     fronts: gpd.GeoDataFrame
     segments: pd.DataFrame
     places: gpd.GeoDataFrame
@@ -237,7 +241,7 @@ def require_points(ds: Dataset) -> None:
 
 
 def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None,
-           max_distance_km: float = MAX_DISTANCE_KM) -> MapLayers:
+           territory: Territory | None = None) -> MapLayers:
     """Compute the date-independent geometry of a dataset's map, once.
 
     Parameters
@@ -245,10 +249,10 @@ def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None
     ds
         A loaded dataset.
     bbox
-        ``(min_lon, min_lat, max_lon, max_lat)`` to frame; default: every area of control, with
-        a margin.
-    max_distance_km
-        Radius of the disc each place's area may reach.
+        ``(min_lon, min_lat, max_lon, max_lat)`` to frame; default: all ground some side
+        holds on some day, with a margin.
+    territory
+        The dataset's model (:func:`mapper.model.build`), if already built.
 
     Returns
     -------
@@ -262,27 +266,29 @@ def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None
     Examples
     --------
     >>> lay = layers(load_dataset("tests/data/valid"))  # doctest: +SKIP
-    >>> sorted(lay.cells.index)  # doctest: +SKIP
-    ['aleppo', 'kharkiv', 'kuweires', 'saraqib']
+    >>> len(lay.atoms) > 0  # doctest: +SKIP
+    True
     """
-    from mapper import basemap, territory
+    from mapper import basemap, model
+    from mapper import territory as terr
 
     require_points(ds)
     pts = ds.places
-    if len(pts) == 0:
-        raise ValueError(f"{ds.path}: places.csv: no place; nothing to draw")
     ground = pts[~pts["kind"].isin(list(LABEL_ONLY_KINDS)).to_numpy()]
-    cells = territory.dataset_cells(ds, max_distance_km=max_distance_km)
-    fronts = territory.fronts(cells)
+    t = territory if territory is not None else model.build(ds)
+    if len(pts) == 0 and not len(t.atoms):
+        raise ValueError(f"{ds.path}: places.csv: no place, area or snapshot; nothing to draw")
+    topo = t.topology()
     routes = ds.routes[ds.routes.geometry.notna()] if len(ds.routes) else ds.routes
-    segs = territory.route_segments(routes, pts) if len(routes) else None
+    segs = terr.route_segments(routes, pts) if len(routes) else None
 
     if bbox is not None:
         if not (bbox[0] < bbox[2] and bbox[1] < bbox[3]):
             raise ValueError(f"bbox {bbox} is empty: expected min_lon,min_lat,max_lon,max_lat")
         frame_ll = bbox
     else:
-        full = cells[~cells.geometry.is_empty]
+        held = (t.atom_codes >= 0).any(axis=0)  # ground some side holds on some day
+        full = t.atoms[held]
         b = (full if len(full) else ground if len(ground) else pts).total_bounds
         frame_ll = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
     crs = _local_crs((frame_ll[0] + frame_ll[2]) / 2, (frame_ll[1] + frame_ll[3]) / 2)
@@ -328,9 +334,12 @@ def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None
          "population": pts["population"]},
         geometry=pts.geometry, crs=pts.crs,
     ).to_crs(crs)
-    return MapLayers(crs=crs, extent=extent, basemap=world.to_crs(crs),
-                     cells=cells.to_crs(crs), fronts=fronts.to_crs(crs), segments=segments,
-                     places=places)
+    fronts = gpd.GeoDataFrame({"left": topo["left"], "right": topo["right"]},
+                              geometry=list(topo["lines"]), crs="EPSG:4326")
+    inner = (fronts["left"] >= 0) & (fronts["right"] >= 0)
+    return MapLayers(crs=crs, extent=extent, basemap=world.to_crs(crs), territory=t,
+                     atoms=t.atoms.geometry.to_crs(crs), fronts=fronts[inner].to_crs(crs),
+                     segments=segments, places=places)
 
 
 # --------------------------------------------------------------------------------------------
@@ -418,17 +427,17 @@ def side_label(ds: Dataset, controller: str) -> str:
     ds
         The dataset.
     controller
-        A faction id, ``contested`` or ``unknown``.
+        A faction id, ``contested`` or ``unknown`` (no data).
 
     Returns
     -------
     str
-        The faction's label, ``Contested`` or ``Unknown / no record``.
+        The faction's label, ``Contested`` or ``No data``.
     """
     if controller == CONTESTED:
         return "Contested"
     if controller == "unknown":
-        return "Unknown / no record"
+        return "No data"
     return ds.factions[controller].label
 
 
@@ -545,15 +554,16 @@ def _declutter(ax: Axes, labels: list[tuple[tuple[int, float, str], Text]]) -> N
             kept.append(box)
 
 
-def front_mask(fronts: pd.DataFrame, state: Mapping[str, str | None]) -> np.ndarray:
-    """Which shared edges are front lines on a day: both sides known and different.
+def front_mask(fronts: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
+    """Which borders between atoms are front lines on a day: both sides known and different.
 
     Parameters
     ----------
     fronts
-        Columns ``a`` and ``b`` (place ids), as :func:`mapper.territory.fronts` returns.
-    state
-        Place id to controller (``None``: unknown).
+        Columns ``left`` and ``right`` (atom indexes, ``-1`` outside), as
+        :attr:`MapLayers.fronts`.
+    codes
+        Controller code of each atom on the day (``-1``: no data).
 
     Returns
     -------
@@ -562,17 +572,19 @@ def front_mask(fronts: pd.DataFrame, state: Mapping[str, str | None]) -> np.ndar
 
     Examples
     --------
-    >>> edges = pd.DataFrame({"a": ["p", "p"], "b": ["q", "r"]})
-    >>> front_mask(edges, {"p": "gov", "q": "hts", "r": None}).tolist()
-    [True, False]
+    >>> edges = pd.DataFrame({"left": [0, 0, -1], "right": [1, 2, 1]})
+    >>> front_mask(edges, np.array([0, 1, -1])).tolist()
+    [True, False, False]
     """
-    a = [state.get(str(v)) for v in fronts["a"]]
-    b = [state.get(str(v)) for v in fronts["b"]]
-    return np.array([x is not None and y is not None and x != y
-                     for x, y in zip(a, b, strict=True)], dtype=bool)
+    left = fronts["left"].to_numpy(dtype=np.int64)
+    right = fronts["right"].to_numpy(dtype=np.int64)
+    ok = (left >= 0) & (right >= 0)
+    a = np.where(ok, codes[np.maximum(left, 0)], -1)
+    b = np.where(ok, codes[np.maximum(right, 0)], -1)
+    return ok & (a >= 0) & (b >= 0) & (a != b)
 
 
-def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, state: Mapping[str, str | None], *,
+def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, day: date, *,
              label_kinds: Iterable[str] | None = None, scale: float = 1.0,
              scale_bar: bool = True) -> None:
     """Draw the map of one day on ``ax``: base map, areas, fronts, routes, places, labels.
@@ -585,8 +597,9 @@ def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, state: Mapping[str, str | No
         The dataset (factions and their styles).
     lay
         From :func:`layers`.
-    state
-        Place id to controller on the day (:meth:`mapper.timeline.Timeline.control_at`).
+    day
+        The day, within the dataset's range; the model (``lay.territory``) says who holds
+        each atom of ground and each place.
     label_kinds
         Kinds that get a label (default: every place flagged in ``lay.places["label"]``).
     scale
@@ -594,6 +607,8 @@ def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, state: Mapping[str, str | No
     scale_bar
         Draw a scale bar.
     """
+    state = lay.territory.places_on(day)
+    codes = lay.territory.codes_on(day)
     x0, y0, x1, y1 = lay.extent
     ax.set_facecolor(SEA_COLOUR)
     ax.set_xlim(x0, x1)
@@ -612,15 +627,17 @@ def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, state: Mapping[str, str | No
                                    edgecolor=BORDER_COLOUR, linewidth=(0.9 if own else 0.6) * scale,
                                    zorder=1))
 
-    # Areas: cells grouped by controller, one patch per cell.
-    for pid, geom in zip(lay.cells.index, lay.cells.geometry, strict=True):
+    # Areas: each atom of ground in its holder's style (no data: the unknown style).
+    names = [None if c < 0 else lay.territory.sides[c] for c in codes.tolist()]
+    for i, (geom, holder) in enumerate(zip(lay.atoms, names, strict=True)):
         path = _path(geom)
         if path is not None:
             ax.add_patch(PathPatch(path, edgecolor="none", linewidth=0, zorder=2,
-                                   gid=f"area-{pid}", **area_style(ds, state.get(str(pid)))))
+                                   gid=f"area-{i}-{holder or 'no-data'}",
+                                   **area_style(ds, holder)))
 
-    # Fronts: shared edges of cells held by two different known sides.
-    shown = lay.fronts.geometry[front_mask(lay.fronts, state)]
+    # Fronts: borders between ground held by two different known sides.
+    shown = lay.fronts.geometry[front_mask(lay.fronts, codes)]
     if len(shown):
         ax.add_collection(LineCollection(_lines_xy(shown), colors=FRONT_COLOUR,
                                          linewidths=1.8 * scale, capstyle="round", zorder=4,
@@ -698,8 +715,9 @@ def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, state: Mapping[str, str | No
 # --------------------------------------------------------------------------------------------
 
 
-def source_line(ds: Dataset, day: date) -> str:
-    """The credit line under a map: the publishers behind the events up to ``day``.
+def source_line(ds: Dataset, day: date, territory: Territory | None = None) -> str:
+    """The credit line under a map: the publishers behind the facts up to ``day``, and how
+    the areas were made.
 
     Parameters
     ----------
@@ -707,28 +725,35 @@ def source_line(ds: Dataset, day: date) -> str:
         The dataset.
     day
         The map's date; events after it are not credited.
+    territory
+        The dataset's model, for the sentence on method.
 
     Returns
     -------
     str
         Publishers by the number of events they support (most first, then by name), at most
-        :data:`MAX_CREDITS` of them.
+        :data:`MAX_CREDITS` of them, then the method.
     """
-    events = ds.events[[d <= day for d in ds.events["date"]]]
+    from mapper import model
+
+    events = ds.events[ds.events["date"].map(lambda d: d <= day).astype(bool)]
     counts = Counter(
         str(ds.sources.at[s, "publisher"]) for s in events["source_id"] if s in ds.sources.index
     )
+    for snap in getattr(ds, "snapshots", None) or []:
+        if snap.date <= day and snap.source_id in ds.sources.index:
+            counts[str(ds.sources.at[snap.source_id, "publisher"])] += 1
     publishers = [p for p, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     cited = ", ".join(publishers[:MAX_CREDITS]) if publishers else "none"
     if len(publishers) > MAX_CREDITS:
         cited += f" and {len(publishers) - MAX_CREDITS} more"
-    return (f"Sources: {cited} (full list in the dataset's sources.csv). Areas: the ground "
-            f"nearest each place, within {MAX_DISTANCE_KM:g} km, an approximation. "
-            "Base map: Natural Earth. Made with mapper.")
+    return (f"Sources: {cited} (full list in the dataset's sources.csv). "
+            f"{model.method_note(ds, short=True)} Base map: Natural Earth. Made with mapper.")
 
 
-def state_on(ds: Dataset, day: date, timeline: Any = None) -> dict[str, str | None]:
-    """Who holds each place on ``day``, after checking the day is on the dataset's slider.
+def state_on(ds: Dataset, day: date, territory: Territory | None = None,
+             ) -> dict[str, str | None]:
+    """Who holds the ground at each place on ``day``, from the territory model.
 
     Parameters
     ----------
@@ -736,26 +761,24 @@ def state_on(ds: Dataset, day: date, timeline: Any = None) -> dict[str, str | No
         The dataset.
     day
         A day within ``ds.start..ds.end``.
-    timeline
-        The dataset's :class:`~mapper.timeline.Timeline`, if already built.
+    territory
+        The dataset's model (:func:`mapper.model.build`), if already built.
 
     Returns
     -------
     dict
-        Place id to faction id, ``contested`` or ``None`` (unknown).
+        Place id to faction id, ``contested`` or ``None`` (no data).
 
     Raises
     ------
     ValueError
         If ``day`` is outside the time range (the message names ``dataset.toml [time]``).
     """
-    from mapper.timeline import Timeline
+    from mapper import model
 
-    if not ds.start <= day <= ds.end:
-        raise ValueError(f"{day.isoformat()} is outside the dataset's time range "
-                         f"{ds.start.isoformat()} to {ds.end.isoformat()} (dataset.toml [time])")
-    tl = timeline if timeline is not None else Timeline.from_dataset(ds)
-    return tl.control_at(day)
+    t = territory if territory is not None else model.build(ds)
+    t.day_index(day)
+    return t.places_on(day)
 
 
 def wrap_text(text: str, width_in: float, fontsize: float) -> str:
@@ -817,8 +840,8 @@ def snapshot_figure(ds: Dataset, day: date, *, lay: MapLayers | None = None,
     ValueError
         If ``day`` is outside the dataset's time range.
     """
-    state = state_on(ds, day)
     lay = lay if lay is not None else layers(ds)
+    lay.territory.day_index(day)  # a clear error for a day off the slider
     x0, y0, x1, y1 = lay.extent
     margin = 0.25
     map_w = width - 2 * margin
@@ -828,7 +851,7 @@ def snapshot_figure(ds: Dataset, day: date, *, lay: MapLayers | None = None,
     legend_h = 0.17 * math.ceil(len(handles) / ncol) + 0.15
     title = wrap_text(ds.title, width - 0.5, 11)
     title_h = 0.28 * (title.count("\n") + 1) + 0.45
-    credit = wrap_text(source_line(ds, day), width - 0.5, 6.5)
+    credit = wrap_text(source_line(ds, day, lay.territory), width - 0.5, 6.5)
     footer_h = 0.13 * (credit.count("\n") + 1) + 0.2
     with matplotlib.rc_context(RC_PARAMS):
         fig = Figure()
@@ -842,7 +865,7 @@ def snapshot_figure(ds: Dataset, day: date, *, lay: MapLayers | None = None,
                  fontweight="bold")
         fig.text(margin / width, (legend_h + footer_h + map_h + 0.1) / height,
                  f"Who held what on {format_date(day)}", ha="left", va="bottom", fontsize=10)
-        draw_map(ax, ds, lay, state)
+        draw_map(ax, ds, lay, day)
         fig.legend(handles=handles, loc="upper left", ncol=ncol, frameon=False, fontsize=7.5,
                    bbox_to_anchor=(margin / width, (legend_h + footer_h - 0.05) / height),
                    handlelength=2.2, columnspacing=1.5, borderaxespad=0)
@@ -877,13 +900,11 @@ def multiples_figure(ds: Dataset, days: Sequence[date], *, lay: MapLayers | None
     ValueError
         If ``days`` is empty or a date is outside the dataset's time range.
     """
-    from mapper.timeline import Timeline
-
     if not days:
         raise ValueError("no date given for the small multiples")
-    tl = Timeline.from_dataset(ds)
-    states = [state_on(ds, d, tl) for d in days]
     lay = lay if lay is not None else layers(ds)
+    for d in days:
+        lay.territory.day_index(d)  # a clear error for a day off the slider
     x0, y0, x1, y1 = lay.extent
     ncols = ncols or min(len(days), 3)
     nrows = math.ceil(len(days) / ncols)
@@ -896,7 +917,7 @@ def multiples_figure(ds: Dataset, days: Sequence[date], *, lay: MapLayers | None
     legend_h = 0.17 * math.ceil(len(handles) / ncol_legend) + 0.15
     title = wrap_text(ds.title, width - 0.5, 11)
     title_h = 0.28 * (title.count("\n") + 1) + 0.25
-    credit = wrap_text(source_line(ds, max(days)), width - 0.5, 6.5)
+    credit = wrap_text(source_line(ds, max(days), lay.territory), width - 0.5, 6.5)
     footer_h = 0.13 * (credit.count("\n") + 1) + 0.2
     with matplotlib.rc_context(RC_PARAMS):
         fig = Figure()
@@ -906,13 +927,13 @@ def multiples_figure(ds: Dataset, days: Sequence[date], *, lay: MapLayers | None
         fig.patch.set_facecolor("white")
         fig.text(margin / width, 1 - 0.15 / height, title, ha="left", va="top", fontsize=11,
                  fontweight="bold")
-        for i, (day, state) in enumerate(zip(days, states, strict=True)):
+        for i, day in enumerate(days):
             row, col = divmod(i, ncols)
             left = margin + col * (panel_width + gap)
             bottom = legend_h + footer_h + (nrows - 1 - row) * (panel_h + head + gap)
             ax = fig.add_axes((left / width, bottom / height, panel_width / width,
                                panel_h / height))
-            draw_map(ax, ds, lay, state, label_kinds=PANEL_LABEL_KINDS, scale=0.7,
+            draw_map(ax, ds, lay, day, label_kinds=PANEL_LABEL_KINDS, scale=0.7,
                      scale_bar=i == 0)
             ax.set_title(format_date(day), fontsize=8.5, loc="left", pad=3)
         fig.legend(handles=handles, loc="upper left", ncol=ncol_legend, frameon=False,
@@ -1076,20 +1097,22 @@ def multiples(ds: Dataset, days: Sequence[date], out: Path | str, *, fmt: str | 
     return save_figure(fig, out, fmt=fmt, dpi=dpi)
 
 
-def change_days(ds: Dataset) -> list[date]:
-    """The first day of the slider and every day on which a place changes hands.
+def change_days(ds: Dataset, territory: Territory | None = None) -> list[date]:
+    """The first day of the slider and every day on which ground or a place changes hands.
 
     Parameters
     ----------
     ds
         The dataset.
+    territory
+        Its model, if already built.
 
     Returns
     -------
     list of datetime.date
         Sorted, without duplicates.
     """
-    from mapper.timeline import Timeline
+    from mapper import model
 
-    tl = Timeline.from_dataset(ds)
-    return sorted({ds.start, *tl.change_dates()})
+    t = territory if territory is not None else model.build(ds)
+    return sorted({ds.start, *t.change_dates()})

@@ -1,8 +1,8 @@
 """Territory over time: the area each side holds and the population of the places it holds.
 
-Areas come from :func:`mapper.territory.cells` cut to the dataset's countries (the same areas
-the maps draw), measured once in an equal-area projection (:data:`mapper.territory.EQUAL_AREA_CRS`).
-The totals are computed on the first day and on each day a place changes hands, then carried
+Areas come from the territory model (:mod:`mapper.model`), the one the maps draw: its atoms
+are measured once in an equal-area projection (:data:`mapper.model.EQUAL_AREA_CRS`), and the
+totals are summed on the first day and on each day something changes hands, then carried
 forward to the days in between: no geometry is recomputed per day.
 
 Population is the ``population`` column of the places (the gazetteer's figure, where known): a
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,13 +36,11 @@ from mapper._files import write_atomic
 from mapper.dataset import CONTESTED
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from mapper.dataset import Dataset
+    from mapper.model import Territory
 
 __all__ = [
     "UNKNOWN",
-    "area_cells",
     "chart",
     "chart_figure",
     "series_columns",
@@ -85,51 +83,24 @@ def series_columns(ds: Dataset) -> list[str]:
     return ["date", *(f"{s}_km2" for s in sides), *(f"{s}_population" for s in sides)]
 
 
-def area_cells(ds: Dataset) -> gpd.GeoDataFrame:
-    """The areas the maps draw: a cell per place that holds ground, cut to the countries.
-
-    Parameters
-    ----------
-    ds
-        The dataset.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        :func:`mapper.territory.cells` of every place except regions and country labels, cut
-        to ``ds.countries`` and to 25 km around each place.
-
-    Raises
-    ------
-    ValueError
-        If a place has no coordinates.
-    """
-    from mapper import territory
-    from mapper.snapshot import require_points
-
-    require_points(ds)
-    return territory.dataset_cells(ds)
-
-
-def territory_series(ds: Dataset, *, cells: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+def territory_series(ds: Dataset, *, territory: Territory | None = None) -> pd.DataFrame:
     """Area and population held by each side on every day of the dataset.
 
     Parameters
     ----------
     ds
         The dataset.
-    cells
-        Precomputed areas (:func:`mapper.territory.cells`, indexed by place id); by default
-        the cells of every area-bearing place, cut to the dataset's countries, within 25 km.
+    territory
+        Its model (:func:`mapper.model.build`), if already built.
 
     Returns
     -------
     pandas.DataFrame
         One row per day from ``ds.start`` to ``ds.end``; columns as :func:`series_columns`:
-        ``date`` (``datetime.date``), areas in km² (float; on each day they add up to the area
-        of all cells) and populations (int64; they add up to the population of every place
-        that holds ground, where known). Contested ground counts as ``contested``, ground of a
-        place with no record as ``unknown``.
+        ``date`` (``datetime.date``), areas in km² (float; on each day they add up to the
+        model's ground: the dataset's countries) and populations (int64; they add up to the
+        population of every place that holds ground, where known). Contested ground counts
+        as ``contested``; ground no fact covers as ``unknown`` (no data).
 
     Raises
     ------
@@ -142,48 +113,34 @@ def territory_series(ds: Dataset, *, cells: gpd.GeoDataFrame | None = None) -> p
     >>> list(table.columns[:3])  # doctest: +SKIP
     ['date', 'government_km2', 'hts_km2']
     """
-    from mapper import territory
-    from mapper.snapshot import LABEL_ONLY_KINDS
-    from mapper.timeline import Timeline
+    from mapper import model
+    from mapper.snapshot import LABEL_ONLY_KINDS, require_points
 
-    cells = cells if cells is not None else area_cells(ds)
-    area = territory.area_km2(cells)
-    tl = Timeline.from_dataset(ds)
+    require_points(ds)
+    t = territory if territory is not None else model.build(ds)
     sides = _sides(ds)
-    side_index = {s: i for i, s in enumerate(sides)}
+    # Model codes: factions, contested, then -1 (no data) -> the last side, unknown.
+    to_side = np.array([sides.index(s) for s in t.sides] + [sides.index(UNKNOWN)],
+                       dtype=np.int64)
     pl = ds.places
     ground = ~pl["kind"].isin(list(LABEL_ONLY_KINDS)).to_numpy()
     population = pl["population"].astype("Int64").fillna(0).to_numpy(dtype=np.int64)
     population = np.where(ground, population, 0)
-    position = {str(p): i for i, p in enumerate(tl.place_ids)}
-    cell_pos = np.array([position[str(p)] for p in area.index], dtype=np.int64)
-    cell_area = area.to_numpy(dtype=float)
-    if len(pl) != len(tl.place_ids) or [str(p) for p in pl.index] != tl.place_ids:
-        raise ValueError("the timeline's places are not the dataset's places")
-
-    labels = tl.labels
-    for label in labels:
-        if label not in side_index:
-            raise ValueError(f"events.csv: controller: {label!r} is not a declared faction")
-    to_side = np.array([side_index[label] for label in labels] + [side_index[UNKNOWN]],
-                       dtype=np.int64)
-
-    keys = sorted({ds.start, *tl.change_dates()})
+    area = t.atoms["area_km2"].to_numpy(dtype=float)
     rows = []
-    for day in keys:
-        codes = tl.codes_at(day)  # -1 is unknown: index -1 of to_side is UNKNOWN
-        side = to_side[codes]
-        km2 = np.bincount(side[cell_pos], weights=cell_area, minlength=len(sides))
-        people = np.bincount(side, weights=population, minlength=len(sides))
-        rows.append([day, *km2.tolist(), *np.rint(people).astype(np.int64).tolist()])
+    for k, day in enumerate(t.keys.tolist()):
+        km2 = np.bincount(to_side[t.atom_codes[k]], weights=area, minlength=len(sides))
+        people = np.bincount(to_side[t.place_codes[k]], weights=population,
+                             minlength=len(sides))
+        rows.append([ds.start + timedelta(days=int(day)), *km2.tolist(),
+                     *np.rint(people).astype(np.int64).tolist()])
     columns = series_columns(ds)
     at_keys = pd.DataFrame(rows, columns=columns)
-    days = pd.DataFrame({"date": tl.dates})
+    dates = t.dates
     # Forward-fill: each day takes the totals of the last change on or before it.
-    pos = np.searchsorted(np.array(keys, dtype="datetime64[D]"),
-                          np.array(tl.dates, dtype="datetime64[D]"), side="right") - 1
+    pos = np.searchsorted(t.keys, np.arange(len(dates)), side="right") - 1
     out = at_keys.iloc[pos].reset_index(drop=True)
-    out["date"] = days["date"].astype(object)
+    out["date"] = pd.Series(dates, dtype=object)
     for side in sides:
         out[f"{side}_km2"] = out[f"{side}_km2"].astype("float64")
         out[f"{side}_population"] = out[f"{side}_population"].astype("int64")

@@ -170,7 +170,11 @@ class Timeline:
         --------
         >>> tl = Timeline.from_dataset(load_dataset("geodata/aleppo-2024"))  # doctest: +SKIP
         """
-        return cls.from_events(ds.control_events, list(ds.places.index), ds.start, ds.end)
+        # A place's own events; events handing an area are the territory model's
+        # (mapper.model), which combines both.
+        ev = ds.control_events
+        ev = ev[ev["place_id"].isin(list(ds.places.index))]
+        return cls.from_events(ev, list(ds.places.index), ds.start, ds.end)
 
     @classmethod
     def from_events(

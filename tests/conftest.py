@@ -23,7 +23,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-#: Requests a page may attempt (and that tests abort): online map tiles only.
+#: Tile hosts a test may answer when it builds a page with online tiles (``--tiles``).
 TILE_HOSTS = ("tile.openstreetmap.org",)
 
 
@@ -61,20 +61,19 @@ class OpenedPage:
     console: list[tuple[str, str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
+    tiles_served: bool = False
+
     def unexpected_console_errors(self) -> list[str]:
-        """Console errors and page errors, except the failed loads of blocked tiles."""
+        """Console errors and page errors."""
         out = list(self.errors)
-        for kind, text, where in self.console:
-            if kind != "error":
-                continue
-            if "Failed to load resource" in text and any(h in where for h in TILE_HOSTS):
-                continue
-            out.append(f"{text} ({where})")
+        out += [f"{text} ({where})" for kind, text, where in self.console if kind == "error"]
         return out
 
     def foreign_requests(self) -> list[str]:
-        """Requests off the page that are not map tiles."""
-        return [u for u in self.requests if not any(h in u for h in TILE_HOSTS)]
+        """Every request off the page file; tiles too, unless the test served them."""
+        if self.tiles_served:
+            return [u for u in self.requests if not any(h in u for h in TILE_HOSTS)]
+        return list(self.requests)
 
 
 @pytest.fixture(scope="session")
@@ -95,37 +94,51 @@ def open_page(browser: Any, tmp_path: Path) -> Iterator[Callable[..., OpenedPage
     """Return a function that writes HTML to a file and opens it, blocking every other request.
 
     Call it as ``open_page(html, suffix="#2024-11-30")``; it waits until ``window.mapper``
-    exists. Every request that is not the page file itself is recorded and aborted, except
-    tile requests when ``tile`` (PNG bytes) is given: those get that image, as if online.
+    exists (or the script expression ``ready`` is true). Every request that is not the page
+    file itself is recorded and aborted, except
+    tile requests when ``tile`` (PNG bytes) is given: those get that image, as if online
+    (for pages built with online tiles).
     """
     contexts: list[Any] = []
 
     def _open(html: str, suffix: str = "", *, width: int = 1280, height: int = 800,
-              tile: bytes | None = None) -> OpenedPage:
+              tile: bytes | None = None,
+              ready: str = "window.mapper !== undefined && window.mapper.dates.length > 0",
+              ) -> OpenedPage:
         path = tmp_path / f"page{len(contexts)}.html"
         path.write_text(html, encoding="utf-8")
         url = path.as_uri()
         ctx = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(ctx)
         page = ctx.new_page()
-        opened = OpenedPage(page=page, url=url)
+        opened = OpenedPage(page=page, url=url, tiles_served=tile is not None)
+        seen: set[int] = set()
+
+        def record(req: Any) -> None:  # every request the page makes, routed or not
+            if id(req) in seen or req.url.split("#")[0].split("?")[0] == url:
+                return
+            if req.url.startswith(("data:", "blob:")):
+                return  # inlined images and the PNG download: not network requests
+            seen.add(id(req))
+            opened.requests.append(req.url)
 
         def route(r: Any) -> None:
             if r.request.url.split("#")[0].split("?")[0] == url:
                 r.continue_()
                 return
-            opened.requests.append(r.request.url)
+            record(r.request)
             if tile is not None and any(h in r.request.url for h in TILE_HOSTS):
                 r.fulfill(status=200, body=tile, content_type="image/png")
             else:
                 r.abort()
 
         page.route("**/*", route)
+        page.on("request", record)
         page.on("console", lambda m: opened.console.append(
             (m.type, m.text, str(m.location.get("url", "")))))
         page.on("pageerror", lambda e: opened.errors.append(f"page error: {e}"))
         page.goto(url + suffix)
-        page.wait_for_function("window.mapper !== undefined && window.mapper.dates.length > 0")
+        page.wait_for_function(ready)
         return opened
 
     yield _open

@@ -1,7 +1,7 @@
 """The time-slider page in headless Chromium: what a reader sees at given dates.
 
-Every test opens the rendered fixture page from a file with all other requests blocked
-(only tile requests may even be attempted).
+Every test opens the rendered fixture page from a file with all other requests blocked and
+counted: a page built without ``--tiles`` must attempt none at all.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def test_territory_chart_marker_legend_and_figures(
     assert op.page.is_visible(".ts-chart-plot canvas")
     legend = op.page.inner_text(".ts-chart-legend")
     assert "Area held" in legend and "Government" in legend and "HTS-led offensive" in legend
-    assert "Unknown" not in legend  # no side without ground is listed
+    assert "No data" in legend  # counted (most of Syria here), though not stacked
 
     def marker_x() -> float:
         return float(op.page.evaluate(
@@ -154,7 +154,7 @@ def test_territory_chart_marker_legend_and_figures(
             assert values[side] == f"{round(table[f'{side}_km2'][day]):,} km²", (day, side)
     # The chart's pixels: the middle of each side's band has its colour (sides stacked in
     # legend order from the bottom, scaled to the largest daily total).
-    sides = ["government", "hts", "contested", "unknown"]
+    sides = ["government", "hts", "contested"]  # no data is not stacked
     top = max(sum(table[f"{s}_km2"][d] for s in sides) for d in range(len(table)))
     for day in (0, 9):
         below = 0.0
@@ -239,7 +239,7 @@ def test_embed_mode_hides_the_chrome(open_page: Opener, mini_html: str, suffix: 
     assert _date(op) == "2024-11-30"
     assert not op.page.is_visible(".ts-title")
     assert op.page.is_visible(".ts-bar")
-    assert op.page.is_visible(".folium-map")
+    assert op.page.is_visible(".ts-map")
     _set(op, "2024-12-02")
     op.page.wait_for_function("location.hash.includes('2024-12-02')", timeout=2000)
     assert not op.page.is_visible(".ts-title")
@@ -327,24 +327,29 @@ def _visible_fronts(op: OpenedPage) -> set[tuple[str, str]]:
 
 def test_front_lines_where_neighbours_differ(open_page: Opener, mini_html: str,
                                              mini: Dataset) -> None:
+    from mapper import model
+
     op = open_page(mini_html)
-    tl = Timeline.from_dataset(mini)
-    all_pairs = {(a, b) for a, b in op.page.eval_on_selector_all(
+    t = model.build(mini)
+    topo = t.topology()
+    all_pairs = {(int(a), int(b)) for a, b in op.page.eval_on_selector_all(
         "path.ts-front", "els => els.map(e => [e.dataset.a, e.dataset.b])")}
-    assert ("idlib", "saraqib") in all_pairs  # neighbours in the fixture
+    inner = {(int(a), int(b)) for a, b in zip(topo["left"], topo["right"], strict=True)
+             if a >= 0 and b >= 0}
+    assert all_pairs == inner  # every border between two atoms is on the page
     seen_any = False
-    for d in tl.dates:
+    for d in t.dates:
         _set(op, d.isoformat())
-        state = tl.control_at(d)
-        want = {(a, b) for a, b in all_pairs
-                if state[a] is not None and state[b] is not None and state[a] != state[b]}
-        assert _visible_fronts(op) == want, d
+        codes = t.codes_on(d)
+        want = {(a, b) for a, b in all_pairs if codes[a] >= 0 and codes[b] >= 0
+                and codes[a] != codes[b]}
+        assert {(int(a), int(b)) for a, b in _visible_fronts(op)} == want, d
         seen_any = seen_any or bool(want)
     assert seen_any
+    idlib, saraqib = (t.atom_at(*mini.places.geometry[p].coords[0]) for p in ("idlib", "saraqib"))
+    pair = (min(idlib, saraqib), max(idlib, saraqib))
     _set(op, "2024-11-27")
-    assert ("idlib", "saraqib") in _visible_fronts(op)  # government against HTS
-    _set(op, "2024-11-29")
-    assert ("idlib", "saraqib") not in _visible_fronts(op)  # both HTS
+    assert pair in {(int(a), int(b)) for a, b in _visible_fronts(op)}  # government / HTS
 
 
 def test_route_segment_cut_between_sides(open_page: Opener, mini_html: str) -> None:
@@ -394,7 +399,7 @@ def test_sources_panel_legend_and_layers(open_page: Opener, mini_html: str) -> N
         "https://example.org/wire?a=1&b=2"
     assert op.page.query_selector('.ts-sources-list a:text("Fixture background note")') is None
     legend = op.page.inner_text(".ts-legend")
-    for label in ("Government", "HTS-led offensive", "Contested", "Unknown", "Front line"):
+    for label in ("Government", "HTS-led offensive", "Contested", "No data", "Front line"):
         assert label in legend
     layers = op.page.eval_on_selector_all(
         ".leaflet-control-layers-overlays label", "els => els.map(e => e.innerText.trim())")
@@ -474,17 +479,32 @@ def _overlay_names(op: OpenedPage) -> list[str]:
         ".leaflet-control-layers-overlays label", "els => els.map(e => e.innerText.trim())"))
 
 
-def test_online_tiles_only_when_reachable(open_page: Opener, mini_html: str) -> None:
-    offline = open_page(mini_html)
-    offline.page.wait_for_timeout(200)
-    assert "Online map tiles" not in _overlay_names(offline)
-    assert offline.page.query_selector(".leaflet-tile") is None
-    assert offline.requests and all("tile.openstreetmap.org" in u for u in offline.requests)
+def test_offline_page_requests_nothing(open_page: Opener, mini_html: str) -> None:
+    op = open_page(mini_html)
+    # Everything a reader does: every day, popups, zoom, pan, layers, sources, the PNG.
+    for day in op.page.evaluate("window.mapper.dates"):
+        _set(op, day)
+    _open_popup(op, "aleppo")
+    op.page.evaluate("window.mapper.map.setZoom(12)")
+    op.page.evaluate("window.mapper.map.panBy([300, 200], {animate: false})")
+    op.page.evaluate("window.mapper.map.setZoom(3)")
+    op.page.click(".ts-sources-toggle")
+    op.page.evaluate("window.mapper.snapshot().toDataURL()")
+    op.page.wait_for_timeout(300)
+    assert "Online map tiles" not in " ".join(_overlay_names(op))
+    assert op.page.query_selector(".leaflet-tile") is None
+    assert op.requests == []
+    assert op.unexpected_console_errors() == []
 
-    online = open_page(mini_html, tile=PNG)
+
+def test_online_tiles_when_the_author_asks(open_page: Opener, mini: Dataset) -> None:
+    online = open_page(render_html(mini, tiles="OpenStreetMap.Mapnik"), tile=PNG)
     online.page.wait_for_function(
         "document.querySelectorAll('.leaflet-tile-loaded').length > 0", timeout=5000)
-    assert "Online map tiles" in _overlay_names(online)
+    assert "Online map tiles (OpenStreetMap.Mapnik)" in _overlay_names(online)
+    assert all("tile.openstreetmap.org" in u for u in online.requests)
+    credit = online.page.inner_text(".leaflet-control-attribution")
+    assert "OpenStreetMap" in credit and "loads its tiles from that server" in credit
     assert online.foreign_requests() == []
     assert online.unexpected_console_errors() == []
 
@@ -579,7 +599,7 @@ def test_one_place_one_day_no_routes(open_page: Opener, mini: Dataset) -> None:
     op.page.click(".ts-next-change")
     op.page.keyboard.press("ArrowRight")
     assert _date(op) == "2024-11-26"
-    assert op.page.query_selector("path.ts-front") is None
+    assert _visible_fronts(op) == set()  # one side, no front
     _clean(op)
 
 
@@ -655,3 +675,14 @@ def test_download_button_stays_in_embeds(open_page: Opener, mini_html: str) -> N
         op.page.click(".ts-download")
     assert info.value.suggested_filename == "mini-2024-11-30.png"
     _clean(op)
+
+
+def test_site_index_requests_nothing(open_page: Opener, mini: Dataset) -> None:
+    from mapper.site import SiteEntry, render_index
+
+    entry = SiteEntry(mini.id, mini.title, mini.description, "2024-11-26", "2024-12-05")
+    op = open_page(render_index([entry]), ready="document.readyState === 'complete'")
+    op.page.wait_for_timeout(300)
+    assert op.page.inner_text("h2") == mini.title
+    assert op.requests == []
+    assert op.unexpected_console_errors() == []

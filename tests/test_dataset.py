@@ -375,7 +375,8 @@ def test_bad_country_code(ds_dir: Path, bad: str, code: str) -> None:
 
 
 def test_country_outside_dataset_is_a_warning(ds_dir: Path) -> None:
-    edit(ds_dir, "places.csv", "town,SY", "town,TR")
+    # Kilis, Turkey (GeoNames 36.7184 N 37.1212 E): coordinates inside the country declared.
+    edit(ds_dir, "places.csv", "town,SY,35.8645,36.8059", "town,TR,36.7184,37.1212")
     assert errors(ds_dir) == []
     assert warnings(ds_dir) == [
         "places.csv:3: warning: country: TR is not among the dataset's countries (SY, UA)"]
@@ -488,7 +489,6 @@ def test_bad_toml(ds_dir: Path) -> None:
 
 @pytest.mark.parametrize(("old", "new", "prefix"), [
     ('title = "Fixture: Aleppo and Saraqib"\n', "", "dataset.toml: title: missing"),
-    ('[time]\nstart = "2024-11-26"\nend = "2024-12-02"\n', "", "dataset.toml: time: missing"),
     ('end = "2024-12-02"', 'end = "2024-11-02"', "dataset.toml:8: time.start: start 2024-11-26 is "
                                                  "after end 2024-11-02"),
     ('end = "2024-12-02"', 'end = "2024-12-32"', "dataset.toml:9: time.end: '2024-12-32'"),
@@ -527,8 +527,18 @@ def test_toml_dates_may_be_native(ds_dir: Path) -> None:
 def test_view_defaults_to_the_places(ds_dir: Path) -> None:
     edit(ds_dir, "dataset.toml", "[view]\ncenter = [36.0, 36.9]\nzoom = 9\n", "")
     loaded = load_dataset(ds_dir, geocode=False)
-    assert loaded.view.zoom == 8
-    assert loaded.view.lat == pytest.approx(pd.Series([36.2021, 35.8645, 36.1869, 49.9808]).mean())
+    # The middle of the places' box (Saraqib to Kharkiv, Kharkiv to Kuweires) ...
+    assert loaded.view.lat == pytest.approx((35.8645 + 49.9808) / 2)
+    assert loaded.view.lon == pytest.approx((36.2527 + 37.5828) / 2)
+    # ... at the closest zoom that shows 14 degrees of latitude on 500 pixels.
+    assert loaded.view.zoom == 5
+
+
+def test_time_defaults_to_the_events(ds_dir: Path) -> None:
+    edit(ds_dir, "dataset.toml", '[time]\nstart = "2024-11-26"\nend = "2024-12-02"\n', "")
+    assert errors(ds_dir) == []
+    loaded = load_dataset(ds_dir, geocode=False)
+    assert (loaded.start, loaded.end) == (date(2016, 12, 1), date(2024, 11, 30))
 
 
 # ---------------------------------------------------------------- routes

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from mapper.dataset import Dataset
-from mapper.render import TimeSlider, build_payload, payload_json, render_html
-from mapper.render.element import read_static
+from mapper.render import build_payload, payload_json, render_html
+from mapper.render.element import browser_script, chrome_html, read_static
 from mapper.render.page import leaflet_assets
 from mapper.render.payload import INCIDENT, encode_line, safe_url
 from mapper.timeline import Timeline, encode
@@ -60,10 +60,10 @@ def test_identical_bytes_across_processes(mini_html: str) -> None:
         assert out == mini_html, seed
 
 
-def test_ids_are_fixed_per_position(mini_html: str) -> None:
-    names = set(re.findall(r"\b((?:map|time_slider)_[0-9a-f]+)\b", mini_html))
-    assert len(names) == 2, names
-    assert all(re.fullmatch(r"(map|time_slider)_\d{4}", n) for n in names), names
+def test_ids_are_fixed(mini_html: str) -> None:
+    ids = re.findall(r'\bid="([^"]+)"', mini_html)
+    assert ids == ["ts-head", "ts-main", "ts-map", "ts-sources", "ts-bar", "ts-data"], ids
+    assert 'window.mapperTimeSlider("ts", {"canvas": false' in mini_html
 
 
 def test_payload_layout(mini: Dataset, mini_html: str) -> None:
@@ -75,9 +75,12 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
     full = encode(tl, list(mini.factions))
     sent = payload["control"]
     assert set(sent) == {"initial", "day", "place", "after"}
-    assert list(itertools.accumulate(sent["day"])) == full["day"]
-    assert (sent["initial"], sent["place"], sent["after"]) == (
-        full["initial"], full["place"], full["after"])
+    # from the territory model: the same changes as the places' own timeline here (no areas),
+    # ordered by place within a day
+    days = list(itertools.accumulate(sent["day"]))
+    assert sent["initial"] == full["initial"]
+    assert sorted(zip(days, sent["place"], sent["after"], strict=True)) == sorted(
+        zip(full["day"], full["place"], full["after"], strict=True))
     places = payload["places"]
     assert places["id"] == list(mini.places.index)
     assert all(len(v) == len(places["id"]) for k, v in places.items() if k != "extra")
@@ -106,8 +109,11 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
     assert list(events["extra"]) == ["casualties_note"]  # not date_text, line, ...
     assert events["day"][incident] == (date(2024, 11, 30) - date(2024, 11, 26)).days
     assert events["day"][0] < 0 and events["prec"][0] == 2  # 2012, year precision
-    assert len(payload["cells"]["place"]) == 7  # the region has no cell
+    atoms = payload["atoms"]
+    assert len(atoms["rings"]) == len(atoms["km2"]) == len(atoms["control"]["initial"])
+    assert sum(atoms["km2"]) / 10 == pytest.approx(185_900, rel=0.01)  # all of Syria
     assert payload["fronts"]["a"] and payload["segments"]["a"]
+    assert "no data" in payload["method"]
     assert payload["routes"]["name"] == ["M5 highway"]
     base = payload["basemap"]
     assert base["land"] and base["borders"] and base["regions"]  # 1:10m Natural Earth
@@ -115,15 +121,27 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
     assert {"Syria", "Lebanon"} <= set(base["labels"]["name"])  # label points in the box
     i = base["labels"]["name"].index("Syria")
     assert base["labels"]["iso2"][i] == "SY"
-    assert payload["tiles"]["url"].startswith("https://")
+    assert payload["tiles"] is None  # no online tiles unless the author asks for them
+
+
+def test_tiles_only_when_asked(mini: Dataset) -> None:
+    from mapper.errors import MapperError
+
+    tiles = build_payload(mini, tiles="openstreetmap.mapnik")["tiles"]
+    assert tiles["url"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert "OpenStreetMap" in tiles["attribution"] and tiles["max_zoom"] == 19
+    with pytest.raises(MapperError, match=r"no tile provider named 'OpenStreetMap\.Mapnk'"
+                       r".*did you mean OpenStreetMap\.Mapnik"):
+        build_payload(mini, tiles="OpenStreetMap.Mapnk")
+    assert "tile.openstreetmap.org" not in render_html(mini)
 
 
 def test_coordinates_are_rounded(mini_html: str) -> None:
     payload = _payload_from_page(mini_html)
     for value in payload["places"]["lat"] + payload["places"]["lon"]:
         assert round(value, 5) == value
-    for ring in payload["cells"]["geom"][0][0]:
-        assert ring and all(isinstance(v, int) for v in ring)
+    for arc in payload["atoms"]["arcs"]:
+        assert arc and all(isinstance(v, int) for v in arc)
     base = payload["basemap"]
     for ring in base["land"][0] + base["borders"]:
         assert ring and all(isinstance(v, int) for v in ring)
@@ -138,7 +156,7 @@ def test_page_size_is_small(mini_html: str) -> None:
     assert size < 400_000, size
     payload = len(payload_json(_payload_from_page(mini_html)).encode())
     assert payload < 60_000, payload  # mostly the base map
-    assert own - payload < 100_000  # our JS (slider, chart, PNG drawing), CSS, folium frame
+    assert own - payload < 100_000  # our JS (slider, chart, PNG drawing), CSS, markup
 
 
 def test_payload_does_not_grow_with_days(mini: Dataset) -> None:
@@ -175,9 +193,9 @@ def test_script_text_is_escaped_in_the_payload(mini_html: str) -> None:
     assert r"<b>Bold<\/b> claim <script>window.__pwned = 1<\/script>" in mini_html
     parser = _Scripts()
     parser.feed(mini_html)
-    # Leaflet, folium's switches, the payload, the map script: the data opened no element.
-    assert len(parser.scripts) == 4
-    payload = json.loads(parser.scripts[2])
+    # The payload, Leaflet, the map script: the data opened no element.
+    assert len(parser.scripts) == 3
+    payload = json.loads(parser.scripts[0])
     assert "<script>window.__pwned = 1</script>" in " ".join(payload["events"]["texts"])
 
 
@@ -195,7 +213,7 @@ def test_title_is_escaped(mini: Dataset) -> None:
     html = render_html(evil)
     escaped = "A &lt;img src=x onerror=alert(1)&gt; &amp; B"
     assert f"<title>{escaped}</title>" in html
-    assert f'<h1 class="ts-title">{escaped}</h1>' in html
+    assert '<h1 class="ts-title"></h1>' in html  # filled from the payload, as textContent
     parser = _Scripts()
     parser.feed(html)
     outside = html
@@ -239,21 +257,22 @@ def test_canvas_is_chosen_for_many_places(mini: Dataset, monkeypatch: pytest.Mon
     assert '"canvas": false' in render_html(mini)
     monkeypatch.setattr(page, "CANVAS_THRESHOLD", 3)
     html = render_html(mini)
-    assert '"canvas": true' in html and '"preferCanvas": true' in html
+    assert '"canvas": true' in html
 
 
 def test_static_assets_are_checked() -> None:
-    assert "window.mapperTimeSlider" in read_static("timeslider.js")
+    assert "window.mapperTimeSlider" in browser_script()
     assert ".ts-bar" in read_static("timeslider.css")
     with pytest.raises(ValueError, match="speed"):
-        TimeSlider({"title": "t"}, speed=3)
+        chrome_html("ts", 3)
 
 
 def test_head_carries_the_site_index_tags(mini: Dataset, mini_html: str) -> None:
-    from mapper.site import meta_tags
+    from mapper.site import meta_fields
 
     head = mini_html[:mini_html.index("</head>")]
-    assert meta_tags(mini) in head
+    assert meta_fields(mini)["title"] == mini.title
+    assert f'<meta name="mapper:title" content="{mini.title}">' in head
     assert mini_html.index('<meta name="mapper:title"') < 20_000  # before the inlined assets
     assert '<meta name="mapper:start" content="2024-11-26">' in head
 

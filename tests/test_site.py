@@ -60,7 +60,7 @@ def test_second_conflict_works_from_data_alone(
 def test_index_lists_both_maps_with_embed_snippets(built: Path) -> None:
     index = (built / "index.html").read_text(encoding="utf-8")
     assert 'href="aleppo-2024/index.html"' in index and 'href="kharkiv-2022/index.html"' in index
-    assert "&lt;iframe src=&quot;aleppo-2024/index.html#2024-12-08&amp;amp;embed" in index
+    assert "&lt;iframe src=&quot;aleppo-2024/index.html#2024-12-12&amp;amp;embed" in index
 
 
 def test_rebuild_is_byte_identical_and_leaves_files_alone(built: Path, tmp_path: Path) -> None:

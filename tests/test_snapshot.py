@@ -21,7 +21,6 @@ from matplotlib.patches import PathPatch
 from mapper import snapshot
 from mapper.cli import main
 from mapper.dataset import Dataset, format_date, load_dataset
-from mapper.timeline import Timeline
 
 REPORT = Path(__file__).parent / "data" / "report"
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -33,21 +32,29 @@ def ds() -> Dataset:
     return load_dataset(REPORT, geocode=False)
 
 
+LAYERS: list[snapshot.MapLayers] = []
+
+
 @pytest.fixture(scope="module")
 def lay(ds: Dataset) -> snapshot.MapLayers:
-    return snapshot.layers(ds)
+    LAYERS[:] = [snapshot.layers(ds)]
+    return LAYERS[0]
 
 
 def draw(ds: Dataset, lay: snapshot.MapLayers, day: date) -> Axes:
     fig = Figure(figsize=(4, 4))
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
-    snapshot.draw_map(ax, ds, lay, Timeline.from_dataset(ds).control_at(day))
+    snapshot.draw_map(ax, ds, lay, day)
     return ax
 
 
-def area_patch(ax: Axes, place: str) -> PathPatch:
-    found = [p for p in ax.patches if p.get_gid() == f"area-{place}"]
+def area_patch(ax: Axes, place: str, lay: snapshot.MapLayers | None = None) -> PathPatch:
+    """The patch of the ground at a place: the model's atom that holds its point."""
+    lay = lay if lay is not None else LAYERS[0]
+    pt = load_dataset(REPORT, geocode=False).places.geometry[place]
+    atom = lay.territory.atom_at(pt.x, pt.y)
+    found = [p for p in ax.patches if str(p.get_gid()).startswith(f"area-{atom}-")]
     assert len(found) == 1, f"no single area patch for {place}"
     patch = found[0]
     assert isinstance(patch, PathPatch)
@@ -71,8 +78,9 @@ def test_areas_take_the_colour_and_pattern_of_their_holder(ds: Dataset,
     assert sna.get_hatch() == snapshot.HATCHES["dots"]
     unknown = area_patch(ax, "tell-rifaat")
     assert colors.to_hex(unknown.get_facecolor(), keep_alpha=False) == snapshot.UNKNOWN_COLOUR
-    # The region label holds no ground.
-    assert not [p for p in ax.patches if p.get_gid() == "area-western-countryside"]
+    # Ground no fact covers is drawn, as no data: the rest of Syria too.
+    rest = lay.territory.atom_at(38.5, 34.5)
+    assert rest == lay.territory.atom_at(*ds.places.geometry["tell-rifaat"].coords[0])
 
 
 def test_areas_change_with_the_date(ds: Dataset, lay: snapshot.MapLayers) -> None:
@@ -83,17 +91,21 @@ def test_areas_change_with_the_date(ds: Dataset, lay: snapshot.MapLayers) -> Non
     assert taken.get_hatch() == snapshot.HATCHES["hatch"]
 
 
-def test_fronts_only_between_two_known_different_sides(lay: snapshot.MapLayers) -> None:
-    state = {"aleppo": "government", "al-bab": "sna", "idlib": "hts", "saraqib": "hts",
-             "khan-shaykhun": "government", "tell-rifaat": None}
-    mask = snapshot.front_mask(lay.fronts, state)
-    pairs = {frozenset((a, b)) for a, b, m in zip(lay.fronts["a"], lay.fronts["b"], mask,
-                                                   strict=True) if m}
-    assert frozenset(("aleppo", "al-bab")) in pairs
-    assert frozenset(("saraqib", "khan-shaykhun")) in pairs
-    assert frozenset(("idlib", "saraqib")) not in pairs  # same side
-    assert all("tell-rifaat" not in p for p in pairs)  # unknown is no front
-    assert mask.sum() == len(pairs)
+def test_fronts_only_between_two_known_different_sides(ds: Dataset,
+                                                        lay: snapshot.MapLayers) -> None:
+    t = lay.territory
+    codes = t.codes_on(date(2024, 11, 26))
+    mask = snapshot.front_mask(lay.fronts, codes)
+    at = {p: t.atom_at(*ds.places.geometry[p].coords[0])
+          for p in ("aleppo", "al-bab", "idlib", "saraqib", "khan-shaykhun", "tell-rifaat")}
+    pairs = {frozenset((int(a), int(b))) for a, b, m in zip(lay.fronts["left"],
+                                                             lay.fronts["right"], mask,
+                                                             strict=True) if m}
+    assert frozenset((at["aleppo"], at["al-bab"])) in pairs  # government / SNA
+    assert frozenset((at["idlib"], at["saraqib"])) in pairs  # HTS / government
+    assert all(at["tell-rifaat"] not in p for p in pairs)  # no data is no front
+    sides = {frozenset(t.name(int(codes[i])) for i in p) for p in pairs}
+    assert all(len(s) == 2 and "no data" not in s for s in sides)
 
 
 def test_place_markers_show_the_holder_in_the_image(ds: Dataset,
@@ -129,7 +141,7 @@ def test_figure_has_title_with_date_legend_and_sources(ds: Dataset,
     assert "The Sunday Times" in credit and "Wikipedia" in credit
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels[:3] == [f.label for f in ds.factions.values()]
-    assert {"Contested", "Unknown / no record", "Front line"} <= set(labels)
+    assert {"Contested", "No data", "Front line"} <= set(labels)
     # Main towns are labelled; the scale bar names its length.
     ax_texts = [t.get_text() for t in fig.axes[0].texts]
     assert "Aleppo" in ax_texts and "Idlib" in ax_texts
@@ -196,7 +208,7 @@ def test_same_input_gives_byte_identical_files(ds: Dataset, tmp_path: Path, fmt:
 
 def test_svg_names_the_areas(ds: Dataset, tmp_path: Path) -> None:
     svg = snapshot.snapshot(ds, DAY, tmp_path / "m.svg", width=4).read_text(encoding="utf-8")
-    assert 'id="area-aleppo"' in svg and 'id="places-contested"' in svg
+    assert 'id="area-' in svg and '-contested"' in svg and 'id="places-contested"' in svg
     assert 'id="fronts"' in svg
 
 

@@ -4,8 +4,15 @@ The folder holds ``dataset.toml``, ``places.csv``, ``events.csv``, ``sources.csv
 ``routes.csv`` (in the format of ``geodata/README.md``, plus extra columns ``confidence``,
 ``sentences``, ``flags`` and ``status`` that the map keeps as popup text) and ``report.md``,
 which shows each draft row beside the sentence it came from. Everything is written into a
-temporary folder first and renamed into place, so a failed run leaves no half-written draft;
-the same input gives byte-identical files.
+temporary folder first and swapped into place whole (:func:`mapper._files.replace_folder`), so a
+failed or killed run leaves the old draft or the new one, never a half-written draft; the same
+input gives byte-identical files.
+
+The article is untrusted text: a CSV cell that a spreadsheet would read as a formula (it starts
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, as in
+``=HYPERLINK("http://evil.example","x")``) gets a ``'`` in front, as OWASP advises against CSV
+injection, and the report lists it first so a person sees it. Numbers, coordinate pairs and ids
+(``-12.5``, ``-12.5 44.1;aleppo``) are data a spreadsheet cannot run and are left as they are.
 """
 
 from __future__ import annotations
@@ -13,18 +20,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
-import tempfile
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mapper._files import folder_lock, recover_folder, replace_folder
 from mapper.extract.lexicon import lexicon
 from mapper.extract.places import ACCEPT, Place
 
 if TYPE_CHECKING:
     from mapper.extract import Draft
 
-__all__ = ["render_report", "write_draft"]
+__all__ = ["FORMULA_START", "Escaped", "neutralise", "render_report", "write_draft"]
 
 PLACE_COLUMNS = ("id", "name", "kind", "country", "lat", "lon", "query", "notes", "confidence",
                  "sentences", "flags", "status")
@@ -32,6 +40,69 @@ EVENT_COLUMNS = ("date", "place_id", "controller", "kind", "description", "sourc
                  "confidence", "sentences", "flags", "status")
 SOURCE_COLUMNS = ("id", "title", "publisher", "url", "published")
 ROUTE_COLUMNS = ("id", "name", "kind", "waypoints", "source_id", "notes", "status")
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+_NUMBERS = r"[-+]?\d+(?:\.\d+)?(?: [-+]?\d+(?:\.\d+)?)*"
+_ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+#: Numbers, coordinate pairs and ids, ``;``-separated: data no spreadsheet can run.
+_PLAIN = re.compile(rf"(?:{_NUMBERS}|{_ID})(?:;(?:{_NUMBERS}|{_ID}))*")
+
+
+@dataclass(frozen=True)
+class Escaped:
+    """A draft CSV cell that began like a spreadsheet formula and got a ``'`` in front."""
+
+    file: str
+    line: int
+    column: str
+    value: str
+
+
+def neutralise(value: str) -> str:
+    """Put ``'`` before a cell a spreadsheet would read as a formula (numbers and ids excepted).
+
+    Parameters
+    ----------
+    value
+        The cell.
+
+    Returns
+    -------
+    str
+        ``value``, or ``"'" + value``.
+
+    Examples
+    --------
+    >>> print(neutralise('=HYPERLINK("http://evil.example","x")'))
+    '=HYPERLINK("http://evil.example","x")
+    >>> neutralise("-12.5"), neutralise("Aleppo")
+    ('-12.5', 'Aleppo')
+    """
+    if value.lstrip(" \n").startswith(FORMULA_START) and not _PLAIN.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _escape_rows(file: str, rows: list[dict[str, str]]) -> list[Escaped]:
+    """Neutralise every cell of ``rows`` in place; flag the rows that have a ``flags`` column.
+
+    The line numbers assume one line per row, as in the drafts (the line of the header is 1).
+    """
+    found: list[Escaped] = []
+    for line, row in enumerate(rows, start=2):
+        notes = []
+        for column, value in row.items():
+            safe = neutralise(value)
+            if safe != value:
+                row[column] = safe
+                found.append(Escaped(file, line, column, value))
+                notes.append(f"{column}: began like a spreadsheet formula; ' put in front")
+        if notes and "flags" in row:
+            row["flags"] = "; ".join([*filter(None, [row["flags"]]), *notes])
+    return found
 
 
 def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
@@ -167,13 +238,22 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_report(draft: Draft) -> str:
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span, quoted so tabs and line breaks show."""
+    shown = json.dumps(text, ensure_ascii=False)
+    fence = "`" * (max((len(run) for run in re.findall("`+", shown)), default=0) + 1)
+    return f"{fence}{shown}{fence}"  # starts and ends with '"', never with a backtick
+
+
+def render_report(draft: Draft, escaped: list[Escaped] | None = None) -> str:
     """Write the review report: each draft row beside its evidence, flags first.
 
     Parameters
     ----------
     draft
         From :func:`mapper.extract.extract_article`.
+    escaped
+        The CSV cells :func:`write_draft` neutralised; listed first.
 
     Returns
     -------
@@ -197,6 +277,17 @@ def render_report(draft: Draft) -> str:
     out.append(f"- {len(draft.sentences)} sentences, {len(accepted)} places proposed "
                f"({len(draft.places) - len(accepted)} ranked down), {len(draft.dates)} dates, "
                f"{len(draft.events)} events ({len(flagged)} flagged)\n")
+    if escaped:
+        out.append("## Cells that began like a spreadsheet formula\n")
+        out.append("The article is untrusted text. A spreadsheet would run these cells as "
+                   "formulas (they start with =, +, -, @, a tab or a carriage return), so "
+                   "each has a ' put in front in the CSV file. Check each one and write the "
+                   "right value in its place; keep the ' if the text really starts that "
+                   "way.\n")
+        for cell in escaped:
+            out.append(f"- **check** {cell.file}:{cell.line}: {cell.column}: "
+                       f"{_code(cell.value)}")
+        out.append("")
     out.append("## Events\n")
     out.append("Accept a row as it is, fix its empty or flagged fields in events.csv, or delete "
                "it. Evidence words are in bold.\n")
@@ -279,31 +370,22 @@ def write_draft(draft: Draft, out: Path | str) -> Path:
     PosixPath('drafts/aleppo')
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    files = {
-        "dataset.toml": _dataset_toml(draft),
-        "places.csv": _csv(PLACE_COLUMNS, _place_rows(draft)),
-        "events.csv": _csv(EVENT_COLUMNS, _event_rows(draft)),
-        "sources.csv": _csv(SOURCE_COLUMNS, [{
+    tables = {
+        "places.csv": (PLACE_COLUMNS, _place_rows(draft)),
+        "events.csv": (EVENT_COLUMNS, _event_rows(draft)),
+        "sources.csv": (SOURCE_COLUMNS, [{
             "id": draft.source.id, "title": draft.source.title,
             "publisher": draft.source.publisher, "url": draft.source.url,
             "published": draft.source.published}]),
-        "routes.csv": _csv(ROUTE_COLUMNS, _route_rows(draft)),
-        "report.md": render_report(draft),
+        "routes.csv": (ROUTE_COLUMNS, _route_rows(draft)),
     }
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8", newline="")
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-            old.rmdir()
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    escaped = [e for name, (_, rows) in tables.items() for e in _escape_rows(name, rows)]
+    files = {
+        "dataset.toml": _dataset_toml(draft),
+        **{name: _csv(columns, rows) for name, (columns, rows) in tables.items()},
+        "report.md": render_report(draft, escaped),
+    }
+    with folder_lock(out):
+        recover_folder(out)
+        replace_folder(out, files, keep=False)
     return out

@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from mapper.render.element import TimeSlider
 from mapper.render.page import render_html
 from mapper.render.payload import build_payload, payload_json
 
-__all__ = ["TimeSlider", "build_payload", "payload_json", "render_html"]
+__all__ = ["build_payload", "payload_json", "render_html"]

@@ -1,23 +1,18 @@
-"""The folium element that carries a dataset's payload and the time-slider browser code.
+"""The static markup of the time-slider page: title bar, sources panel, slider bar.
 
-:class:`TimeSlider` follows folium's own plugins (``folium/plugins/timeline.py``): a
-``_template`` with ``header`` (CSS), ``html`` (title, slider bar, sources panel, the JSON
-payload) and ``script`` (the inlined ``static/timeslider.js`` and its start call) macros.
-Unlike folium's plugins it links nothing: every asset is inlined, so the page works offline.
+Nothing here sees the dataset. The markup is built from the constants of this module only;
+every text from the data (title, description, names, sources) is put into the page by the
+browser code from the JSON payload, with ``textContent``. No template engine is involved at
+any point, so no text in a dataset can run code or change on its way to the page.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
-from typing import Any
 
-from branca.element import MacroElement
-from folium.template import Template
-
-from mapper.render.payload import payload_json
-
-__all__ = ["TimeSlider", "read_static"]
+__all__ = ["BUTTONS", "SCRIPTS", "SPEEDS", "browser_script", "chrome_html", "read_static"]
 
 #: Days per second the play button can run at.
 SPEEDS = (1, 2, 4, 8, 15, 30)
@@ -38,6 +33,20 @@ BUTTONS = (
 )
 
 
+#: The browser code: the modules under ``mapper/render/static/js``, in the order they are
+#: joined into the page's one ``<script>`` (each registers itself on ``window.__mapper`` and
+#: may use the ones before it; ``main.js`` defines ``window.mapperTimeSlider``).
+SCRIPTS = ("util.js", "state.js", "styles.js", "canvas.js", "labels.js", "layers.js",
+           "popups.js", "chart.js", "controls.js", "snapshot.js", "main.js")
+
+
+def _check_inlinable(text: str, what: str) -> str:
+    lowered = text.lower()
+    if "</script" in lowered or "</style" in lowered or "<!--" in lowered:
+        raise ValueError(f"{what}: contains a closing script/style tag")
+    return text
+
+
 @cache
 def read_static(name: str) -> str:
     """Return the text of a file under ``mapper/render/static``.
@@ -45,7 +54,7 @@ def read_static(name: str) -> str:
     Parameters
     ----------
     name
-        File name (``timeslider.js``).
+        File name, ``/``-separated below that folder (``timeslider.css``, ``js/util.js``).
 
     Returns
     -------
@@ -58,140 +67,135 @@ def read_static(name: str) -> str:
 
     Examples
     --------
-    >>> "mapperTimeSlider" in read_static("timeslider.js")
+    >>> "mapperTimeSlider" in read_static("js/main.js")
     True
     """
-    text = resources.files("mapper.render").joinpath("static", name).read_text("utf-8")
-    lowered = text.lower()
-    if "</script" in lowered or "</style" in lowered:
-        raise ValueError(f"mapper/render/static/{name}: contains a closing script/style tag")
-    return text
+    path = resources.files("mapper.render").joinpath("static", *name.split("/"))
+    return _check_inlinable(path.read_text("utf-8"), f"mapper/render/static/{name}")
 
 
-class TimeSlider(MacroElement):
-    """Time slider, legend, layers and popups for one dataset, as a folium element.
+def _strip_comments(text: str, name: str) -> str:
+    """Drop a module's leading ``/* ... */`` block and its lines holding only a ``//`` comment.
 
-    Add it to a :class:`folium.Map`; the map must load Leaflet itself (see
-    :func:`mapper.render.render_html`, which inlines it).
+    Both are for readers of the source; the page carries the code, a line naming the module
+    first. Comments after code stay. The modules are ES5: no template literal, and no string
+    continued across lines (which could hold a line starting with ``//``; an error).
+    """
+    if re.search(r"\\\n", text):
+        raise ValueError(f"mapper/render/static/js/{name}: a string continued across lines")
+    if text.startswith("/*"):
+        text = text[text.index("*/") + 2:].lstrip("\n")
+    lines = [line for line in text.split("\n")
+             if not (line.lstrip().startswith("//") and "*/" not in line)]
+    return f"// mapper/render/static/js/{name}\n" + "\n".join(lines)
 
-    Parameters
-    ----------
-    payload
-        The data built by :func:`mapper.render.payload.build_payload`.
-    canvas
-        Draw markers, areas and lines on a canvas (fast for many places) instead of SVG.
-    incident_days
-        How many days an incident stays on the map (full strength on its day, fading after).
-    speed
-        Initial play speed, in days per second (one of :data:`SPEEDS`).
+
+@cache
+def browser_script() -> str:
+    """Return the page's browser code: the modules of :data:`SCRIPTS`, joined in that order.
+
+    Each module's header comment and comment-only lines are left out (see the files for
+    them); nothing else is changed: no bundler, no minifier.
+
+    Returns
+    -------
+    str
+        The same text on every call and every machine.
+
+    Raises
+    ------
+    ValueError
+        If a module, or the joined text, could close the ``<script>`` element.
 
     Examples
     --------
-    >>> import folium
-    >>> m = folium.Map(tiles=None)
-    >>> TimeSlider({"title": "T", "description": ""}).add_to(m)  # doctest: +ELLIPSIS
-    <mapper.render.element.TimeSlider object at ...>
+    >>> code = browser_script()
+    >>> code.index("M.util = {") < code.index("window.mapperTimeSlider = ")
+    True
     """
+    text = "".join(_strip_comments(read_static(f"js/{name}"), name) for name in SCRIPTS)
+    return _check_inlinable(text, "mapper/render/static/js")
 
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-        <style>{{ this.css }}</style>
-        {% endmacro %}
 
-        {% macro html(this, kwargs) %}
-        <header class="ts-chrome ts-head" id="{{ this.get_name() }}-head">
-          <div class="ts-titles">
-            <h1 class="ts-title">{{ this.title|e }}</h1>
-            {%- if this.description %}
-            <p class="ts-description" title="{{ this.description|e }}">{{ this.description|e }}</p>
-            {%- endif %}
-          </div>
-          <button type="button" class="ts-sources-toggle" aria-expanded="false"
-                  aria-controls="{{ this.get_name() }}-sources">Sources</button>
-        </header>
-        <aside class="ts-chrome ts-sources" id="{{ this.get_name() }}-sources" hidden>
-          <div class="ts-sources-head"><h2>Sources</h2>
-            <button type="button" class="ts-sources-close"
-                    aria-label="Close sources">&times;</button>
-          </div>
-          <ol class="ts-sources-list"></ol>
-        </aside>
-        <div class="ts-bar" id="{{ this.get_name() }}-bar" role="group" aria-label="Time slider">
-          <div class="ts-date" aria-live="polite">
-            <span class="ts-date-big"></span>
-            <span class="ts-date-sub"></span>
-          </div>
-          <div class="ts-controls">
-            {%- for cls, label, keys, icon in this.buttons %}
-            <button type="button" class="{{ cls }}" title="{{ label }} ({{ keys }})"
-                    aria-label="{{ label }}"
-                    {%- if cls == "ts-play" %} aria-pressed="false"{% endif %}>
-              <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">{{ icon }}</svg>
-            </button>
-            {%- endfor %}
-            <label class="ts-speed-label">speed
-              <select class="ts-speed" aria-label="Days per second">
-              {%- for s in this.speeds %}
-                <option value="{{ s }}"{% if s == this.speed %} selected{% endif %}>
-                  {{- s }} day{% if s != 1 %}s{% endif %}/s</option>
-              {%- endfor %}
-              </select>
-            </label>
-            <label class="ts-loop-label"><input type="checkbox" class="ts-loop"> loop</label>
-            <button type="button" class="ts-download"
-                    title="Download a PNG image of the map on the shown date"
-                    aria-label="Download PNG of this date">
-              <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
-                <path d="M7 1h2v7h3l-4 4-4-4h3zM2 13h12v2H2z"/></svg><span>PNG</span>
-            </button>
-          </div>
-          <div class="ts-chart-legend" hidden></div>
-          <div class="ts-track">
-            <div class="ts-chart" hidden>
-              <div class="ts-chart-plot">
-                <canvas class="ts-chart-canvas" aria-hidden="true"></canvas>
-                <div class="ts-chart-marker" aria-hidden="true"></div>
-                <div class="ts-chart-tip" role="tooltip" hidden></div>
-              </div>
-            </div>
-            <div class="ts-slider">
-              <input type="range" class="ts-range" min="0" max="{{ this.n - 1 }}" step="1"
-                     value="0" aria-label="Date">
-              <div class="ts-ticks" aria-hidden="true"></div>
-              <div class="ts-ends"><span class="ts-start"></span><span class="ts-end"></span></div>
-            </div>
-          </div>
-        </div>
-        <script type="application/json" id="{{ this.get_name() }}-data">
-          {{- this.payload_json -}}
-        </script>
-        {% endmacro %}
+def _button(cls: str, label: str, keys: str, icon: str) -> str:
+    pressed = ' aria-pressed="false"' if cls == "ts-play" else ""
+    return (f'<button type="button" class="{cls}" title="{label} ({keys})" '
+            f'aria-label="{label}"{pressed}>'
+            f'<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">{icon}</svg>'
+            "</button>")
 
-        {% macro script(this, kwargs) %}
-        {{ this.js }}
-        window.mapper = window.mapperTimeSlider(
-            {{ this._parent.get_name() }}, {{ this.get_name()|tojson }},
-            {{ this.options|tojavascript }});
-        {% endmacro %}
-        """
+
+def chrome_html(name: str, speed: int) -> tuple[str, str]:
+    """The page's fixed markup around the map, before and after it.
+
+    Parameters
+    ----------
+    name
+        Prefix of the element ids (``ts``): ``ts-head``, ``ts-map``, ``ts-bar``, ...
+    speed
+        The play speed selected at the start (one of :data:`SPEEDS`).
+
+    Returns
+    -------
+    tuple of str
+        ``(before_map, after_map)``: the title bar, and the sources panel plus slider bar.
+
+    Raises
+    ------
+    ValueError
+        If ``speed`` is not one of :data:`SPEEDS` or ``name`` is not a plain identifier.
+
+    Examples
+    --------
+    >>> head, bar = chrome_html("ts", 4)
+    >>> 'id="ts-bar"' in bar and 'class="ts-title"' in head
+    True
+    """
+    if speed not in SPEEDS:
+        raise ValueError(f"speed must be one of {SPEEDS}, not {speed}")
+    if not name.isidentifier():
+        raise ValueError(f"element id prefix must be an identifier, not {name!r}")
+    head = (
+        f'<header class="ts-chrome ts-head" id="{name}-head">'
+        '<div class="ts-titles"><h1 class="ts-title"></h1>'
+        '<p class="ts-description"></p></div>'
+        f'<button type="button" class="ts-sources-toggle" aria-expanded="false" '
+        f'aria-controls="{name}-sources">Sources</button>'
+        "</header>\n"
     )
-
-    def __init__(self, payload: dict[str, Any], *, canvas: bool = False,
-                 incident_days: int = 3, speed: int = 4) -> None:
-        super().__init__()
-        self._name = "TimeSlider"
-        if speed not in SPEEDS:
-            raise ValueError(f"speed must be one of {SPEEDS}, not {speed}")
-        if incident_days < 1:
-            raise ValueError(f"incident_days must be at least 1, not {incident_days}")
-        self.title = str(payload.get("title", ""))
-        self.description = str(payload.get("description", ""))
-        self.n = int(payload.get("n", 1))
-        self.speeds = SPEEDS
-        self.buttons = BUTTONS
-        self.speed = speed
-        self.payload_json = payload_json(payload)
-        self.css = read_static("timeslider.css")
-        self.js = read_static("timeslider.js")
-        self.options = {"canvas": canvas, "incident_days": incident_days, "speed": speed}
+    buttons = "".join(_button(*b) for b in BUTTONS)
+    options = "".join(
+        f'<option value="{s}"{" selected" if s == speed else ""}>'
+        f'{s} day{"s" if s != 1 else ""}/s</option>' for s in SPEEDS)
+    bar = (
+        f'<aside class="ts-chrome ts-sources" id="{name}-sources" hidden>'
+        '<div class="ts-sources-head"><h2>Sources</h2>'
+        '<button type="button" class="ts-sources-close" aria-label="Close sources">'
+        "&times;</button></div>"
+        '<ol class="ts-sources-list"></ol></aside>\n'
+        f'<div class="ts-bar" id="{name}-bar" role="group" aria-label="Time slider">'
+        '<div class="ts-date" aria-live="polite">'
+        '<span class="ts-date-big"></span><span class="ts-date-sub"></span></div>'
+        f'<div class="ts-controls">{buttons}'
+        '<label class="ts-speed-label">speed '
+        f'<select class="ts-speed" aria-label="Days per second">{options}</select></label>'
+        '<label class="ts-loop-label"><input type="checkbox" class="ts-loop"> loop</label>'
+        '<button type="button" class="ts-download" '
+        'title="Download a PNG image of the map on the shown date" '
+        'aria-label="Download PNG of this date">'
+        '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">'
+        '<path d="M7 1h2v7h3l-4 4-4-4h3zM2 13h12v2H2z"/></svg><span>PNG</span></button>'
+        "</div>"
+        '<div class="ts-chart-legend" hidden></div>'
+        '<div class="ts-track"><div class="ts-chart" hidden><div class="ts-chart-plot">'
+        '<canvas class="ts-chart-canvas" aria-hidden="true"></canvas>'
+        '<div class="ts-chart-marker" aria-hidden="true"></div>'
+        '<div class="ts-chart-tip" role="tooltip" hidden></div></div></div>'
+        '<div class="ts-slider">'
+        '<input type="range" class="ts-range" min="0" max="0" step="1" value="0" '
+        'aria-label="Date">'
+        '<div class="ts-ticks" aria-hidden="true"></div>'
+        '<div class="ts-ends"><span class="ts-start"></span><span class="ts-end"></span></div>'
+        "</div></div></div>\n"
+    )
+    return head, bar

@@ -21,7 +21,8 @@ Layout of the payload (keys of the top-level object):
     (``{column: [text per place]}``, data columns shown in popups, not the geocoder's),
     ``population`` (0 unknown) and ``population_source`` (``GeoNames`` or ``places.csv``).
 ``control``
-    :func:`mapper.timeline.encode`: ``initial``, ``day``, ``place``, ``before``, ``after``.
+    Who holds the ground at each place, from the model: ``initial`` (a code per place), then
+    per change ``day`` (as differences), ``place``, ``after``.
 ``events``
     Every event up to ``end``, in chronological order: ``place``, ``day`` (offset from
     ``start``, negative before it), ``prec`` (0 day, 1 month, 2 year), ``ctl`` (controller
@@ -33,9 +34,12 @@ Layout of the payload (keys of the top-level object):
     Columns ``id``, ``title``, ``publisher``, ``url`` (http/https only, else empty),
     ``published`` (ISO first day, or empty), ``published_prec`` (as ``events.prec``, ``-1``
     none) and ``extra`` (``{column: [text per source]}``).
-``cells``, ``fronts``, ``routes``, ``segments``
-    Areas of control, their shared edges, the routes and their segments (see
-    :func:`build_payload`).
+``atoms``, ``fronts``, ``method``
+    The ground of the territory model (:mod:`mapper.model`) as shared border arcs, with its
+    control on day 0 and its changes (see :func:`_atoms`); the borders between atoms; and how
+    the areas were made, in plain words (:func:`mapper.model.method_note`).
+``routes``, ``segments``
+    The routes and their segments, split at the middle (see :func:`build_payload`).
 ``territory``
     Area held by each side per day, for the chart under the slider (see :func:`_territory`).
 ``basemap``, ``countries``
@@ -45,8 +49,8 @@ Layout of the payload (keys of the top-level object):
     (columns ``name``, ``iso2``, ``lat``, ``lon``); and the ISO codes of the dataset's own
     countries.
 ``tiles``
-    Online tile layer (``url``, ``attribution``, ``max_zoom``, ``probe``) added only when
-    the probe tile loads.
+    Online tile layer (``name``, ``url``, ``attribution``, ``max_zoom``), only when the
+    author asked for one (``mapper build --tiles NAME``); ``null`` otherwise.
 
 >>> encode_line([(36.2, 37.16), (36.21, 37.15)], 3)
 [37160, 36200, -10, 10]
@@ -70,6 +74,7 @@ from mapper.territory import AREA_LESS_KINDS
 
 if TYPE_CHECKING:
     from mapper.dataset import Dataset
+    from mapper.model import Territory
 
 __all__ = ["build_payload", "encode_line", "payload_json"]
 
@@ -88,7 +93,7 @@ MAX_LABELLED_TOWNS = 60
 _PLACE_BUILTIN = frozenset(
     {"name", "kind", "country", "query", "population", "population_source", "geocode_source",
      "match_id",
-     "match_name", "line", "geometry", "lat", "lon", "label"}
+     "match_name", "line", "geometry", "lat", "lon", "label", "outside_country"}
 )
 #: Columns of ``Dataset.events`` that are not shown as extras.
 _EVENT_BUILTIN = frozenset(
@@ -110,8 +115,6 @@ BASEMAP_MARGIN = 3.0
 BASEMAP_VIEW_PX = (2200, 1400)
 #: ... but no more than this many degrees each side of the view's centre.
 BASEMAP_MAX_HALF_DEG = 20.0
-#: Online tiles (xyzservices provider name); added only when reachable from the browser.
-TILE_PROVIDER = "OpenStreetMap.Mapnik"
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
 
@@ -275,7 +278,7 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
                 extra[col]["event"].append(len(out["place"]))
                 extra[col]["text"].append(texts.setdefault(text, len(texts)))
         ctl = row.controller if isinstance(row.controller, str) else None
-        out["place"].append(place_index[str(row.place_id)])
+        out["place"].append(place_index.get(str(row.place_id), -1))  # -1: an area
         out["day"].append((d - ds.start).days)
         out["prec"].append(_PRECISION.get(_text(row.precision), 0))
         out["ctl"].append(codes[ctl])
@@ -289,13 +292,6 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
     out["prec"] = {"at": [i for i, v in enumerate(prec) if v],
                    "value": [v for v in prec if v]}
     return out, kinds
-
-
-def _compact_control(encoded: dict[str, list[int]]) -> dict[str, list[int]]:
-    """:func:`mapper.timeline.encode` without what the page derives: ``before`` (the place's
-    previous holder) is replayed from ``initial``, and ``day`` is sent as differences."""
-    return {"initial": encoded["initial"], "day": _deltas(encoded["day"]),
-            "place": encoded["place"], "after": encoded["after"]}
 
 
 def _sources(ds: Dataset) -> dict[str, Any]:
@@ -333,42 +329,43 @@ def _geo_places(ds: Dataset) -> Any:
     return pl[~pl["kind"].isin(list(LABEL_ONLY_KINDS))]
 
 
-def _area_cells(ds: Dataset) -> Any:
-    """The areas of control (:func:`mapper.territory.cells`), or ``None`` without places."""
-    from mapper import territory
-
-    if len(_geo_places(ds)) == 0:
-        return None
-    return territory.dataset_cells(ds)
+#: Tolerance (degrees) to which each border arc is simplified for the page (about 100 m);
+#: arcs are shared, so neighbours stay exactly joined. Figures use the exact geometry.
+ARC_TOLERANCE = 0.001
 
 
-def _areas(cells: Any, place_index: dict[str, int]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Cells (areas of control) and front edges."""
-    from mapper import territory
+def _atoms(t: Territory) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The model's atoms as shared arcs, their control, and the borders between them.
 
-    empty_cells: dict[str, Any] = {"place": [], "geom": []}
-    empty_fronts: dict[str, Any] = {"a": [], "b": [], "geom": []}
-    if cells is None:
-        return empty_cells, empty_fronts
-    out_cells: dict[str, Any] = {"place": [], "geom": []}
-    for pid, geom in zip(cells.index, cells.geometry, strict=True):
-        if geom is None or geom.is_empty:
-            continue
-        polys = _polygons(geom, AREA_PRECISION)
-        if polys:
-            out_cells["place"].append(place_index[str(pid)])
-            out_cells["geom"].append(polys)
-    fr = territory.fronts(cells)
-    out_fronts: dict[str, Any] = {"a": [], "b": [], "geom": []}
-    for a, b, geom in zip(fr["a"], fr["b"], fr.geometry, strict=True):
-        if geom is None or geom.is_empty:
-            continue
-        lines = _lines(geom, AREA_PRECISION)
-        if lines:
-            out_fronts["a"].append(place_index[str(a)])
-            out_fronts["b"].append(place_index[str(b)])
-            out_fronts["geom"].append(lines)
-    return out_cells, out_fronts
+    ``atoms``: ``arcs`` (each border once, encoded like a line), ``rings`` (per atom, its
+    polygons, each a list of rings, each a list of arc references: ``i`` as stored, ``-1 - i``
+    reversed), ``km2`` (tenths of km² per atom) and ``control`` (state of each atom on day 0
+    and its changes: ``initial``, ``day`` as differences, ``atom``, ``after``).
+    ``fronts``: per inner border, ``arc``, and the atoms ``a`` and ``b`` on its two sides.
+    """
+    import shapely
+
+    from mapper.model import encode_changes
+
+    topo = t.topology()
+    arcs = []
+    for xy in topo["arcs"]:
+        line = shapely.LineString(xy)
+        if len(xy) > 2:
+            line = shapely.simplify(line, ARC_TOLERANCE, preserve_topology=False)
+        arcs.append(encode_line(line.coords, AREA_PRECISION))
+    changes = encode_changes(t.keys, t.atom_codes)
+    inner = [(i, int(a), int(b)) for i, (a, b) in enumerate(zip(topo["left"], topo["right"],
+                                                                 strict=True))
+             if a >= 0 and b >= 0]
+    return {
+        "arcs": arcs,
+        "rings": [[[list(refs) for refs in poly] for poly in polys] for polys in topo["polygons"]],
+        "km2": [round(float(v) * 10) for v in t.atoms["area_km2"]],
+        "control": {"initial": changes["initial"], "day": _deltas(changes["day"]),
+                    "atom": changes["unit"], "after": changes["after"]},
+    }, {"arc": [i for i, _, _ in inner], "a": [a for _, a, _ in inner],
+        "b": [b for _, _, b in inner]}
 
 
 def _deltas(values: Sequence[int]) -> list[int]:
@@ -376,22 +373,22 @@ def _deltas(values: Sequence[int]) -> list[int]:
     return [v - (values[k - 1] if k else 0) for k, v in enumerate(values)]
 
 
-def _territory(ds: Dataset, cells: Any) -> dict[str, Any] | None:
+def _territory(ds: Dataset, t: Territory) -> dict[str, Any] | None:
     """Area (and population) held by each side, on the days it changes, delta-encoded.
 
-    From :func:`mapper.stats.territory_series` on the page's own cells, so the chart adds
+    From :func:`mapper.stats.territory_series` on the page's own model, so the chart adds
     up what the map shows. ``sides`` are the factions' ids then ``contested`` and
-    ``unknown``; ``day`` lists the slider days on which any figure changes (the first day
-    always); ``km2[s]`` holds side ``s``'s area in tenths of km² and ``pop[s]`` its
+    ``unknown`` (no data); ``day`` lists the slider days on which any figure changes (the
+    first day always); ``km2[s]`` holds side ``s``'s area in tenths of km² and ``pop[s]`` its
     population (``pop`` is ``None`` when no place has a known population), on those days,
     each as :func:`_deltas`. The page fills the days between.
-    ``None`` when the dataset has no areas.
+    ``None`` when the model has no ground.
     """
     from mapper import stats
 
-    if cells is None or len(cells) == 0:
+    if not len(t.atoms):
         return None
-    series = stats.series_payload(stats.territory_series(ds, cells=cells))
+    series = stats.series_payload(stats.territory_series(ds, territory=t))
     sides = [c[: -len("_km2")] for c in series if c.endswith("_km2")]
     n = len(series["date"])
     km2 = [[round(float(v) * 10) for v in series[f"{side}_km2"]] for side in sides]
@@ -526,27 +523,70 @@ def _basemap(ds: Dataset) -> dict[str, Any]:
     }
 
 
-def _tiles() -> dict[str, Any]:
-    """The online tile layer: URL template, attribution, zoom limit and a probe tile."""
+def tile_layer(name: str) -> dict[str, Any]:
+    """The online tile layer of an xyzservices provider: URL template, attribution, zoom limit.
+
+    Parameters
+    ----------
+    name
+        Provider name as xyzservices spells it (``OpenStreetMap.Mapnik``, ``CartoDB.Positron``);
+        case and dots are not significant.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    MapperError
+        If no provider has that name, or it needs an API key.
+
+    Examples
+    --------
+    >>> tile_layer("OpenStreetMap.Mapnik")["url"]
+    'https://tile.openstreetmap.org/{z}/{x}/{y}.png'
+    """
+    import difflib
+
     import xyzservices.providers as xyz
 
-    provider = xyz.query_name(TILE_PROVIDER)
+    from mapper.errors import MapperError
+
+    try:
+        provider = xyz.query_name(name)
+    except ValueError:
+        names = list(xyz.flatten())
+        near = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        raise MapperError(f"--tiles: no tile provider named {name!r}{hint}; names are "
+                          "those of xyzservices, e.g. OpenStreetMap.Mapnik") from None
+    if provider.requires_token():
+        raise MapperError(f"--tiles: {provider.name} needs an API key; pick a provider "
+                          "that does not, e.g. OpenStreetMap.Mapnik")
+    url = provider.build_url()
+    if not _SAFE_URL.match(url.replace("{", "").replace("}", "")):
+        raise MapperError(f"--tiles: {provider.name} has no https tile address")
     return {
         "name": provider.name,
-        "url": provider.build_url(),
+        "url": url,
         "attribution": provider.html_attribution,
         "max_zoom": int(provider.get("max_zoom", 18)),
-        "probe": provider.build_url(x=0, y=0, z=0),
     }
 
 
-def build_payload(ds: Dataset) -> dict[str, Any]:
+def build_payload(ds: Dataset, *, tiles: str | None = None,
+                  territory: Territory | None = None) -> dict[str, Any]:
     """Build the page's data for a dataset (see the module docstring for its layout).
 
     Parameters
     ----------
     ds
         A loaded dataset.
+    tiles
+        An xyzservices provider name for online tiles (see :func:`tile_layer`); ``None`` for
+        none: the page then requests nothing.
+    territory
+        The dataset's model (:func:`mapper.model.build`), if already built.
 
     Returns
     -------
@@ -564,26 +604,27 @@ def build_payload(ds: Dataset) -> dict[str, Any]:
     >>> payload["places"]["id"][:2]  # doctest: +SKIP
     ['aleppo', 'saraqib']
     """
-    from mapper import timeline as tlmod
+    from mapper import model
+    from mapper.snapshot import require_points
 
-    tl = tlmod.Timeline.from_dataset(ds)
-    faction_ids = list(ds.factions)
+    require_points(ds)
+    t = territory if territory is not None else model.build(ds)
     places, kinds = _places(ds)
-    if places["id"] != list(tl.place_ids):
-        raise ValueError("timeline places are not in the dataset's place order")
+    if places["id"] != list(t.place_ids):
+        raise ValueError("model places are not in the dataset's place order")
     place_index = {p: i for i, p in enumerate(places["id"])}
     sources = _sources(ds)
     source_index = {s: i for i, s in enumerate(sources["id"])}
     events, event_kinds = _events(ds, place_index, source_index)
-    area_cells = _area_cells(ds)
-    cells, fronts = _areas(area_cells, place_index)
+    atoms, fronts = _atoms(t)
+    control = model.encode_changes(t.keys, t.place_codes)
     routes, segments = _routes(ds, place_index)
     return {
         "id": ds.id,
         "title": ds.title,
         "description": ds.description,
         "start": ds.start.isoformat(),
-        "n": len(tl.dates),
+        "n": t.n_days,
         "countries": list(ds.countries),
         "view": {"lat": ds.view.lat, "lon": ds.view.lon, "zoom": ds.view.zoom},
         "factions": [
@@ -593,17 +634,19 @@ def build_payload(ds: Dataset) -> dict[str, Any]:
         ],
         "kinds": kinds,
         "places": places,
-        "control": _compact_control(tlmod.encode(tl, faction_ids)),
+        "control": {"initial": control["initial"], "day": _deltas(control["day"]),
+                    "place": control["unit"], "after": control["after"]},
         "event_kinds": event_kinds,
         "events": events,
         "sources": sources,
-        "cells": cells,
+        "atoms": atoms,
         "fronts": fronts,
+        "method": model.method_note(ds),
         "routes": routes,
         "segments": segments,
-        "territory": _territory(ds, area_cells),
+        "territory": _territory(ds, t),
         "basemap": _basemap(ds),
-        "tiles": _tiles(),
+        "tiles": tile_layer(tiles) if tiles else None,
     }
 
 

@@ -1,0 +1,340 @@
+"""Areas and dated snapshots of control: polygons read from any file GDAL reads (pyogrio).
+
+A dataset folder may hold
+
+``areas.geojson`` (or ``.gpkg``, ``.kml``, ``.kmz``, ``.shp``, ``.fgb``)
+    Named areas (a province, a pocket, a zone) that ``events.csv`` hands to a side as it
+    hands a place: each feature has an ``id`` (a slug; from the ``name`` when absent), a
+    ``name`` and a ``kind`` (``area`` when absent). Every layer of the file is read (Google
+    My Maps writes one per folder).
+``snapshots/``
+    One file per date, the date in its name (``2024-11-26.geojson``, ``isw_20241126.kmz``),
+    each holding the polygons of control as some source drew them that day: a ``controller``
+    property per feature (another field with ``[snapshots] controller_field``), or, with
+    ``[snapshots] side``, every feature is that side's ground. With ``[snapshots] rest``, the
+    rest of the dataset's countries is held by that side.
+
+Column names are matched without regard to case (``Name`` and ``Description`` as KML gives
+them). Problems come back as :class:`mapper.errors.Problem`, with the file and the feature
+number (1-based, in file order) in place of a line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from mapper.errors import Problem
+
+__all__ = ["AREA_SUFFIXES", "SNAPSHOT_DIR", "Snapshot", "date_in_name", "find_area_file",
+           "read_areas", "read_polygons", "read_snapshots", "slug"]
+
+#: File suffixes read as polygon files.
+AREA_SUFFIXES = (".geojson", ".json", ".gpkg", ".kml", ".kmz", ".shp", ".fgb")
+
+#: The folder of dated snapshot files inside a dataset.
+SNAPSHOT_DIR = "snapshots"
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The polygons of control one source drew on one day.
+
+    Attributes
+    ----------
+    date
+        The day it shows.
+    path
+        The file.
+    polygons
+        GeoDataFrame (lon/lat) with a ``controller`` column.
+    rest
+        Side holding the rest of the dataset's countries, or ``None`` (no data there).
+    source_id
+        The source it comes from (``sources.csv``), or ``None``.
+    """
+
+    date: date
+    path: Path
+    polygons: gpd.GeoDataFrame
+    rest: str | None = None
+    source_id: str | None = None
+
+
+def slug(text: str) -> str:
+    """A slug of a name: lower case ASCII words joined by hyphens.
+
+    Examples
+    --------
+    >>> slug("Idlib pocket (HTS), Nov. 2024")
+    'idlib-pocket-hts-nov-2024'
+    >>> slug("Raʾs al-ʿAyn")
+    'ras-al-ayn'
+    """
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")
+
+
+def date_in_name(name: str) -> date | None:
+    """The date written in a file name (``20240708`` or ``2024-07-08``), or ``None``.
+
+    Examples
+    --------
+    >>> date_in_name("control_2024-07-08_v2.geojson")
+    datetime.date(2024, 7, 8)
+    >>> date_in_name("isw20241126.kmz"), date_in_name("notes.geojson")
+    (datetime.date(2024, 11, 26), None)
+    """
+    for m in _DATE_IN_NAME.finditer(name):
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            continue
+    return None
+
+
+def find_area_file(folder: Path) -> tuple[Path | None, list[Problem]]:
+    """The dataset's areas file (``areas.<suffix>``), if any.
+
+    Returns
+    -------
+    tuple
+        The path or ``None``, and a problem when there are several.
+    """
+    found = sorted(p for p in folder.glob("areas.*") if p.suffix.lower() in AREA_SUFFIXES)
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        return None, [Problem(found[1].name, None, None,
+                              f"several areas files ({names}): keep one")]
+    return (found[0] if found else None), []
+
+
+def read_polygons(path: Path, name: str) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """Read every polygon feature of a file, all layers, in lon/lat; lower-case columns.
+
+    Parameters
+    ----------
+    path
+        The file.
+    name
+        How problems name the file (relative to the dataset).
+
+    Returns
+    -------
+    tuple
+        The features (column ``feature``: 1-based number in file order) or ``None``, and the
+        problems found.
+    """
+    import pyogrio
+
+    problems: list[Problem] = []
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:  # GDAL's own message says what it could not read
+        return None, [Problem(name, None, None, f"cannot read this file as GIS data ({exc}); "
+                                                "save it as GeoJSON, GeoPackage, KML/KMZ or "
+                                                "Shapefile")]
+    frames = []
+    for layer in layers:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # GDAL notes on KML styles and the like
+                gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+        except Exception as exc:
+            problems.append(Problem(name, None, None, f"layer {layer!r}: cannot read it ({exc})"))
+            continue
+        if gdf.crs is None:
+            gdf = gdf.set_crs("EPSG:4326")
+        elif not gdf.crs.equals("EPSG:4326"):
+            gdf = gdf.to_crs("EPSG:4326")
+        gdf.columns = [c if c == "geometry" else str(c).strip().lower() for c in gdf.columns]
+        gdf = gdf.loc[:, ~pd.Index(gdf.columns).duplicated()]
+        frames.append(gdf)
+    if not frames:
+        return None, problems or [Problem(name, None, None, "holds no layer")]
+    gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
+                           crs="EPSG:4326")
+    gdf["feature"] = range(1, len(gdf) + 1)
+    keep = []
+    for i, geom in zip(gdf["feature"], gdf.geometry, strict=True):
+        if geom is None or geom.is_empty:
+            problems.append(Problem(name, None, "geometry", f"feature {i}: has no geometry"))
+            keep.append(False)
+            continue
+        polys = [g for g in shapely.get_parts(geom)
+                 if g.geom_type in ("Polygon", "MultiPolygon")]
+        if not polys:
+            # Lines and points (a placemark beside the outlines) are not ground: skipped.
+            keep.append(False)
+            continue
+        keep.append(True)
+    gdf = gdf[keep].copy()
+    fixed = []
+    for i, geom in zip(gdf["feature"], gdf.geometry, strict=True):
+        polys = shapely.union_all([g for g in shapely.get_parts(geom)
+                                   if g.geom_type in ("Polygon", "MultiPolygon")])
+        polys = shapely.force_2d(polys)
+        x0, y0, x1, y1 = polys.bounds
+        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+            problems.append(Problem(name, None, "geometry", f"feature {i}: coordinates outside "
+                                    "lon -180..180, lat -90..90; is the file in another "
+                                    "projection without saying so (a .prj file)?"))
+        if not polys.is_valid:
+            polys = shapely.make_valid(polys)
+            polys = shapely.union_all([g for g in shapely.get_parts(polys)
+                                       if g.geom_type in ("Polygon", "MultiPolygon")])
+        fixed.append(polys)
+    gdf = gdf.set_geometry(fixed, crs="EPSG:4326")
+    return gdf, problems
+
+
+def _text(row: Any, key: str) -> str:
+    value = row.get(key)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def read_areas(path: Path, *, name: str | None = None,
+               place_ids: set[str] | None = None) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """Read a dataset's areas file.
+
+    Parameters
+    ----------
+    path
+        The file (``areas.geojson``, ``areas.kml``, ...).
+    name
+        How problems name the file; default its file name.
+    place_ids
+        The dataset's place ids: an area may not reuse one.
+
+    Returns
+    -------
+    tuple
+        GeoDataFrame indexed by ``id`` with ``name``, ``kind``, ``description``, ``feature``
+        (or ``None`` when unreadable), and the problems.
+
+    Examples
+    --------
+    >>> areas, problems = read_areas(Path("tests/data/areas/kml/areas.kml"))  # doctest: +SKIP
+    """
+    label = name or path.name
+    gdf, problems = read_polygons(path, label)
+    if gdf is None:
+        return None, problems
+    ids, names, kinds, descs = [], [], [], []
+    seen: dict[str, int] = {}
+    for i, (_, row) in zip(gdf["feature"], gdf.iterrows(), strict=True):
+        nm = _text(row, "name")
+        aid = _text(row, "id") or slug(nm)
+        if not nm:
+            nm = aid
+        if not aid:
+            problems.append(Problem(label, None, "id", f"feature {i}: has neither an id nor a "
+                                    "name; give it an id such as 'idlib-pocket'"))
+        elif not _SLUG.match(aid):
+            problems.append(Problem(label, None, "id", f"feature {i}: {aid!r} is not a slug; "
+                                    f"use lower-case words joined by hyphens, e.g. {slug(aid)!r}"))
+        elif aid in seen:
+            problems.append(Problem(label, None, "id", f"feature {i}: id {aid!r} is also "
+                                    f"feature {seen[aid]}'s; ids must be unique"))
+        elif place_ids is not None and aid in place_ids:
+            problems.append(Problem(label, None, "id", f"feature {i}: {aid!r} is also a place "
+                                    "id in places.csv; give the area another id"))
+        seen.setdefault(aid, i)
+        ids.append(aid)
+        names.append(nm)
+        kinds.append(_text(row, "kind") or "area")
+        descs.append(_text(row, "description"))
+    out = gpd.GeoDataFrame({"name": names, "kind": kinds, "description": descs,
+                            "feature": list(gdf["feature"])},
+                           geometry=list(gdf.geometry), crs="EPSG:4326",
+                           index=pd.Index(ids, name="id"))
+    if not len(out):
+        problems.append(Problem(label, None, None, "holds no polygon; draw the areas as "
+                                "polygons (lines and points are not ground)"))
+    return out[~out.index.duplicated()], problems
+
+
+def read_snapshots(folder: Path, *, factions: set[str], settings: dict[str, Any] | None = None,
+                   ) -> tuple[list[Snapshot], list[Problem]]:
+    """Read the dated snapshot files of a dataset's ``snapshots/`` folder.
+
+    Parameters
+    ----------
+    folder
+        The dataset folder.
+    factions
+        Faction ids (plus ``contested``) a controller may name.
+    settings
+        The ``[snapshots]`` table of ``dataset.toml``: ``controller_field``, ``side``,
+        ``rest``, ``source_id``.
+
+    Returns
+    -------
+    tuple
+        The snapshots by date, and the problems.
+    """
+    settings = settings or {}
+    where = folder / SNAPSHOT_DIR
+    if not where.is_dir():
+        return [], []
+    field = str(settings.get("controller_field", "controller")).strip().lower()
+    side = settings.get("side")
+    rest = settings.get("rest")
+    source_id = settings.get("source_id")
+    problems: list[Problem] = []
+    for key, value in (("side", side), ("rest", rest)):
+        if value is not None and value not in factions:
+            problems.append(Problem("dataset.toml", None, f"snapshots.{key}",
+                                    f"{value!r} is not a declared faction"))
+    out: list[Snapshot] = []
+    by_date: dict[date, str] = {}
+    files = sorted(p for p in where.iterdir() if p.suffix.lower() in AREA_SUFFIXES)
+    for path in files:
+        label = f"{SNAPSHOT_DIR}/{path.name}"
+        day = date_in_name(path.name)
+        if day is None:
+            problems.append(Problem(label, None, None, "no date in the file name; name it "
+                                    "by the day it shows, e.g. 2024-11-26.geojson"))
+            continue
+        if day in by_date:
+            problems.append(Problem(label, None, None, f"shows {day.isoformat()} as "
+                                    f"{by_date[day]} does; keep one file per day"))
+            continue
+        by_date[day] = path.name
+        gdf, found = read_polygons(path, label)
+        problems += found
+        if gdf is None:
+            continue
+        if side is not None:
+            controllers = [str(side)] * len(gdf)
+        elif field not in gdf.columns:
+            problems.append(Problem(label, None, field, "no such property; give each feature "
+                                    f"a {field!r} naming its side, or set [snapshots] side"))
+            continue
+        else:
+            controllers = []
+            for i, value in zip(gdf["feature"], gdf[field], strict=True):
+                text = "" if value is None or pd.isna(value) else str(value).strip()
+                if text not in factions:
+                    near = ", ".join(sorted(factions))
+                    problems.append(Problem(label, None, field, f"feature {i}: {text!r} is not "
+                                            f"a declared faction (one of {near})"))
+                controllers.append(text)
+        polys = gpd.GeoDataFrame({"controller": controllers}, geometry=list(gdf.geometry),
+                                 crs="EPSG:4326")
+        out.append(Snapshot(day, path, polys, rest, source_id))
+    return sorted(out, key=lambda s: s.date), problems

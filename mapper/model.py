@@ -1,0 +1,821 @@
+"""The territory model: who holds which ground on each day, computed once per dataset.
+
+Every output (the page, the images, ``mapper stats``, ``mapper diff``, ``mapper export``)
+reads this one model. It combines three kinds of dated fact about ground:
+
+``snapshot``
+    A file of polygons drawn by some source on one day (``snapshots/2024-11-26.geojson``),
+    each with a controller; the ground of the countries it leaves uncovered is held by its
+    ``rest`` side, or, without one, the snapshot says nothing about it. A snapshot holds until
+    the next one.
+``area``
+    A named polygon (``areas.geojson``: a province, a pocket, a zone) handed to a side by a
+    dated row of ``events.csv``, as a place is.
+``place``
+    A place handed to a side by ``events.csv``: it holds its own surroundings, the ground
+    nearer to it than to any other place, within a reach (25 km by default), and inside the
+    smallest area that contains it.
+
+Rule: on each day, every piece of ground takes the controller of the most recent fact that
+covers it; on the same date the more specific fact wins (a place over an area, a smaller
+area over a larger one, an area over a snapshot). Ground that no fact covers is ``no data``
+and is drawn and counted as such.
+
+The ground is cut once into *atoms*: the pieces that every fact's outline bounds, so that
+each atom has one controller a day. Atoms that share a border and have the same controller on
+every day are merged. Their borders are stored once as *arcs* (a topology): the page receives
+each arc once and rebuilds the atoms from them, and a front on a day is an arc whose two sides
+are held by two different known sides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+if TYPE_CHECKING:
+    from mapper.dataset import Dataset
+
+__all__ = ["CONTESTED", "EQUAL_AREA_CRS", "NO_DATA", "Fact", "Territory", "build", "topology"]
+
+#: Equal-area CRS for every km² figure (NSIDC EASE-Grid 2.0 global, cylindrical equal-area).
+EQUAL_AREA_CRS = "EPSG:6933"
+
+#: Controller name of ground held by no known side on a day.
+NO_DATA = "no data"
+
+#: Controller name of contested ground (as in :mod:`mapper.timeline`).
+CONTESTED = "contested"
+
+#: Fact kinds, least specific first (the rank breaks ties between facts of one date).
+FACT_KINDS = ("snapshot", "area", "place")
+
+_WGS84 = pyproj.CRS("EPSG:4326")
+_TO_EQUAL_AREA = pyproj.Transformer.from_crs(_WGS84, pyproj.CRS(EQUAL_AREA_CRS), always_xy=True)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One outline of ground and the dated controllers it had.
+
+    Attributes
+    ----------
+    kind
+        ``snapshot``, ``area`` or ``place``.
+    id
+        The place or area id, or the snapshot's date for a snapshot layer.
+    geometry
+        The ground it speaks for, in lon/lat.
+    dates
+        The days its controller changed, ascending (``datetime.date``).
+    controllers
+        The controller from each of those days (``None``: the fact says nothing from then).
+    rank
+        Specificity: higher wins between facts of the same date.
+    """
+
+    kind: str
+    id: str
+    geometry: BaseGeometry
+    dates: tuple[date, ...]
+    controllers: tuple[str | None, ...]
+    rank: int
+
+
+def _equal_area(geoms: Any) -> Any:
+    def move(xy: np.ndarray) -> np.ndarray:
+        x, y = _TO_EQUAL_AREA.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geoms, move)
+
+
+def area_km2(geoms: Any) -> np.ndarray:
+    """Areas in km² in the equal-area projection :data:`EQUAL_AREA_CRS`.
+
+    Parameters
+    ----------
+    geoms
+        Shapely geometries in lon/lat (an array or a sequence).
+
+    Returns
+    -------
+    numpy.ndarray
+        One float per geometry (0 for an empty one).
+
+    Examples
+    --------
+    >>> round(float(area_km2([shapely.box(36, 35, 37, 36)])[0]))
+    10066
+    """
+    arr = np.asarray(list(geoms) if not isinstance(geoms, np.ndarray) else geoms, dtype=object)
+    if not len(arr):
+        return np.zeros(0)
+    return np.nan_to_num(shapely.area(_equal_area(arr))) / 1e6
+
+
+def _polygons_only(geom: BaseGeometry) -> BaseGeometry:
+    if geom is None or geom.is_empty:
+        return shapely.Polygon()
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _segments(geoms: Sequence[BaseGeometry]) -> np.ndarray:
+    """Every boundary segment of the polygons, once (``x1, y1, x2, y2``, ends ordered)."""
+    chunks = []
+    for g in geoms:
+        if g is None or g.is_empty:
+            continue
+        for ring in shapely.get_rings(shapely.get_parts(g)):
+            xy = shapely.get_coordinates(ring)
+            if len(xy) < 2:
+                continue
+            seg = np.hstack([xy[:-1], xy[1:]])
+            flip = (seg[:, 0] > seg[:, 2]) | ((seg[:, 0] == seg[:, 2]) & (seg[:, 1] > seg[:, 3]))
+            seg[flip] = seg[flip][:, [2, 3, 0, 1]]
+            chunks.append(seg)
+    if not chunks:
+        return np.zeros((0, 4))
+    seg = np.unique(np.vstack(chunks), axis=0)
+    return seg[(seg[:, 0] != seg[:, 2]) | (seg[:, 1] != seg[:, 3])]
+
+
+def _faces(outlines: Sequence[BaseGeometry], ground: BaseGeometry) -> np.ndarray:
+    """Cut ``ground`` by every outline into faces that no outline crosses."""
+    seg = _segments([ground, *outlines])
+    lines = shapely.linestrings(seg.reshape(-1, 2), indices=np.repeat(np.arange(len(seg)), 2))
+    noded = shapely.union_all(lines)  # nodes every crossing, once
+    faces = np.asarray(shapely.get_parts(shapely.polygonize(shapely.get_parts(noded))),
+                       dtype=object)
+    if not len(faces):
+        return faces
+    inside = shapely.contains_properly(ground, shapely.point_on_surface(faces))
+    shapely.prepare(ground)
+    return faces[inside]
+
+
+@dataclass
+class Territory:
+    """The model of one dataset: atoms of ground and their controller on every day.
+
+    Build it with :func:`build`.
+
+    Attributes
+    ----------
+    start
+        First day of the slider.
+    n_days
+        Number of days on the slider.
+    sides
+        Controller names, in code order: the factions, then ``contested``; code ``-1`` is
+        :data:`NO_DATA`.
+    atoms
+        GeoDataFrame (lon/lat) of the atoms, with ``area_km2``.
+    keys
+        The days (indexes from ``start``) on which any atom or place may change, ascending;
+        the first is 0.
+    atom_codes
+        ``len(keys) x len(atoms)`` controller codes from each key day on.
+    place_ids
+        The places, in dataset order.
+    place_codes
+        ``len(keys) x len(place_ids)`` controller code of the ground at each place.
+    atom_source
+        ``len(keys) x len(atoms)``: index into ``facts`` of the fact that decided each atom
+        (``-1``: none).
+    facts
+        The facts, as used.
+    """
+
+    start: date
+    n_days: int
+    sides: list[str]
+    atoms: gpd.GeoDataFrame
+    keys: np.ndarray
+    atom_codes: np.ndarray
+    place_ids: list[str]
+    place_codes: np.ndarray
+    atom_source: np.ndarray
+    facts: list[Fact]
+    _topology: dict[str, Any] | None = field(default=None, repr=False)
+
+    # -- days ---------------------------------------------------------------------------------
+
+    @property
+    def dates(self) -> list[date]:
+        """Every day of the slider."""
+        return [self.start + timedelta(days=i) for i in range(self.n_days)]
+
+    def day_index(self, day: date) -> int:
+        """The slider index of ``day``.
+
+        Raises
+        ------
+        ValueError
+            If ``day`` is not on the slider.
+        """
+        i = (day - self.start).days
+        if not 0 <= i < self.n_days:
+            end = self.start + timedelta(days=self.n_days - 1)
+            raise ValueError(f"{day.isoformat()} is outside the dataset's time range "
+                             f"{self.start.isoformat()} to {end.isoformat()} "
+                             "(dataset.toml [time])")
+        return i
+
+    def _key(self, day: date) -> int:
+        return int(np.searchsorted(self.keys, self.day_index(day), side="right") - 1)
+
+    def change_dates(self) -> list[date]:
+        """Days after the first on which some atom or place changes controller."""
+        out = []
+        for k in range(1, len(self.keys)):
+            if (self.atom_codes[k] != self.atom_codes[k - 1]).any() or (
+                    self.place_codes[k] != self.place_codes[k - 1]).any():
+                out.append(self.start + timedelta(days=int(self.keys[k])))
+        return out
+
+    # -- state on a day -----------------------------------------------------------------------
+
+    def name(self, code: int) -> str:
+        """The controller name of a code (:data:`NO_DATA` for -1)."""
+        return NO_DATA if code < 0 else self.sides[code]
+
+    def codes_on(self, day: date) -> np.ndarray:
+        """Controller code of each atom on ``day``."""
+        return self.atom_codes[self._key(day)]
+
+    def places_on(self, day: date) -> dict[str, str | None]:
+        """Controller of the ground at each place on ``day`` (``None``: no data)."""
+        codes = self.place_codes[self._key(day)]
+        return {p: (None if c < 0 else self.sides[c])
+                for p, c in zip(self.place_ids, codes.tolist(), strict=True)}
+
+    def held_km2(self, day: date) -> dict[str, float]:
+        """km² held by each side on ``day``, :data:`NO_DATA` included; adds up to the ground.
+
+        Examples
+        --------
+        >>> t = build(load_dataset("tests/data/areas/geojson"))  # doctest: +SKIP
+        >>> t.held_km2(t.start)  # doctest: +SKIP
+        {'government': 120.5, 'hts': 40.25, 'no data': 0.0}
+        """
+        codes = self.codes_on(day)
+        area = self.atoms["area_km2"].to_numpy(dtype=float)
+        sums = np.bincount(codes + 1, weights=area, minlength=len(self.sides) + 1)
+        return {NO_DATA: float(sums[0]),
+                **{s: float(v) for s, v in zip(self.sides, sums[1:], strict=True)}}
+
+    def areas_on(self, day: date) -> gpd.GeoDataFrame:
+        """The ground of each side on ``day``: one (Multi)Polygon per controller.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Columns ``controller``, ``area_km2``, geometry (lon/lat), sides in code order,
+            :data:`NO_DATA` last; sides holding nothing are left out.
+        """
+        codes = self.codes_on(day)
+        geoms = self.atoms.geometry.to_numpy()
+        area = self.atoms["area_km2"].to_numpy(dtype=float)
+        rows = []
+        for code in [*range(len(self.sides)), -1]:
+            pick = codes == code
+            if pick.any():
+                rows.append((self.name(code), float(area[pick].sum()),
+                             shapely.union_all(geoms[pick])))
+        return gpd.GeoDataFrame(
+            {"controller": [r[0] for r in rows], "area_km2": [r[1] for r in rows]},
+            geometry=[r[2] for r in rows], crs=_WGS84)
+
+    def fronts_on(self, day: date) -> gpd.GeoDataFrame:
+        """The front lines of ``day``: borders between ground of two different known sides.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Columns ``a``, ``b`` (the two controllers, ``a < b`` in code order), ``length_km``
+            and geometry (merged lines, lon/lat), one row per pair of sides.
+        """
+        topo = self.topology()
+        codes = self.codes_on(day)
+        left, right = topo["left"], topo["right"]
+        ok = (left >= 0) & (right >= 0)
+        ca = np.where(ok, codes[np.maximum(left, 0)], -1)
+        cb = np.where(ok, codes[np.maximum(right, 0)], -1)
+        front = ok & (ca >= 0) & (cb >= 0) & (ca != cb)
+        geod = pyproj.Geod(ellps="WGS84")
+        rows: dict[tuple[int, int], list[BaseGeometry]] = {}
+        for i in np.flatnonzero(front):
+            a, b = sorted((int(ca[i]), int(cb[i])))
+            rows.setdefault((a, b), []).append(topo["lines"][i])
+        out = []
+        for (a, b), lines in sorted(rows.items()):
+            merged = shapely.line_merge(shapely.union_all(lines))
+            out.append((self.sides[a], self.sides[b],
+                        float(geod.geometry_length(merged)) / 1000, merged))
+        return gpd.GeoDataFrame(
+            {"a": [r[0] for r in out], "b": [r[1] for r in out],
+             "length_km": [r[2] for r in out]},
+            geometry=[r[3] for r in out], crs=_WGS84)
+
+    def diff(self, day_from: date, day_to: date) -> gpd.GeoDataFrame:
+        """Ground that changed hands between two days.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Columns ``before``, ``after``, ``area_km2`` and geometry: one row per pair of
+            controllers with ground passing from the first to the second, largest first.
+        """
+        c0, c1 = self.codes_on(day_from), self.codes_on(day_to)
+        moved = c0 != c1
+        geoms = self.atoms.geometry.to_numpy()
+        area = self.atoms["area_km2"].to_numpy(dtype=float)
+        pairs: dict[tuple[int, int], list[int]] = {}
+        for i in np.flatnonzero(moved):
+            pairs.setdefault((int(c0[i]), int(c1[i])), []).append(int(i))
+        rows = sorted(((self.name(a), self.name(b), float(area[idx].sum()),
+                        shapely.union_all(geoms[idx])) for (a, b), idx in pairs.items()),
+                      key=lambda r: (-r[2], r[0], r[1]))
+        return gpd.GeoDataFrame(
+            {"before": [r[0] for r in rows], "after": [r[1] for r in rows],
+             "area_km2": [r[2] for r in rows]},
+            geometry=[r[3] for r in rows], crs=_WGS84)
+
+    def atom_at(self, lon: float, lat: float) -> int:
+        """The atom containing a point (lon/lat), or -1 when it is off the model's ground."""
+        geoms = self.atoms.geometry.to_numpy()
+        hits = shapely.STRtree(geoms).query(shapely.Point(lon, lat), predicate="intersects")
+        return int(hits.min()) if len(hits) else -1
+
+    def controller_at(self, day: date, lon: float, lat: float) -> str | None:
+        """Who holds the ground at a point on ``day`` (:data:`NO_DATA` where no fact covers
+        it, ``None`` off the model's ground)."""
+        atom = self.atom_at(lon, lat)
+        return None if atom < 0 else self.name(int(self.codes_on(day)[atom]))
+
+    def deciding_fact(self, atom: int, day: date) -> Fact | None:
+        """The fact that gave atom ``atom`` its controller on ``day`` (``None``: no data)."""
+        k = self.atom_source[self._key(day), atom]
+        return None if k < 0 else self.facts[int(k)]
+
+    # -- geometry for drawing -----------------------------------------------------------------
+
+    def topology(self) -> dict[str, Any]:
+        """The atoms' borders as shared arcs (see :func:`topology`), computed once."""
+        if self._topology is None:
+            self._topology = topology(self.atoms.geometry.to_numpy())
+        return self._topology
+
+
+def _state_matrix(facts: Sequence[Fact], member: list[np.ndarray], n_units: int,
+                  keys: np.ndarray, start: date, code: Mapping[str | None, int],
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Controller code and deciding fact of each unit on each key day.
+
+    ``member[f]`` lists the units (atoms or places) that fact ``f`` covers.
+    """
+    best = np.full((len(keys), n_units), np.iinfo(np.int64).min, dtype=np.int64)
+    out = np.full((len(keys), n_units), -1, dtype=np.int16)
+    source = np.full((len(keys), n_units), -1, dtype=np.int32)
+    for f, fact in enumerate(facts):
+        units = member[f]
+        if not len(units) or not fact.dates:
+            continue
+        rel = np.array([(d - start).days for d in fact.dates], dtype=np.int64)
+        # The fact's last change on or before each key day.
+        at = np.searchsorted(rel, keys, side="right") - 1
+        has = at >= 0
+        if not has.any():
+            continue
+        ctl = np.array([code[c] if c is not None else -2 for c in fact.controllers],
+                       dtype=np.int64)
+        score = np.where(has, rel[np.maximum(at, 0)] * 4096 + fact.rank, np.iinfo(np.int64).min)
+        value = np.where(has, ctl[np.maximum(at, 0)], -2)
+        speaks = has & (value != -2)  # a fact that says nothing from that day is no candidate
+        score = np.where(speaks, score, np.iinfo(np.int64).min)
+        cur = best[:, units]
+        win = score[:, None] > cur
+        best[:, units] = np.where(win, score[:, None], cur)
+        out[:, units] = np.where(win, value[:, None], out[:, units])
+        source[:, units] = np.where(win, f, source[:, units])
+    return out, source
+
+
+def _merge_atoms(geoms: np.ndarray, codes: np.ndarray, source: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge neighbouring atoms that have the same controller and deciding fact every day."""
+    if len(geoms) < 2:
+        return geoms, codes, source
+    history = np.hstack([codes.astype(np.int64), source.astype(np.int64)])  # a row per atom
+    _, group = np.unique(history, axis=0, return_inverse=True)
+    group = group.ravel()
+    # Connected components of touching atoms within each group (union-find).
+    parent = np.arange(len(geoms))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="touches")
+    same = (group[left] == group[right]) & (left < right)
+    for a, b in zip(left[same].tolist(), right[same].tolist(), strict=True):
+        shared = shapely.intersection(geoms[a].boundary, geoms[b].boundary)
+        if shared.length <= 0:  # touching at a point only
+            continue
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    roots = np.array([find(i) for i in range(len(geoms))])
+    keep = np.unique(roots)
+    merged = np.array([shapely.union_all(geoms[roots == r]) if (roots == r).sum() > 1
+                       else geoms[r] for r in keep], dtype=object)
+    merged = np.array([_polygons_only(shapely.make_valid(g)) if not g.is_valid else g
+                       for g in merged], dtype=object)
+    return merged, codes[keep], source[keep]
+
+
+def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
+    """Build the territory model of a dataset.
+
+    Parameters
+    ----------
+    ds
+        A loaded dataset (places with coordinates; optional ``areas`` and ``snapshots``).
+    reach_km
+        How far a place's surroundings reach; default: the dataset's setting (25 km).
+
+    Returns
+    -------
+    Territory
+
+    Raises
+    ------
+    ValueError
+        If a place has no coordinates, or an event names a controller that is not a faction.
+    """
+    from mapper import basemap, territory
+
+    reach = reach_km if reach_km is not None else float(getattr(ds, "reach_km", 25.0))
+    sides = [*ds.factions, CONTESTED]
+    code: dict[str | None, int] = {s: i for i, s in enumerate(sides)}
+    start, n_days = ds.start, (ds.end - ds.start).days + 1
+
+    areas: gpd.GeoDataFrame | None = getattr(ds, "areas", None)
+    snapshots: list[Any] = list(getattr(ds, "snapshots", None) or [])
+    countries = list(ds.countries)
+    ground = basemap.country_shape(countries) if countries else None
+
+    place_ids = [str(p) for p in ds.places.index]
+    area_ids = [str(a) for a in areas.index] if areas is not None and len(areas) else []
+    history = _histories(ds.control_events, ds.end)
+    unknown = sorted(set(history) - set(place_ids) - set(area_ids))
+    if unknown:
+        raise ValueError(f"events.csv: place_id: unknown place or area {unknown[0]!r}")
+    for ctl in {c for _, cs in history.values() for c in cs}:
+        if ctl is not None and ctl not in code:
+            raise ValueError(f"events.csv: controller: {ctl!r} is not a declared faction")
+
+    facts: list[Fact] = []
+    # Snapshots: one layer whose outline per controller changes on each snapshot's date.
+    snap_geoms: list[list[tuple[str | None, BaseGeometry]]] = []
+    for snap in sorted(snapshots, key=lambda s: s.date):
+        parts: list[tuple[str | None, BaseGeometry]] = [
+            (str(c), _polygons_only(shapely.make_valid(g)))
+            for c, g in zip(snap.polygons["controller"], snap.polygons.geometry, strict=True)]
+        if snap.rest is not None and ground is not None:
+            covered = shapely.union_all([g for _, g in parts]) if parts else shapely.Polygon()
+            parts.append((snap.rest, shapely.difference(ground, covered)))
+        snap_geoms.append(parts)
+    # Areas: clipped to the countries.
+    area_geom: dict[str, BaseGeometry] = {}
+    if area_ids:
+        assert areas is not None
+        for aid, g in zip(area_ids, areas.geometry, strict=True):
+            g = _polygons_only(shapely.make_valid(g))
+            area_geom[aid] = shapely.intersection(g, ground) if ground is not None else g
+    order = sorted(area_ids, key=lambda a: -float(area_km2([area_geom[a]])[0]))
+    area_rank = {a: 1 + i for i, a in enumerate(order)}  # smaller areas rank higher
+
+    # Places: their surroundings, inside the smallest area that holds them.
+    cells = territory.cells(ds.places, clip=ground, max_distance_km=reach)
+    smallest = {}
+    for aid in reversed(order):
+        g = area_geom[aid]
+        shapely.prepare(g)
+        for pid, pt in zip(place_ids, ds.places.geometry, strict=True):
+            if pid not in smallest and pt is not None and g.contains(pt):
+                smallest[pid] = aid
+    place_cell: dict[str, BaseGeometry] = {}
+    for pid, geom in zip(cells.index, cells.geometry, strict=True):
+        pid = str(pid)
+        if pid in smallest:
+            geom = _polygons_only(shapely.intersection(geom, area_geom[smallest[pid]]))
+        place_cell[pid] = geom
+
+    # The ground the model covers: the countries, or everything the facts outline.
+    outlines = ([g for parts in snap_geoms for _, g in parts] + list(area_geom.values())
+                + list(place_cell.values()))
+    if ground is None:
+        ground = shapely.union_all([g for g in outlines if not g.is_empty])
+    faces = _faces(outlines, ground)
+    probe = shapely.point_on_surface(faces) if len(faces) else np.array([], dtype=object)
+    members: list[np.ndarray] = []
+
+    def covered_by(geom: BaseGeometry) -> np.ndarray:
+        if geom.is_empty or not len(probe):
+            return np.zeros(0, dtype=np.int64)
+        shapely.prepare(geom)
+        return np.flatnonzero(shapely.contains(geom, probe))
+
+    # Snapshot layer as facts: one fact per controller region would not hold between
+    # snapshots; instead each face gets one "snapshot" fact whose controller changes.
+    if snap_geoms:
+        snap_dates = tuple(s.date for s in sorted(snapshots, key=lambda s: s.date))
+        face_ctl = np.full((len(snap_geoms), len(faces)), None, dtype=object)
+        for s_i, snap_parts in enumerate(snap_geoms):
+            for ctl, g in snap_parts:
+                face_ctl[s_i, covered_by(g)] = ctl
+        # Faces with the same snapshot history share one fact.
+        keyed: dict[tuple[Any, ...], list[int]] = {}
+        for f in range(len(faces)):
+            keyed.setdefault(tuple(face_ctl[:, f]), []).append(f)
+        for hist, idx in sorted(keyed.items(), key=lambda kv: kv[1][0]):
+            facts.append(Fact("snapshot", f"snapshots:{idx[0]}", shapely.Polygon(),
+                              snap_dates, tuple(hist), 0))
+            members.append(np.array(idx, dtype=np.int64))
+    for aid in area_ids:
+        dates, ctls = history.get(aid, ((), ()))
+        facts.append(Fact("area", aid, area_geom[aid], dates, ctls, area_rank[aid]))
+        members.append(covered_by(area_geom[aid]))
+    place_rank = len(area_ids) + 2
+    for pid in place_ids:
+        dates, ctls = history.get(pid, ((), ()))
+        geom = place_cell.get(pid, shapely.Polygon())
+        facts.append(Fact("place", pid, geom, dates, ctls, place_rank))
+        members.append(covered_by(geom))
+
+    keys = np.unique(np.concatenate([[0], *[
+        np.array([(d - start).days for d in f.dates], dtype=np.int64) for f in facts]]))
+    keys = keys[(keys >= 0) & (keys < n_days)]
+    atom_codes, atom_source = _state_matrix(facts, members, len(faces), keys, start, code)
+    faces, atom_codes, atom_source = _merge_atoms(faces, atom_codes.T, atom_source.T)
+    atom_codes, atom_source = atom_codes.T, atom_source.T
+
+    # The ground at each place: the same rule at the place's point.
+    pts = ds.places.geometry.to_numpy()
+    point_facts: list[Fact] = []
+    point_members: list[np.ndarray] = []
+    for i, pid in enumerate(place_ids):
+        dates, ctls = history.get(pid, ((), ()))
+        point_facts.append(Fact("place", pid, pts[i], dates, ctls, place_rank))
+        point_members.append(np.array([i], dtype=np.int64))
+    for aid in area_ids:
+        dates, ctls = history.get(aid, ((), ()))
+        point_facts.append(Fact("area", aid, area_geom[aid], dates, ctls, area_rank[aid]))
+        point_members.append(np.flatnonzero(shapely.intersects(area_geom[aid], pts)))
+    if snap_geoms:
+        point_hist = np.full((len(snap_geoms), len(pts)), None, dtype=object)
+        for s_i, snap_parts in enumerate(snap_geoms):
+            for ctl, g in snap_parts:
+                point_hist[s_i, shapely.intersects(g, pts)] = ctl
+        snap_dates = tuple(s.date for s in sorted(snapshots, key=lambda s: s.date))
+        for i, pid in enumerate(place_ids):
+            point_facts.append(Fact("snapshot", pid, pts[i], snap_dates,
+                                    tuple(point_hist[:, i]), 0))
+            point_members.append(np.array([i], dtype=np.int64))
+    place_codes, _ = _state_matrix(point_facts, point_members, len(place_ids), keys, start,
+                                   code)
+
+    atoms = gpd.GeoDataFrame({"area_km2": area_km2(faces)}, geometry=list(faces), crs=_WGS84)
+    return Territory(start=start, n_days=n_days, sides=sides, atoms=atoms, keys=keys,
+                     atom_codes=atom_codes, place_ids=place_ids, place_codes=place_codes,
+                     atom_source=atom_source, facts=facts)
+
+
+def _histories(events: pd.DataFrame, end: date,
+               ) -> dict[str, tuple[tuple[date, ...], tuple[str | None, ...]]]:
+    """Every dated control fact of each place or area, in order (repeats kept).
+
+    A repeated controller matters here: it is a newer fact about that ground, which can
+    outweigh an older fact about a larger area.
+    """
+    out: dict[str, tuple[list[date], list[str | None]]] = {}
+    if not len(events):
+        return {}
+    ev = events.loc[events["controller"].notna(), ["date", "place_id", "controller"]]
+    ev = ev.assign(_d=[d for d in ev["date"]])
+    ev = ev[[d <= end for d in ev["_d"]]]
+    order = np.argsort(np.array([d.toordinal() for d in ev["_d"]]), kind="stable")
+    for d, uid, ctl in zip(ev["_d"].to_numpy()[order], ev["place_id"].to_numpy()[order],
+                           ev["controller"].to_numpy()[order], strict=True):
+        dates, ctls = out.setdefault(str(uid), ([], []))
+        if dates and dates[-1] == d:  # two facts of one day: the later row wins
+            ctls[-1] = str(ctl)
+            continue
+        dates.append(d)
+        ctls.append(str(ctl))
+    return {k: (tuple(v[0]), tuple(v[1])) for k, v in out.items()}
+
+def topology(geoms: Sequence[BaseGeometry] | np.ndarray, *, decimals: int = 6,
+             ) -> dict[str, Any]:
+    """Split the borders of non-overlapping polygons into arcs, each stored once.
+
+    Parameters
+    ----------
+    geoms
+        Polygons or MultiPolygons (lon/lat) that share borders exactly (as overlays give).
+    decimals
+        Coordinates are compared after rounding to this many decimals.
+
+    Returns
+    -------
+    dict
+        ``arcs``: list of ``(n, 2)`` coordinate arrays; ``polygons``: per geometry, a list of
+        polygons, each a list of rings, each a list of arc references (``i`` the arc as
+        stored, ``~i`` reversed); ``left``/``right``: per arc, the geometry on each side
+        (``-1``: outside); ``lines``: per arc, a LineString.
+
+    Examples
+    --------
+    >>> t = topology([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)])
+    >>> len(t["arcs"]), sorted(zip(t["left"].tolist(), t["right"].tolist()))
+    (3, [(-1, 0), (-1, 1), (0, 1)])
+    """
+    geoms = list(geoms)
+    rings: list[np.ndarray] = []
+    ring_of: list[tuple[int, int, int]] = []  # (geometry, polygon, ring)
+    for gi, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            continue
+        for pi, poly in enumerate(shapely.get_parts(g)):
+            if poly.geom_type != "Polygon" or poly.is_empty:
+                continue
+            for ri, ring in enumerate([poly.exterior, *poly.interiors]):
+                xy = np.round(np.asarray(ring.coords)[:, :2], decimals)
+                keep = np.ones(len(xy), dtype=bool)
+                keep[1:] = np.any(xy[1:] != xy[:-1], axis=1)
+                xy = xy[keep]
+                if len(xy) < 4:
+                    continue
+                rings.append(xy)
+                ring_of.append((gi, pi, ri))
+    empty_lines: list[BaseGeometry] = []
+    if not rings:
+        return {"arcs": [], "polygons": [[] for _ in geoms], "left": np.zeros(0, dtype=int),
+                "right": np.zeros(0, dtype=int), "lines": empty_lines}
+    allxy = np.vstack([r[:-1] for r in rings])
+    _, vid = np.unique(allxy, axis=0, return_inverse=True)
+    vid = vid.ravel()
+    uniq_xy = np.zeros((vid.max() + 1, 2))
+    uniq_xy[vid] = allxy
+    ring_v: list[np.ndarray] = []
+    pos = 0
+    for r in rings:
+        n = len(r) - 1
+        ring_v.append(vid[pos:pos + n])
+        pos += n
+    # A vertex is a junction where its number of distinct neighbours is not two.
+    a = np.concatenate([v for v in ring_v])
+    b = np.concatenate([np.roll(v, -1) for v in ring_v])
+    edges = np.unique(np.sort(np.column_stack([a, b]), axis=1), axis=0)
+    degree = np.bincount(edges.ravel(), minlength=len(uniq_xy))
+    junction = degree != 2
+
+    arc_index: dict[tuple[int, ...], int] = {}
+    arcs: list[np.ndarray] = []
+    sides: list[list[int]] = []
+    polygons: list[list[list[list[int]]]] = [[] for _ in geoms]
+    poly_slot: dict[tuple[int, int], int] = {}
+    for (gi, pi, _ri), v in zip(ring_of, ring_v, strict=True):
+        cut = np.flatnonzero(junction[v])
+        if len(cut) == 0:  # no junction: start at the smallest vertex id
+            cut = np.array([int(np.argmin(v))])
+        refs: list[int] = []
+        for j, c0 in enumerate(cut):
+            c1 = cut[(j + 1) % len(cut)]
+            seq = np.concatenate([v[c0:], v[:c1 + 1]]) if c1 <= c0 else v[c0:c1 + 1]
+            key = tuple(seq.tolist())
+            rev = key[::-1]
+            if key in arc_index:
+                k = arc_index[key]
+                refs.append(k)
+                sides[k].append(gi)
+            elif rev in arc_index:
+                k = arc_index[rev]
+                refs.append(~k)
+                sides[k].append(gi)
+            else:
+                k = len(arcs)
+                arc_index[key] = k
+                arcs.append(uniq_xy[np.array(key)])
+                sides.append([gi])
+                refs.append(k)
+        slot = poly_slot.setdefault((gi, pi), len(polygons[gi]))
+        if slot == len(polygons[gi]):
+            polygons[gi].append([])
+        polygons[gi][slot].append(refs)
+    left = np.array([s[0] for s in sides], dtype=np.int64)
+    right = np.array([s[1] if len(s) > 1 else -1 for s in sides], dtype=np.int64)
+    # Outside on the left: order each pair so that -1 comes first.
+    swap = right < 0
+    left, right = np.where(swap, right, left), np.where(swap, left, right)
+    lines = list(shapely.linestrings(np.vstack(arcs),
+                                     indices=np.repeat(np.arange(len(arcs)),
+                                                       [len(x) for x in arcs])))
+    return {"arcs": arcs, "polygons": polygons, "left": left, "right": right, "lines": lines}
+
+
+def encode_changes(keys: np.ndarray, codes: np.ndarray) -> dict[str, list[int]]:
+    """A state matrix as the state on day 0 plus its changes, for the browser.
+
+    Parameters
+    ----------
+    keys
+        Key days (slider indexes), ascending, the first 0.
+    codes
+        ``len(keys) x units`` controller codes.
+
+    Returns
+    -------
+    dict
+        ``initial`` (a code per unit), and per change ``day`` (slider index), ``unit`` and
+        ``after``, in order of day then unit.
+
+    Examples
+    --------
+    >>> encode_changes(np.array([0, 3]), np.array([[0, 1], [0, 0]]))
+    {'initial': [0, 1], 'day': [3], 'unit': [1], 'after': [0]}
+    """
+    out: dict[str, list[int]] = {"initial": [int(v) for v in codes[0]] if len(codes) else [],
+                                 "day": [], "unit": [], "after": []}
+    for k in range(1, len(keys)):
+        changed = np.flatnonzero(codes[k] != codes[k - 1])
+        out["day"] += [int(keys[k])] * len(changed)
+        out["unit"] += changed.tolist()
+        out["after"] += [int(v) for v in codes[k][changed]]
+    return out
+
+
+def method_note(ds: Dataset, *, short: bool = False) -> str:
+    """How the areas of a dataset's maps are made, in plain words.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    short
+        One sentence for an image's credit line, instead of the page's paragraph.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> method_note(load_dataset("geodata/kharkiv-2022"), short=True)  # doctest: +SKIP
+    'Areas: the ground nearest each place, within 25 km; no data elsewhere.'
+    """
+    reach = float(getattr(ds, "reach_km", 25.0))
+    snaps = list(getattr(ds, "snapshots", None) or [])
+    areas = getattr(ds, "areas", None)
+    n_areas = 0 if areas is None else len(areas)
+    drawn = []
+    if snaps:
+        drawn.append(f"{len(snaps)} dated snapshot{'s' if len(snaps) != 1 else ''}")
+    if n_areas:
+        drawn.append(f"{n_areas} area{'s' if n_areas != 1 else ''} drawn in the data")
+    if short:
+        if not drawn:
+            return (f"Areas: the ground nearest each place, within {reach:g} km; "
+                    "no data elsewhere.")
+        return (f"Areas: {' and '.join(drawn)}, each place's own surroundings "
+                f"(within {reach:g} km); the most recent fact wins; no data where none.")
+    parts = []
+    if drawn:
+        parts.append(f"Drawn from the data: {' and '.join(drawn)}, each handed to a side on "
+                     "a date by a cited source.")
+    inside = " and inside the smallest area around it" if n_areas else ""
+    parts.append(f"Derived: each place holds the ground nearer to it than to any other place, "
+                 f"within {reach:g} km{inside}"
+                 "; on each day every piece of ground takes the side of the most recent fact "
+                 "that covers it (on the same date a place outweighs an area, and an area a "
+                 "snapshot); front lines are the borders between ground of two sides.")
+    parts.append("Unknown: ground no fact covers is drawn and counted as \"no data\". "
+                 "Areas are measured in an equal-area projection (EPSG:6933).")
+    return " ".join(parts)

@@ -1,0 +1,198 @@
+/*
+ * mapper browser code, module canvas: PatchCanvas, the Leaflet canvas renderer of maps with
+ * many places (needs Leaflet, L).
+ *
+ * It repaints only the small rectangles around the paths that changed, one after the other,
+ * instead of their union (which, for changes spread over the map, is the whole map). The paths
+ * of a rectangle are found through a grid of GRID-pixel buckets built at each full repaint,
+ * not by walking every path. Past MAX_PATCHES rectangles it falls back to one full repaint.
+ * Paths with neither stroke nor fill are skipped.
+ */
+(function (M) {
+  "use strict";
+  var mergePatches = M.util.mergePatches;
+
+  var MAX_PATCHES = 120, GRID = 32;
+  var PatchCanvas = L.Canvas.extend({
+    _extendRedrawBounds: function (layer) {
+      if (this._full) return;
+      if (!layer._pxBounds || (this._patches && this._patches.length >= MAX_PATCHES)) {
+        this._full = true;
+        this._patches = this._patchKeys = null;
+        return;
+      }
+      var list = this._patches || (this._patches = []);
+      var pad = (layer.options.weight || 0) + 1, b = layer._pxBounds;
+      var key = [b.min.x, b.min.y, b.max.x, b.max.y, pad].join(",");
+      var keys = this._patchKeys || (this._patchKeys = {});
+      if (keys[key]) return;  // a restyled marker asks three times for the same box
+      keys[key] = true;
+      list.push(L.bounds(b.min.subtract([pad, pad]), b.max.add([pad, pad])));
+    },
+    _updatePaths: function () {
+      if (this._postponeUpdatePaths) return;
+      this._patches = null;
+      this._patchKeys = null;
+      this._restyled = null;
+      this._full = true;
+      L.Canvas.prototype._updatePaths.call(this);
+    },
+    _updatePath: function (layer) {
+      L.Canvas.prototype._updatePath.call(this, layer);
+      this._gridAdd(layer, false);  // re-projected (Leaflet does it on every marker restyle)
+    },
+    _addPath: function (layer) {
+      this._gridAdd(layer, true);
+      L.Canvas.prototype._addPath.call(this, layer);
+    },
+    // Paths that never overlap (option ``disjoint``: the cells): a restyled one is repainted
+    // alone, clipped to its own outline, instead of everything in its box.
+    // Option ``additive`` (the fronts): a line that appears is simply drawn over the canvas;
+    // only one that disappears needs its box repainted.
+    _updateStyle: function (layer) {
+      var o = this.options;
+      var alone = o.disjoint || (o.additive && layer.options.stroke);
+      if (!alone || this._full) {
+        L.Canvas.prototype._updateStyle.call(this, layer);
+        return;
+      }
+      this._updateDashArray(layer);
+      if (!this._map) return;
+      (this._restyled || (this._restyled = [])).push(layer);
+      this._redrawRequest = this._redrawRequest || L.Util.requestAnimFrame(this._redraw, this);
+    },
+    _repaintAlone: function (list) {
+      var ctx = this._ctx, seen = this._query = (this._query || 0) + 1;
+      for (var i = 0; i < list.length; i++) {
+        var layer = list[i], parts = layer._parts;
+        if (layer._tsSeen === seen || !layer._order || !parts || !parts.length) continue;
+        layer._tsSeen = seen;
+        if (!this.options.disjoint) {  // additive: draw on top
+          this._drawing = true;
+          layer._updatePath();
+          this._drawing = false;
+          continue;
+        }
+        ctx.save();
+        ctx.beginPath();
+        for (var j = 0; j < parts.length; j++) {
+          for (var k = 0; k < parts[j].length; k++) {
+            ctx[k ? "lineTo" : "moveTo"](parts[j][k].x, parts[j][k].y);
+          }
+          ctx.closePath();
+        }
+        ctx.clip(layer.options.fillRule || "evenodd");
+        var b = layer._pxBounds;
+        ctx.clearRect(b.min.x - 2, b.min.y - 2, b.max.x - b.min.x + 4, b.max.y - b.min.y + 4);
+        this._drawing = true;
+        layer._updatePath();
+        this._drawing = false;
+        ctx.restore();
+      }
+    },
+    _bringToFront: function (layer) {
+      L.Canvas.prototype._bringToFront.call(this, layer);
+      this._full = true;  // the drawing order changed: repaint all (and rebuild the grid)
+      this._patches = this._patchKeys = null;
+    },
+    _bringToBack: function (layer) {
+      L.Canvas.prototype._bringToBack.call(this, layer);
+      this._full = true;
+      this._patches = this._patchKeys = null;
+    },
+    _updatePoly: function (layer, closed) {
+      if (!layer.options.stroke && !layer.options.fill) return;
+      L.Canvas.prototype._updatePoly.call(this, layer, closed);
+    },
+    // Put a path in the buckets its box (a few pixels wider, for stroke changes) meets; a
+    // path appended to the drawing list (``last``) is drawn after every other one.
+    _gridAdd: function (layer, last) {
+      var g = this._grid;
+      if (!g) return;
+      var b = layer._pxBounds;
+      if (!b) { this._grid = null; return; }
+      if (last || layer._tsOrder === undefined) layer._tsOrder = ++this._gridOrder;
+      var x1 = Math.floor((b.min.x - 4) / GRID), x2 = Math.floor((b.max.x + 4) / GRID);
+      var y1 = Math.floor((b.min.y - 4) / GRID), y2 = Math.floor((b.max.y + 4) / GRID);
+      var box = x1 + ":" + x2 + ":" + y1 + ":" + y2 + ":" + this._gridGen;
+      if (!last && layer._tsBox === box) return;
+      layer._tsBox = box;
+      for (var x = x1; x <= x2; x++) {
+        for (var y = y1; y <= y2; y++) {
+          var key = x + ":" + y;
+          (g[key] || (g[key] = [])).push(layer);
+        }
+      }
+    },
+    _buildGrid: function () {
+      this._grid = {};
+      this._gridOrder = 0;
+      this._gridGen = (this._gridGen || 0) + 1;
+      for (var o = this._drawFirst; o && this._grid; o = o.next) this._gridAdd(o.layer, true);
+    },
+    _drawPatch: function (bounds) {
+      var g = this._grid, seen = this._query = (this._query || 0) + 1, list = [];
+      var x1 = Math.floor(bounds.min.x / GRID), x2 = Math.floor(bounds.max.x / GRID);
+      var y1 = Math.floor(bounds.min.y / GRID), y2 = Math.floor(bounds.max.y / GRID);
+      for (var x = x1; x <= x2; x++) {
+        for (var y = y1; y <= y2; y++) {
+          var cell = g[x + ":" + y];
+          if (!cell) continue;
+          for (var i = 0; i < cell.length; i++) {
+            var layer = cell[i];
+            if (layer._tsSeen === seen) continue;
+            layer._tsSeen = seen;
+            if (layer._order && layer._pxBounds && layer._pxBounds.intersects(bounds)) {
+              list.push(layer);
+            }
+          }
+        }
+      }
+      list.sort(function (a, b) { return a._tsOrder - b._tsOrder; });
+      var ctx = this._ctx, size = bounds.getSize();
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(bounds.min.x, bounds.min.y, size.x, size.y);
+      ctx.clip();
+      this._drawing = true;
+      for (var k = 0; k < list.length; k++) list[k]._updatePath();
+      this._drawing = false;
+      ctx.restore();
+    },
+    _redraw: function () {
+      var patches = this._patches, full = this._full, restyled = this._restyled;
+      this._patches = this._patchKeys = this._restyled = null;
+      this._full = false;
+      this._redrawRequest = null;
+      if (full) {
+        this._redrawBounds = null;
+        L.Canvas.prototype._redraw.call(this);
+        this._buildGrid();
+        return;
+      }
+      if (!patches) {
+        if (restyled) this._repaintAlone(restyled);
+        return;
+      }
+      patches = mergePatches(patches);
+      for (var i = 0; i < patches.length; i++) {
+        var p = patches[i];
+        if (!this._grid) {
+          this._redrawBounds = p;
+          L.Canvas.prototype._redraw.call(this);
+          continue;
+        }
+        p.min._floor();
+        p.max._ceil();
+        this._redrawBounds = p;
+        this._clear();
+        this._drawPatch(p);
+        this._redrawBounds = null;
+      }
+      // After the patches, which may have wiped part of a repainted path.
+      if (restyled) this._repaintAlone(restyled);
+    }
+  });
+
+  M.PatchCanvas = PatchCanvas;
+})(window.__mapper || (window.__mapper = {}));

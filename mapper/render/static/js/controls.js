@@ -1,0 +1,251 @@
+/*
+ * mapper browser code, module controls: the slider bar (date, ticks of the days with
+ * changes), its buttons, the keyboard, play, the permalink hash and embed mode.
+ *
+ * setup(app) adds app.go(day), the one way the shown day changes: it moves the state,
+ * restyles what changed, updates incidents, labels, the chart, an open popup and the hash.
+ */
+(function (M) {
+  "use strict";
+  var U = M.util, DAY_MS = U.DAY_MS, longDate = U.longDate;
+
+  // The ticks under a slider w pixels wide: one per pixel column with changes, darker where
+  // more changes fall in it (a density strip when there are more change days than pixels).
+  // [{x, width, alpha}], x the left edge.
+  function tickMarks(changeDays, changesOn, n, w) {
+    var cols = {}, most = 0;
+    changeDays.forEach(function (d) {
+      var x = Math.round(d / (n - 1) * (w - 2)) + 1;
+      cols[x] = (cols[x] || 0) + changesOn(d);
+      most = Math.max(most, cols[x]);
+    });
+    var dense = changeDays.length > w / 3;
+    return Object.keys(cols).map(function (x) {
+      return {x: +x - (dense ? 0.5 : 1), width: dense ? 1 : 2,
+        alpha: dense ? 0.15 + 0.85 * cols[x] / most : 1};
+    });
+  }
+  // "Tuesday · day 3 of 10 · 2 changes" for the day at ``ms``, index ``day``.
+  function dayLine(ms, day, n, changes) {
+    return U.WEEKDAYS[new Date(ms).getUTCDay()] + " · day " + (day + 1) + " of " + n +
+      (changes ? " · " + changes + " change" + (changes > 1 ? "s" : "") : "");
+  }
+  // The longest date of each month of the slider ("28 September 2024"), up to 25 months (by
+  // then every month name is among them): the date box is as wide as the widest.
+  function dateWidthTexts(start, n) {
+    var texts = [], seen = {};
+    for (var d = 0; d < n; d++) {
+      var dt = new Date(start + d * DAY_MS), key = dt.getUTCMonth() + ":" + dt.getUTCFullYear();
+      if (seen[key]) continue;
+      seen[key] = true;
+      texts.push("28 " + U.MONTHS[dt.getUTCMonth()] + " " + dt.getUTCFullYear());
+      if (Object.keys(seen).length > 24) break;  // long sliders: every month name seen
+    }
+    return texts;
+  }
+  // Playing: the day ``steps`` days after ``day``; past the end, from the start again (loop)
+  // or -1 (stop on the last day).
+  function playTarget(day, steps, n, loop) {
+    var target = day + steps;
+    if (target >= n) return loop ? target % n : -1;
+    return target;
+  }
+  // What a key does (null: nothing).
+  function keyAction(key, shift) {
+    if (key === "ArrowRight") return shift ? "next-change" : "next-day";
+    if (key === "ArrowLeft") return shift ? "prev-change" : "prev-day";
+    if (key === "PageDown") return "next-change";
+    if (key === "PageUp") return "prev-change";
+    if (key === "Home") return "first";
+    if (key === "End") return "last";
+    if (key === " " || key === "Spacebar") return "play";
+    return null;
+  }
+
+  function q(app, cls) { return app.bar.querySelector("." + cls); }
+
+  // The slider's ends and range, and the ticks of the days with changes: one canvas, however
+  // many days.
+  function ticks(app) {
+    var n = app.n, start = app.start, tl = app.tl, range = q(app, "ts-range");
+    q(app, "ts-start").textContent = longDate(start, 0);
+    q(app, "ts-end").textContent = longDate(start + (n - 1) * DAY_MS, 0);
+    range.max = String(n - 1);
+    var tickBox = q(app, "ts-ticks"), tickCanvas = U.el("canvas");
+    tickBox.appendChild(tickCanvas);
+    function drawTicks() {
+      var w = tickBox.clientWidth, h = tickBox.clientHeight, ratio = window.devicePixelRatio || 1;
+      if (!w || n < 2) return;
+      tickCanvas.width = Math.round(w * ratio);
+      tickCanvas.height = Math.round(h * ratio);
+      var ctx = tickCanvas.getContext("2d");
+      ctx.scale(ratio, ratio);
+      ctx.fillStyle = "#c62828";
+      tickMarks(tl.changeDays, tl.changesOn, n, w).forEach(function (t) {
+        ctx.globalAlpha = t.alpha;
+        ctx.fillRect(t.x, 0, t.width, h);
+      });
+    }
+    drawTicks();
+    window.addEventListener("resize", drawTicks);
+  }
+
+  function setup(app) {
+    var map = app.map, bar = app.bar, n = app.n, start = app.start, dates = app.dates;
+    var tl = app.tl;
+    var range = q(app, "ts-range"), bigLabel = q(app, "ts-date-big"), subLabel = q(app, "ts-date-sub");
+    var playBtn = q(app, "ts-play"), speedSel = q(app, "ts-speed"), loopBox = q(app, "ts-loop");
+
+    var embed = false;
+    function readHash() {
+      var h = U.parseHash(location.hash, location.search);
+      if (h.embed) embed = true;
+      return h.day;
+    }
+    function applyEmbed() { document.documentElement.classList.toggle("ts-embed", embed); }
+    // The hash follows the date, at most every HASH_MS (browsers throttle frequent history
+    // updates; the last date is always written), and once more when playing stops.
+    var HASH_MS = 250, lastHashWrite = -Infinity, hashTimer = null;
+    function writeHash(now) {
+      if (hashTimer !== null) { clearTimeout(hashTimer); hashTimer = null; }
+      var wait = lastHashWrite + HASH_MS - performance.now();
+      if (!now && (playing || wait > 0)) {
+        if (!playing) hashTimer = setTimeout(function () { hashTimer = null; writeHash(true); }, wait);
+        return;
+      }
+      lastHashWrite = performance.now();
+      var hash = U.hashFor(dates[tl.day], embed, location.search);
+      if (location.hash !== hash) {
+        try { history.replaceState(null, "", hash); } catch (err) { /* some viewers forbid it */ }
+      }
+    }
+    function dayOf(text) { return U.dayIndex(text, start, n); }
+    // The date box keeps the width of the longest date of the slider, so the controls and
+    // the chart beside it neither move nor redraw as the date changes.
+    function fixDateWidth() {
+      // Measured on a canvas in the label's font: no layout of the page per candidate.
+      var cs = getComputedStyle(bigLabel), ctx = document.createElement("canvas").getContext("2d");
+      ctx.font = cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
+      var spacing = parseFloat(cs.letterSpacing) || 0;
+      var widest = 0;
+      dateWidthTexts(start, n).forEach(function (text) {
+        widest = Math.max(widest, ctx.measureText(text).width + spacing * text.length);
+      });
+      if (widest) bar.style.setProperty("--ts-date-width", Math.ceil(widest) + 6 + "px");
+    }
+    fixDateWidth();
+    function showLabels() {
+      var ms = start + tl.day * DAY_MS;
+      bigLabel.textContent = longDate(ms, 0);
+      bigLabel.setAttribute("data-date", dates[tl.day]);
+      subLabel.textContent = dayLine(ms, tl.day, n, tl.changesOn(tl.day));
+      range.value = String(tl.day);
+      range.setAttribute("aria-valuetext", longDate(ms, 0));
+      if (app.chart) app.chart.move(tl.day);
+    }
+
+    var pending = [];
+    var frameRequested = false;
+    function afterDraw(resolve) {
+      pending.push(resolve);
+      if (frameRequested) return;
+      frameRequested = true;
+      // Leaflet redraws on the next animation frame; resolve after the one that follows.
+      requestAnimationFrame(function () {
+        requestAnimationFrame(function () {
+          frameRequested = false;
+          var list = pending; pending = [];
+          list.forEach(function (f) { f(); });
+        });
+      });
+    }
+    function go(d, fromHash) {
+      d = Math.max(0, Math.min(n - 1, d));
+      app.restyleTouched(tl.moveTo(d), app.atl.moveTo(d));
+      app.updateIncidents();
+      showLabels();
+      refreshOpenPopup();
+      if (!fromHash) writeHash(false);
+    }
+    function refreshOpenPopup() {
+      var popup = map._popup;
+      if (!popup || !popup.isOpen() || !popup._source) return;
+      var src = popup._source;
+      if (src._tsPlace !== undefined) popup.setContent(M.popups.place(app, src._tsPlace));
+    }
+    function nextChange(dir) { go(tl.nextChangeDay(dir)); }
+
+    // Play: advance by whole days at the chosen speed, driven by animation frames.
+    var playing = false, lastTick = 0, carry = 0;
+    function frame(now) {
+      if (!playing) return;
+      var speed = +speedSel.value || 1;
+      carry += (now - lastTick) * speed / 1000;
+      lastTick = now;
+      var steps = Math.floor(carry);
+      if (steps > 0) {
+        carry -= steps;
+        var target = playTarget(tl.day, steps, n, loopBox.checked);
+        if (target < 0) { go(n - 1); setPlaying(false); return; }
+        go(target);
+      }
+      requestAnimationFrame(frame);
+    }
+    function setPlaying(on) {
+      if (on === playing) return;
+      playing = on;
+      playBtn.setAttribute("aria-pressed", on ? "true" : "false");
+      playBtn.setAttribute("aria-label", on ? "Pause" : "Play");
+      if (!on) writeHash(true);
+      if (on) {
+        if (tl.day >= n - 1 && n > 1) go(0);
+        lastTick = performance.now();
+        carry = 0;
+        requestAnimationFrame(frame);
+      }
+    }
+
+    range.addEventListener("input", function () { go(+range.value); });
+    playBtn.addEventListener("click", function () { setPlaying(!playing); });
+    q(app, "ts-prev-day").addEventListener("click", function () { go(tl.day - 1); });
+    q(app, "ts-next-day").addEventListener("click", function () { go(tl.day + 1); });
+    q(app, "ts-prev-change").addEventListener("click", function () { nextChange(-1); });
+    q(app, "ts-next-change").addEventListener("click", function () { nextChange(1); });
+    document.addEventListener("keydown", function (event) {
+      var t = event.target;
+      var tag = t && t.tagName;
+      if (tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && t.type !== "range" &&
+        t.type !== "checkbox")) return;
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      var action = keyAction(event.key, event.shiftKey);
+      if (action === "next-day") go(tl.day + 1);
+      else if (action === "prev-day") go(tl.day - 1);
+      else if (action === "next-change") nextChange(1);
+      else if (action === "prev-change") nextChange(-1);
+      else if (action === "first") go(0);
+      else if (action === "last") go(n - 1);
+      else if (action === "play") {
+        if (tag === "BUTTON" && t !== playBtn && bar.contains(t)) return;
+        setPlaying(!playing);
+      } else return;
+      event.preventDefault();
+    });
+    window.addEventListener("hashchange", function () {
+      var day = readHash();
+      applyEmbed();
+      if (day !== null && dayOf(day) >= 0 && dayOf(day) !== tl.day) go(dayOf(day), true);
+    });
+
+    app.go = go;
+    app.dayOf = dayOf;
+    app.readHash = readHash;
+    app.applyEmbed = applyEmbed;
+    app.writeHash = writeHash;
+    app.afterDraw = afterDraw;
+    app.setPlaying = setPlaying;
+    app.playing = function () { return playing; };
+  }
+
+  M.controls = {tickMarks: tickMarks, dayLine: dayLine, dateWidthTexts: dateWidthTexts,
+    playTarget: playTarget, keyAction: keyAction, ticks: ticks, setup: setup};
+})(window.__mapper || (window.__mapper = {}));

@@ -1,0 +1,409 @@
+/*
+ * mapper browser code, module layers: the map's panes and layers (offline base map, areas of
+ * control, fronts, routes, places, labels, incidents), their restyling when the state moves,
+ * and the layer control.
+ *
+ * build(app) adds to ``app`` what the other modules read (the layer groups, the layers of
+ * each cell, front, segment and place, the labels) and restyleAll, restyleTouched,
+ * updateIncidents, declutter.
+ */
+(function (M) {
+  "use strict";
+  var U = M.util, S = M.styles, el = U.el, decodeLine = U.decodeLine;
+
+  function build(app) {
+    var P = app.P, map = app.map, name = app.name, style = app.style, tl = app.tl;
+    var factions = app.factions, nf = app.nf, CONTESTED = app.CONTESTED;
+    var places = app.places, np = app.np, cur = tl.cur, useCanvas = app.useCanvas;
+    var patternFill = style.patternFill, markerStyle = style.markerStyle;
+    var areaStyle = style.areaStyle, lineColour = style.lineColour, dashOf = style.dashOf;
+    var BASE = S.BASE;
+    function placePopup(p) { return M.popups.place(app, p); }
+    function incidentPopup(e) { return M.popups.incident(app, e); }
+
+    // ---- map panes and renderers ----------------------------------------------------------
+    function pane(paneName, z, interactive) {
+      var p = map.createPane(paneName);
+      p.style.zIndex = String(z);
+      if (!interactive) p.style.pointerEvents = "none";
+      return paneName;
+    }
+    pane("ts-base", 150, false);
+    pane("ts-base-labels", 440, false);
+    pane("ts-areas", 350, false);
+    pane("ts-lines", 420, true);
+    pane("ts-places", 450, true);
+    pane("ts-fronts", 430, false);
+    function renderer(paneName, mode) {
+      return useCanvas ? new M.PatchCanvas({pane: paneName, padding: 0.1,
+        disjoint: mode === "disjoint", additive: mode === "additive"})
+        : L.svg({pane: paneName, padding: 0.1});
+    }
+    var areaRenderer = renderer("ts-areas", "disjoint");
+    var frontRenderer = renderer("ts-fronts", "additive");
+    // Canvas: routes and places share one canvas, routes drawn first; SVG: one layer each.
+    var placeRenderer = renderer("ts-places");
+    var lineRenderer = useCanvas ? placeRenderer : renderer("ts-lines");
+    var baseRenderer = renderer("ts-base");
+
+    // SVG fill patterns for factions drawn with a pattern, and stripes for contested areas.
+    function addPatterns() {
+      if (useCanvas) return;
+      var svg = areaRenderer._container;
+      if (!svg) return;
+      var NS = "http://www.w3.org/2000/svg";
+      var defs = document.createElementNS(NS, "defs");
+      function pattern(id, colour, kind) {
+        var p = document.createElementNS(NS, "pattern");
+        p.setAttribute("id", id);
+        p.setAttribute("patternUnits", "userSpaceOnUse");
+        p.setAttribute("width", "8");
+        p.setAttribute("height", "8");
+        if (kind !== "dots") p.setAttribute("patternTransform", "rotate(45)");
+        var bg = document.createElementNS(NS, "rect");
+        bg.setAttribute("width", "8"); bg.setAttribute("height", "8");
+        bg.setAttribute("fill", colour);
+        p.appendChild(bg);
+        // Light marks on the faction's colour (the whole pane is see-through).
+        var ink = kind === "stripes" ? "#222222" : "#ffffff";
+        function line(x1, y1, x2, y2) {
+          var l = document.createElementNS(NS, "line");
+          l.setAttribute("x1", x1); l.setAttribute("y1", y1);
+          l.setAttribute("x2", x2); l.setAttribute("y2", y2);
+          l.setAttribute("stroke", ink);
+          l.setAttribute("stroke-width", "2.5");
+          p.appendChild(l);
+        }
+        if (kind === "dots") {
+          var c = document.createElementNS(NS, "circle");
+          c.setAttribute("cx", "4"); c.setAttribute("cy", "4"); c.setAttribute("r", "1.8");
+          c.setAttribute("fill", ink);
+          p.appendChild(c);
+        } else {
+          line(0, 0, 0, 8);
+          if (kind === "cross") line(0, 4, 8, 4);
+        }
+        defs.appendChild(p);
+        return "url(#" + id + ")";
+      }
+      for (var f = 0; f < nf; f++) {
+        var kind = factions[f].pattern;
+        if (kind === "hatch" || kind === "cross" || kind === "dots") {
+          patternFill[f] = pattern(name + "-pattern-" + f, factions[f].colour, kind);
+        }
+      }
+      patternFill[CONTESTED] = pattern(name + "-pattern-contested", "#bdbdbd", "stripes");
+      svg.insertBefore(defs, svg.firstChild);
+    }
+    app.addPatternsOnce = function () {
+      if (areaRenderer._container && !areaRenderer._container.querySelector("defs")) addPatterns();
+    };
+
+    // ---- layers ---------------------------------------------------------------------------
+    // Offline base map (Natural Earth 1:10m), and country names (decluttered with the places'
+    // labels, which win).
+    var baseLayer = L.layerGroup();
+    var baseLabels = [];
+    (function baseMap() {
+      var bm = P.basemap || {};
+      function lines(list) {
+        return (list || []).map(function (l) { return decodeLine(l, 1000); });
+      }
+      var common = {renderer: baseRenderer, pane: "ts-base", interactive: false};
+      var land = U.decodePolygons(bm.land || [], 1000), lakes = U.decodePolygons(bm.lakes || [], 1000);
+      var regions = lines(bm.regions), borders = lines(bm.borders);
+      app.baseGeom = {land: land, lakes: lakes, regions: regions, borders: borders};
+      if (land.length) {
+        L.polygon(land, L.extend({color: BASE.coast, weight: 0.8, fillColor: BASE.land,
+          fillOpacity: 1, className: "ts-base-land"}, common)).addTo(baseLayer);
+      }
+      if (lakes.length) {
+        L.polygon(lakes, L.extend({color: BASE.coast, weight: 0.6, fillColor: BASE.sea,
+          fillOpacity: 1, className: "ts-base-lakes"}, common)).addTo(baseLayer);
+      }
+      if (regions.length) {
+        L.polyline(regions, L.extend({color: BASE.region, weight: 0.7, dashArray: "3 3",
+          className: "ts-base-regions"}, common)).addTo(baseLayer);
+      }
+      if (borders.length) {
+        L.polyline(borders, L.extend({color: BASE.border, weight: 1.3,
+          className: "ts-base-borders"}, common)).addTo(baseLayer);
+      }
+      var lab = bm.labels || {name: []};
+      for (var j = 0; j < lab.name.length; j++) {
+        var own = P.countries.indexOf(lab.iso2[j]) >= 0;
+        var icon = L.divIcon({html: el("span", "ts-country-text", lab.name[j]),
+          className: "ts-country" + (own ? " ts-country-own" : ""), iconSize: null});
+        var mk = L.marker([lab.lat[j], lab.lon[j]], {icon: icon, interactive: false,
+          keyboard: false, pane: "ts-base-labels"}).addTo(baseLayer);
+        baseLabels.push(mk);
+      }
+    })();
+    var areaLayer = L.layerGroup();
+    var frontLayer = L.layerGroup();
+    var routeLayer = L.layerGroup();
+    var placeLayer = L.layerGroup();
+    var labelLayer = L.layerGroup();
+    var incidentLayer = L.layerGroup();
+
+    // Areas: one polygon per atom of ground, rebuilt from the shared border arcs.
+    var atoms = P.atoms, na = app.na, acur = app.atl.cur;
+    var arcs = atoms.arcs.map(function (a) { return decodeLine(a, 1000); });
+    function ringOf(refs) {
+      var out = [];
+      for (var r = 0; r < refs.length; r++) {
+        var ref = refs[r], arc = ref >= 0 ? arcs[ref] : arcs[-1 - ref].slice().reverse();
+        for (var v = out.length ? 1 : 0; v < arc.length; v++) out.push(arc[v]);
+      }
+      return out;
+    }
+    var cellLayers = new Array(na);
+    for (var k = 0; k < na; k++) {
+      var polys = atoms.rings[k].map(function (poly) { return poly.map(ringOf); });
+      cellLayers[k] = L.polygon(polys, {renderer: areaRenderer,
+        pane: "ts-areas", stroke: false, weight: 1, interactive: false, className: "ts-cell"})
+        .addTo(areaLayer);
+    }
+
+    // Fronts: the border arcs between two atoms, shown where their holders differ.
+    var fronts = P.fronts, frontLayers = new Array(fronts.a.length);
+    var frontWeight = np > 2000 ? 2 : 3.5;
+    var frontsOf = new Array(na);
+    for (var fo = 0; fo < na; fo++) frontsOf[fo] = [];
+    for (var e = 0; e < fronts.a.length; e++) {
+      frontsOf[fronts.a[e]].push(e);
+      frontsOf[fronts.b[e]].push(e);
+      // Every edge stays on the map; a hidden one has no stroke (and costs no drawing).
+      frontLayers[e] = L.polyline(arcs[fronts.arc[e]], {
+        renderer: frontRenderer, pane: "ts-fronts", color: S.FRONT_COLOUR, weight: frontWeight,
+        opacity: 0.9,
+        lineCap: "round", interactive: false, stroke: false, fill: false, className: "ts-front"
+      }).addTo(frontLayer);
+    }
+
+    // Routes: each segment as two halves (coloured by its two ends) and a cut mark between.
+    var segs = P.segments, segLayers = new Array(segs.a.length);
+    var segsOf = new Array(np);
+    for (var so = 0; so < np; so++) segsOf[so] = [];
+    function routeTooltip(s) {
+      return el("span", null, P.routes.name[segs.route[s]]);
+    }
+    for (var s = 0; s < segs.a.length; s++) {
+      if (segs.a[s] >= 0) segsOf[segs.a[s]].push(s);
+      if (segs.b[s] >= 0 && segs.b[s] !== segs.a[s]) segsOf[segs.b[s]].push(s);
+      var h1 = decodeLine(segs.h1[s], 1000), h2 = decodeLine(segs.h2[s], 1000);
+      var opts = {renderer: lineRenderer, pane: "ts-lines", weight: 4, opacity: 0.95,
+        lineCap: "butt", className: "ts-route"};
+      var l1 = L.polyline(h1, opts).addTo(routeLayer);
+      var l2 = L.polyline(h2, opts).addTo(routeLayer);
+      l1.bindTooltip(routeTooltip(s), {sticky: true});
+      l2.bindTooltip(routeTooltip(s), {sticky: true});
+      var cut = L.circleMarker(h1.length ? h1[h1.length - 1] : h2[0], {
+        renderer: lineRenderer, pane: "ts-lines", radius: 3.5, color: "#111111", weight: 2,
+        fillColor: "#ffffff", fillOpacity: 1, interactive: false, stroke: false, fill: false,
+        className: "ts-cut"
+      }).addTo(routeLayer);
+      segLayers[s] = [l1, l2, cut];
+    }
+
+    // Places: a circle marker each (regions and countries: a label only).
+    // Long histories scroll inside the popup rather than run off a small map.
+    var popupOptions = {maxWidth: 340, minWidth: 220, autoPanPadding: [20, 20],
+      maxHeight: Math.max(220, map.getSize().y - 90)};
+    var markers = new Array(np);
+    // Many places: smaller dots, so neighbours and the areas under them stay visible.
+    var radiusScale = np > 2000 ? 0.55 : np > 500 ? 0.75 : 1;
+    var labels = [];
+    function kindOf(i) { return P.kinds[places.kind[i]]; }
+    for (var i = 0; i < np; i++) {
+      var kind = kindOf(i);
+      var latlng = [places.lat[i], places.lon[i]];
+      if (places.marker[i]) {
+        var r = (S.RADIUS[kind] || S.DEFAULT_RADIUS) * radiusScale;
+        var m = L.circleMarker(latlng, L.extend({renderer: placeRenderer, pane: "ts-places",
+          radius: r, bubblingMouseEvents: false, className: "ts-place"}, markerStyle(cur[i])));
+        m.bindPopup(placePopup.bind(null, i), popupOptions);
+        m.addTo(placeLayer);
+        m._tsPlace = i;
+        markers[i] = m;
+        // Main places always carry a label; on an SVG map the others get one too, shown only
+        // when zoomed in (CSS) and only where it has room.
+        var main = !!places.label[i];
+        if (main || !useCanvas) {
+          m.bindTooltip(el("span", null, places.name[i]), {permanent: true, direction: "right",
+            offset: [r + 1, 0], interactive: false,
+            className: "ts-label ts-label-" + kind + (main ? "" : " ts-label-minor")});
+          labels.push({i: i, layer: m, rank: M.labels.rank(kind, main)});
+        }
+      } else {
+        var textEl = el("span", "ts-region-text", places.name[i]);
+        var lm = L.marker(latlng, {icon: L.divIcon({html: textEl, className: "ts-region ts-region-" + kind,
+          iconSize: null}), interactive: false, keyboard: false, pane: "ts-places"});
+        lm.addTo(labelLayer);
+        labels.push({i: i, layer: lm, rank: M.labels.rank(kind, true), region: true});
+      }
+    }
+    for (var bl = 0; bl < baseLabels.length; bl++) {
+      labels.push({i: np + bl, layer: baseLabels[bl], rank: M.labels.LABEL_RANK_BASE, region: true});
+    }
+    labels.sort(M.labels.byRank);
+
+    baseLayer.addTo(map);
+    areaLayer.addTo(map);
+    addPatterns();
+    frontLayer.addTo(map);
+    routeLayer.addTo(map);
+    incidentLayer.addTo(map);
+    placeLayer.addTo(map);
+    labelLayer.addTo(map);
+    // SVG only: name what each path shows, for readers of the DOM (tests, reports).
+    function tag(layer, attrs) {
+      if (!layer._path) return;
+      for (var key in attrs) layer._path.setAttribute(key, attrs[key]);
+    }
+    if (!useCanvas) {
+      for (var mi = 0; mi < np; mi++) {
+        if (markers[mi]) tag(markers[mi], {"data-place": places.id[mi]});
+      }
+      for (var fi = 0; fi < frontLayers.length; fi++) {
+        tag(frontLayers[fi], {"data-a": String(fronts.a[fi]), "data-b": String(fronts.b[fi])});
+      }
+      for (var si2 = 0; si2 < segLayers.length; si2++) {
+        var ends = {"data-route": P.routes.id[segs.route[si2]],
+          "data-a": segs.a[si2] >= 0 ? places.id[segs.a[si2]] : "",
+          "data-b": segs.b[si2] >= 0 ? places.id[segs.b[si2]] : ""};
+        for (var part = 0; part < 3; part++) tag(segLayers[si2][part], ends);
+      }
+    }
+
+    // ---- restyling ------------------------------------------------------------------------
+    function styleCell(k2) {
+      cellLayers[k2].setStyle(areaStyle(acur[k2]));
+      if (!useCanvas && cellLayers[k2]._path) {
+        cellLayers[k2]._path.setAttribute("data-controller", style.controllerId(acur[k2], "no-data"));
+      }
+    }
+    function styleFront(e2) {
+      var show = S.frontShown(acur[fronts.a[e2]], acur[fronts.b[e2]]);
+      if (frontLayers[e2].options.stroke !== show) frontLayers[e2].setStyle({stroke: show});
+    }
+    function styleSegment(s2) {
+      var a = segs.a[s2] >= 0 ? cur[segs.a[s2]] : -1;
+      var b = segs.b[s2] >= 0 ? cur[segs.b[s2]] : -1;
+      var lay = segLayers[s2], ends2 = S.segmentEnds(a, b);
+      lay[0].setStyle({color: lineColour(ends2[0]), dashArray: dashOf(ends2[0])});
+      lay[1].setStyle({color: lineColour(ends2[1]), dashArray: dashOf(ends2[1])});
+      lay[2].setStyle({stroke: ends2[2], fill: ends2[2]});
+    }
+    function stylePlace(p) {
+      if (markers[p]) {
+        markers[p].setStyle(markerStyle(cur[p]));
+        if (!useCanvas && markers[p]._path) {
+          markers[p]._path.setAttribute("data-controller", style.controllerId(cur[p], ""));
+        }
+      }
+    }
+    function restyleAll() {
+      for (var p = 0; p < np; p++) stylePlace(p);
+      for (var k3 = 0; k3 < na; k3++) styleCell(k3);
+      for (var e2 = 0; e2 < frontLayers.length; e2++) styleFront(e2);
+      for (var s2 = 0; s2 < segLayers.length; s2++) styleSegment(s2);
+    }
+    var stampNow = 0;
+    var frontStamp = new Int32Array(frontLayers.length);
+    var segStamp = new Int32Array(segLayers.length);
+    // Restyle the places and atoms that changed (from moveTo), their fronts and routes.
+    function restyleTouched(touched, atomsTouched) {
+      stampNow++;
+      for (var t = 0; t < touched.length; t++) {
+        var p = touched[t];
+        stylePlace(p);
+        var ss = segsOf[p];
+        for (var b = 0; b < ss.length; b++) {
+          if (segStamp[ss[b]] !== stampNow) { segStamp[ss[b]] = stampNow; styleSegment(ss[b]); }
+        }
+      }
+      var at = atomsTouched || [];
+      for (var u = 0; u < at.length; u++) {
+        styleCell(at[u]);
+        var fs = frontsOf[at[u]];
+        for (var a = 0; a < fs.length; a++) {
+          if (frontStamp[fs[a]] !== stampNow) { frontStamp[fs[a]] = stampNow; styleFront(fs[a]); }
+        }
+      }
+    }
+
+    // Incidents (events that change no control): a small diamond on its day at full
+    // strength, fading over the following days (app.incidentDays in all), then gone.
+    var ev = app.ev, incidentsOn = app.incidentsOn, incidentDays = app.incidentDays;
+    var incidentMarkers = {};
+    function incidentMarker(e3) {
+      // Up and right of the place, so the place's own marker stays clickable.
+      var icon = L.divIcon({className: "ts-incident", iconSize: [12, 12], iconAnchor: [-3, 15],
+        html: el("span", "ts-incident-mark")});
+      var m2 = L.marker([places.lat[ev.place[e3]], places.lon[ev.place[e3]]], {icon: icon,
+        keyboard: false, title: P.event_kinds[ev.kind[e3]] + ": " + places.name[ev.place[e3]]});
+      m2.bindPopup(incidentPopup.bind(null, e3), popupOptions);
+      return m2;
+    }
+    function updateIncidents() {
+      var keep = {};
+      for (var age = 0; age < incidentDays; age++) {
+        var d2 = tl.day - age;
+        if (d2 < 0) break;
+        var list = incidentsOn[d2];
+        for (var q = 0; q < list.length; q++) {
+          var e4 = list[q];
+          keep[e4] = true;
+          var mk = incidentMarkers[e4];
+          if (!mk) { mk = incidentMarkers[e4] = incidentMarker(e4); mk.addTo(incidentLayer); }
+          mk.setOpacity(1 - age / incidentDays);
+        }
+      }
+      for (var key in incidentMarkers) {
+        if (!keep[key]) { incidentLayer.removeLayer(incidentMarkers[key]); delete incidentMarkers[key]; }
+      }
+    }
+
+    // ---- labels ---------------------------------------------------------------------------
+    function declutter() { M.labels.declutter(labels); }
+    function zoomClass() {
+      map.getContainer().classList.toggle("ts-zoomed-in",
+        map.getZoom() >= P.view.zoom + M.labels.MINOR_LABEL_ZOOM);
+    }
+    map.on("zoomend", function () { zoomClass(); declutter(); });
+    zoomClass();
+
+    app.kindOf = kindOf;
+    app.baseLayer = baseLayer; app.areaLayer = areaLayer; app.frontLayer = frontLayer;
+    app.routeLayer = routeLayer; app.placeLayer = placeLayer; app.labelLayer = labelLayer;
+    app.incidentLayer = incidentLayer;
+    app.cellLayers = cellLayers; app.frontLayers = frontLayers;
+    app.frontWeight = frontWeight; app.segLayers = segLayers; app.markers = markers;
+    app.labels = labels; app.incidentMarkers = incidentMarkers;
+    app.restyleAll = restyleAll; app.restyleTouched = restyleTouched;
+    app.updateIncidents = updateIncidents; app.declutter = declutter;
+  }
+
+  // The layer control (every layer can be hidden), and what showing a layer again needs.
+  function control(app) {
+    var map = app.map;
+    var overlays = {
+      "Places": app.placeLayer, "Labels": app.labelLayer, "Areas of control": app.areaLayer,
+      "Front lines": app.frontLayer, "Routes": app.routeLayer, "Incidents": app.incidentLayer,
+      "Base map (offline)": app.baseLayer
+    };
+    app.layerControl = L.control.layers(null, overlays, {collapsed: true, position: "topright"})
+      .addTo(map);
+    map.on("overlayadd", function (e8) {
+      // On a shared canvas, lines shown again are appended: keep the places on top.
+      if (app.useCanvas && e8.layer === app.routeLayer && map.hasLayer(app.placeLayer)) {
+        app.placeLayer.eachLayer(function (m3) { m3.bringToFront(); });
+      }
+      if (e8.layer === app.areaLayer && !app.useCanvas) app.addPatternsOnce();
+      if (e8.layer === app.labelLayer || e8.layer === app.placeLayer) app.declutter();
+    });
+  }
+
+  M.layers = {build: build, control: control};
+})(window.__mapper || (window.__mapper = {}));

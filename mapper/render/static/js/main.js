@@ -1,0 +1,120 @@
+/*
+ * mapper browser code, module main: window.mapperTimeSlider(name, options) starts the page
+ * and returns its API (window.mapper: setDate, state, dates, ...); it wires the other
+ * modules through one object, ``app``, that each reads from and adds to.
+ *
+ * Text from the data is always put in the page with textContent, never as HTML.
+ */
+(function (M) {
+  "use strict";
+  var U = M.util;
+
+  // Start the page: ``name`` prefixes the ids of its elements (name-map, name-data, ...);
+  // every text from the data reaches the page from the JSON payload, as textContent.
+  // options: {canvas, incidentDays, speed}.
+  function mapperTimeSlider(name, options) {
+    var P = JSON.parse(document.getElementById(name + "-data").textContent);
+    var app = {name: name, options: options, P: P,
+      bar: document.getElementById(name + "-bar"),
+      head: document.getElementById(name + "-head"),
+      sourcesPanel: document.getElementById(name + "-sources"),
+      incidentDays: options.incidentDays || 3, useCanvas: !!options.canvas};
+    var map = app.map = L.map(name + "-map", {center: [P.view.lat, P.view.lon],
+      zoom: P.view.zoom, zoomControl: true, preferCanvas: !!options.canvas});
+    L.control.scale().addTo(map);
+    app.head.querySelector(".ts-title").textContent = P.title;
+    var descNode = app.head.querySelector(".ts-description");
+    if (P.description) {
+      descNode.textContent = P.description;
+      descNode.title = P.description;
+    } else {
+      descNode.remove();
+    }
+
+    var factions = app.factions = P.factions;
+    app.nf = factions.length;
+    app.CONTESTED = app.nf;
+    var start = app.start = U.parseDay(P.start), n = app.n = P.n;
+    var dates = app.dates = new Array(n);
+    for (var di = 0; di < n; di++) dates[di] = U.isoDay(start + di * U.DAY_MS);
+    var places = app.places = P.places, np = app.np = places.id.length;
+    var tl = app.tl = M.state.timeline(P.control, np, n);
+    // The ground: the model's atoms, with a timeline of their own (see payload.py _atoms).
+    var atoms = P.atoms, na = app.na = atoms.rings.length;
+    var actl = {initial: atoms.control.initial, day: atoms.control.day,
+      place: atoms.control.atom, after: atoms.control.after};
+    var atl = app.atl = M.state.timeline(actl, na, n);
+    // Days on which either places or ground change: one list for the ticks and the buttons.
+    var both = {};
+    tl.changeDays.concat(atl.changeDays).forEach(function (d) { both[d] = true; });
+    var merged = Object.keys(both).map(Number).sort(function (a, b) { return a - b; });
+    tl.changeDays.length = 0;
+    Array.prototype.push.apply(tl.changeDays, merged);
+    var placeChangesOn = tl.changesOn;
+    tl.changesOn = function (d) { return placeChangesOn(d) + atl.changesOn(d); };
+    app.sourceIndex = {};
+    for (var sx = 0; sx < P.sources.id.length; sx++) app.sourceIndex[P.sources.id[sx]] = sx;
+    var events = M.state.events(P.events, np, n);
+    app.ev = events.ev; app.nev = events.nev; app.eventsOf = events.eventsOf;
+    app.incidentsOn = events.incidentsOn; app.eventExtras = events.extras;
+    var style = app.style = M.styles.create(factions);
+
+    M.layers.build(app);
+    M.controls.ticks(app);
+    app.chart = M.chart.create(app);
+    M.controls.setup(app);
+    M.popups.sourcesPanel(app);
+    M.popups.legend(app);
+    M.layers.control(app);
+    M.snapshot.setup(app);
+
+    // Online tiles only when the author asked for them (mapper build --tiles NAME); the page
+    // then says so. Otherwise the page requests nothing: the base map is inlined.
+    if (P.tiles && P.tiles.url) {
+      var tiles = L.tileLayer(P.tiles.url, {attribution: P.tiles.attribution +
+        " (this map loads its tiles from that server)",
+        maxZoom: P.tiles.max_zoom, opacity: 0.9});
+      app.layerControl.addOverlay(tiles, "Online map tiles (" + P.tiles.name + ")");
+      tiles.addTo(map);
+    }
+
+    // ---- start ------------------------------------------------------------------------------
+    var first = app.readHash();
+    app.applyEmbed();
+    app.restyleAll();
+    var firstDay = first !== null ? app.dayOf(first) : -1;
+    app.go(firstDay >= 0 ? firstDay : 0, firstDay < 0);
+    if (firstDay >= 0) app.writeHash();
+    app.declutter();
+
+    return {
+      dates: dates.slice(),
+      date: function () { return dates[tl.day]; },
+      setDate: function (text) {
+        var d = app.dayOf(String(text));
+        if (d < 0) return Promise.reject(new RangeError("date outside the slider: " + text));
+        app.go(d);
+        return new Promise(app.afterDraw);
+      },
+      state: function () {
+        var out = {};
+        for (var j = 0; j < np; j++) out[places.id[j]] = style.controllerId(tl.cur[j], null);
+        return out;
+      },
+      play: function () { app.setPlaying(true); },
+      pause: function () { app.setPlaying(false); },
+      playing: function () { return app.playing(); },
+      changeDates: function () { return tl.changeDays.map(function (d) { return dates[d]; }); },
+      snapshot: app.snapshot,
+      map: map,
+      layers: {places: app.placeLayer, labels: app.labelLayer, areas: app.areaLayer,
+        fronts: app.frontLayer, routes: app.routeLayer, incidents: app.incidentLayer,
+        base: app.baseLayer}
+    };
+  }
+
+  window.mapperTimeSlider = mapperTimeSlider;
+  // Pure helpers, for tests.
+  mapperTimeSlider.helpers = {parseDay: U.parseDay, isoDay: U.isoDay, longDate: U.longDate,
+    decodeLine: U.decodeLine, mergePatches: U.mergePatches, thousands: U.thousands};
+})(window.__mapper || (window.__mapper = {}));

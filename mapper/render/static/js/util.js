@@ -1,0 +1,135 @@
+/*
+ * mapper browser code, module util: dates, numbers, the payload's encodings, the permalink
+ * hash, and two DOM helpers that put text in the page only as textContent.
+ *
+ * The page's script is the files of this folder joined in the order of
+ * mapper/render/element.py (SCRIPTS); each registers itself on one namespace object,
+ * window.__mapper, and main.js starts the page. Nothing here touches the DOM until called.
+ */
+(function (M) {
+  "use strict";
+
+  var DAY_MS = 86400000;
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December"];
+  var WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+  var ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+  var SAFE_URL = /^https?:\/\/[^\s<>"']+$/i;
+
+  function parseDay(text) {
+    var m = ISO_DAY.exec(text);
+    return m ? Date.UTC(+m[1], +m[2] - 1, +m[3]) : NaN;
+  }
+  function isoDay(ms) { return new Date(ms).toISOString().slice(0, 10); }
+  // Precision 0: "5 December 2024", 1: "December 2024", 2: "2024".
+  function longDate(ms, precision) {
+    var d = new Date(ms);
+    if (precision === 2) return String(d.getUTCFullYear());
+    if (precision === 1) return MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
+    return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
+  }
+  // Index of an ISO day on a slider of n days from ``start`` (ms), or -1.
+  function dayIndex(text, start, n) {
+    var ms = parseDay(text);
+    if (isNaN(ms) || isoDay(ms) !== text) return -1;  // 2024-11-31 is no day, not 1 Dec
+    var d = Math.round((ms - start) / DAY_MS);
+    return d >= 0 && d < n ? d : -1;
+  }
+  // Running sums, in place: [3, 1, 0, 2] -> [3, 4, 4, 6].
+  function undelta(a) {
+    for (var i = 1; i < a.length; i++) a[i] += a[i - 1];
+    return a;
+  }
+  // Python's encode_line (mapper/render/payload.py) undone: [[lat, lon], ...].
+  function decodeLine(ints, scale) {
+    var out = new Array(ints.length / 2), lat = 0, lon = 0;
+    for (var i = 0, k = 0; i < ints.length; i += 2, k++) {
+      lat += ints[i]; lon += ints[i + 1];
+      out[k] = [lat / scale, lon / scale];
+    }
+    return out;
+  }
+  // A list of polygons, each a list of encoded rings.
+  function decodePolygons(list, scale) {
+    return list.map(function (poly) {
+      return poly.map(function (ring) { return decodeLine(ring, scale); });
+    });
+  }
+  // 1234567 -> "1,234,567" (the same in every browser locale).
+  function thousands(n) { return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+  // out[g]: the indices j with keys[j] === g (negative keys: in no group).
+  function groupBy(keys, count) {
+    var out = new Array(count);
+    for (var i = 0; i < count; i++) out[i] = [];
+    for (var j = 0; j < keys.length; j++) if (keys[j] >= 0) out[keys[j]].push(j);
+    return out;
+  }
+
+  function area(b) { return (b.max.x - b.min.x) * (b.max.y - b.min.y); }
+  // Join two rectangles (Leaflet bounds) wherever their bounding box is no larger than the two
+  // apart, so that paths in the overlap are not drawn twice.
+  function mergePatches(list) {
+    var changed = true;
+    while (changed) {
+      changed = false;
+      for (var i = 0; i < list.length; i++) {
+        for (var j = i + 1; j < list.length; j++) {
+          var a = list[i], b = list[j];
+          if (!a.intersects(b)) continue;
+          var u = L.bounds(a.min, a.max).extend(b.min).extend(b.max);
+          if (area(u) <= area(a) + area(b)) {
+            list[i] = u;
+            list.splice(j, 1);
+            j--;
+            changed = true;
+          }
+        }
+      }
+    }
+    return list;
+  }
+
+  // The permalink: "#2024-11-30&embed" (or ?embed=1 in the query) -> {day, embed}; the last
+  // ISO day wins, parts that are not well-formed escapes are skipped.
+  function parseHash(hash, search) {
+    var parts = hash.replace(/^#/, "").split("&"), day = null, embed = false;
+    parts.forEach(function (part) {
+      var text;
+      try { text = decodeURIComponent(part); } catch (err) { return; }  // a mangled link
+      if (text === "embed" || text === "embed=1") embed = true;
+      else if (ISO_DAY.test(text)) day = text;
+    });
+    if (/[?&]embed=(1|true|yes)\b/.test(search)) embed = true;
+    return {day: day, embed: embed};
+  }
+  // The hash written for a day; "&embed" only when the query does not say it already.
+  function hashFor(iso, embed, search) {
+    return "#" + iso + (embed && !/[?&]embed=/.test(search) ? "&embed" : "");
+  }
+
+  function el(tag, className, text) {
+    var e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  // A link that opens in a new tab, for http(s) addresses only; anything else is plain text.
+  function link(url, text) {
+    if (url && SAFE_URL.test(url)) {
+      var a = el("a", null, text);
+      a.href = url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      return a;
+    }
+    return el("span", null, text);
+  }
+
+  M.util = {
+    DAY_MS: DAY_MS, MONTHS: MONTHS, WEEKDAYS: WEEKDAYS, ISO_DAY: ISO_DAY, SAFE_URL: SAFE_URL,
+    parseDay: parseDay, isoDay: isoDay, longDate: longDate, dayIndex: dayIndex,
+    undelta: undelta, decodeLine: decodeLine, decodePolygons: decodePolygons,
+    thousands: thousands, groupBy: groupBy, mergePatches: mergePatches,
+    parseHash: parseHash, hashFor: hashFor, el: el, link: link
+  };
+})(window.__mapper || (window.__mapper = {}));

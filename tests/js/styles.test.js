@@ -1,0 +1,65 @@
+"use strict";
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const {load} = require("./_load.js");
+
+const S = load(["util.js", "styles.js"]).styles;
+const FACTIONS = [{id: "government", label: "Government", colour: "#c0392b"},
+  {id: "hts", label: "HTS", colour: "#2e7d32", dash: "6 3", pattern: "hatch"}];
+
+test("controller labels, ids and colours: factions, contested, unknown", () => {
+  const st = S.create(FACTIONS);
+  assert.equal(st.CONTESTED, 2);
+  assert.deepEqual([0, 1, 2, -1].map(st.controllerLabel), ["Government", "HTS", "Contested",
+    "Unknown"]);
+  assert.deepEqual([0, 1, 2, -1].map((c) => st.controllerId(c, null)),
+    ["government", "hts", "contested", null]);
+  assert.equal(st.controllerId(-1, ""), "");
+  assert.deepEqual([0, 1, 2, -1].map(st.colourOf), ["#c0392b", "#2e7d32", S.UNKNOWN_COLOUR,
+    S.UNKNOWN_COLOUR]);
+  assert.deepEqual([0, 1, 2, -1].map(st.lineColour), ["#c0392b", "#2e7d32", "#555555",
+    S.UNKNOWN_COLOUR]);
+  assert.deepEqual([0, 1, 2, -1].map(st.dashOf), [null, "6 3", null, null]);
+});
+
+test("marker styles: contested white with a dashed ring, unknown grey", () => {
+  const st = S.create(FACTIONS);
+  assert.deepEqual(st.markerStyle(0), {fillColor: "#c0392b", fillOpacity: 0.95,
+    color: "#1f1f1f", weight: 1.2, dashArray: null});
+  assert.equal(st.markerStyle(2).fillColor, "#ffffff");
+  assert.equal(st.markerStyle(2).dashArray, "3 2");
+  assert.equal(st.markerStyle(-1).fillColor, S.UNKNOWN_COLOUR);
+});
+
+test("area styles use the SVG patterns once the layers made them", () => {
+  const st = S.create(FACTIONS);
+  assert.deepEqual(st.areaStyle(1), {fillColor: "#2e7d32", fillOpacity: 1, fill: true,
+    stroke: true, color: "#2e7d32", opacity: 1});
+  assert.equal(st.areaStyle(2).fillColor, "#5f5f5f");
+  assert.deepEqual(st.areaStyle(-1), {fillColor: S.UNKNOWN_COLOUR, fillOpacity: 0.3,
+    fill: true, stroke: false});
+  st.patternFill[1] = "url(#ts-pattern-1)";
+  st.patternFill[2] = "url(#ts-pattern-contested)";
+  assert.equal(st.areaStyle(1).fillColor, "url(#ts-pattern-1)");
+  assert.equal(st.areaStyle(1).color, "#2e7d32");
+  assert.equal(st.areaStyle(2).fillColor, "url(#ts-pattern-contested)");
+  assert.equal(st.areaStyle(2).color, "#bdbdbd");
+  assert.equal(st.areaStyle(0).fillColor, "#c0392b");  // no pattern for this faction
+});
+
+test("fronts show between two known, different holders", () => {
+  assert.equal(S.frontShown(0, 1), true);
+  assert.equal(S.frontShown(0, 2), true);  // held against contested
+  assert.equal(S.frontShown(1, 1), false);
+  assert.equal(S.frontShown(-1, 0), false);
+  assert.equal(S.frontShown(-1, -1), false);
+});
+
+test("route segments: halves by their ends, a cut mark between two sides", () => {
+  assert.deepEqual(S.segmentEnds(0, 1), [0, 1, true]);
+  assert.deepEqual(S.segmentEnds(1, 1), [1, 1, false]);
+  // One end unknown (or no place there): the whole segment in the known side's colour.
+  assert.deepEqual(S.segmentEnds(0, -1), [0, 0, false]);
+  assert.deepEqual(S.segmentEnds(-1, 1), [1, 1, false]);
+  assert.deepEqual(S.segmentEnds(-1, -1), [-1, -1, false]);
+});

@@ -1,0 +1,142 @@
+"use strict";
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const {load, leaflet} = require("./_load.js");
+
+const U = load(["util.js"]).util;
+const DAY = 86400000;
+
+test("parseDay reads ISO days as UTC midnight, and nothing else", () => {
+  assert.equal(U.parseDay("2024-11-30"), Date.UTC(2024, 10, 30));
+  assert.equal(U.parseDay("1970-01-01"), 0);
+  for (const bad of ["2024-13-01x", "2024-1-01", " 2024-11-30", "30/11/2024", "", "2024-11-30T00"]) {
+    assert.ok(Number.isNaN(U.parseDay(bad)), bad);
+  }
+  // Out-of-range parts roll over (Date.UTC); dayIndex is the check that refuses them.
+  assert.equal(U.isoDay(U.parseDay("2024-11-31")), "2024-12-01");
+});
+
+test("isoDay and longDate at each precision", () => {
+  assert.equal(U.isoDay(U.parseDay("2024-02-29")), "2024-02-29");
+  assert.equal(U.isoDay(Date.UTC(2024, 11, 31) + DAY), "2025-01-01");
+  assert.equal(U.longDate(U.parseDay("2024-12-05"), 0), "5 December 2024");
+  assert.equal(U.longDate(U.parseDay("2016-12-01"), 1), "December 2016");
+  assert.equal(U.longDate(U.parseDay("2012-01-01"), 2), "2012");
+  assert.equal(U.longDate(U.parseDay("2012-01-01"), undefined), "1 January 2012");
+  // Every day the same in UTC: no local time zone shift at midnight.
+  assert.equal(U.longDate(U.parseDay("2024-03-31"), 0), "31 March 2024");
+});
+
+test("dayIndex finds a day on the slider, -1 off it or for no real day", () => {
+  const start = U.parseDay("2024-11-26");
+  assert.equal(U.dayIndex("2024-11-26", start, 10), 0);
+  assert.equal(U.dayIndex("2024-12-05", start, 10), 9);
+  assert.equal(U.dayIndex("2024-12-06", start, 10), -1);
+  assert.equal(U.dayIndex("2024-11-25", start, 10), -1);
+  assert.equal(U.dayIndex("2024-11-31", start, 10), -1);  // not read as 1 December
+  assert.equal(U.dayIndex("garbage", start, 10), -1);
+});
+
+test("undelta turns differences into running sums, in place", () => {
+  const a = [3, 1, 0, 2];
+  assert.equal(U.undelta(a), a);
+  assert.deepEqual(a, [3, 4, 4, 6]);
+  assert.deepEqual(U.undelta([]), []);
+  assert.deepEqual(U.undelta([-5]), [-5]);
+});
+
+test("decodeLine undoes Python's encode_line", () => {
+  // mapper/render/payload.py, encode_line's doctest:
+  // encode_line([(1.0, 2.0), (1.0, 2.0), (1.5, 2.25)], 2) == [200, 100, 25, 50]
+  assert.deepEqual(U.decodeLine([200, 100, 25, 50], 100), [[2, 1], [2.25, 1.5]]);
+  // encode_line([(36.63391, 35.93062), (36.8059, 35.8646), (36.8059, 35.8646),
+  //              (37.1343, 36.2021)], 3): [lat, lon] pairs, rounded to 3 decimals.
+  const got = U.decodeLine([35931, 36634, -66, 172, 337, 328], 1000);
+  const want = [[35.931, 36.634], [35.865, 36.806], [36.202, 37.134]];
+  assert.equal(got.length, want.length);
+  got.forEach((p, i) => {
+    assert.ok(Math.abs(p[0] - want[i][0]) < 1e-9 && Math.abs(p[1] - want[i][1]) < 1e-9, p);
+  });
+  assert.deepEqual(U.decodeLine([], 1000), []);
+});
+
+test("decodePolygons decodes every ring of every polygon", () => {
+  const polys = U.decodePolygons([[[1000, 2000, 1000, 0, 0, 1000]], [[0, 0, 1, 1], [5, 5]]], 1000);
+  assert.deepEqual(polys, [[[[1, 2], [2, 2], [2, 3]]], [[[0, 0], [0.001, 0.001]], [[0.005, 0.005]]]]);
+});
+
+test("thousands groups digits by three, rounding first", () => {
+  assert.equal(U.thousands(1234567), "1,234,567");
+  assert.equal(U.thousands(999), "999");
+  assert.equal(U.thousands(1000), "1,000");
+  assert.equal(U.thousands(0), "0");
+  assert.equal(U.thousands(1234.6), "1,235");
+  assert.equal(U.thousands(-1234567), "-1,234,567");
+});
+
+test("groupBy lists the indices of each key, skipping negative ones", () => {
+  assert.deepEqual(U.groupBy([1, -1, 0, 1, 2], 4), [[2], [0, 3], [4], []]);
+  assert.deepEqual(U.groupBy([], 2), [[], []]);
+});
+
+test("parseHash reads the day and embed, whatever the order or escapes", () => {
+  assert.deepEqual(U.parseHash("#2024-11-30", ""), {day: "2024-11-30", embed: false});
+  assert.deepEqual(U.parseHash("#2024-11-30&embed", ""), {day: "2024-11-30", embed: true});
+  assert.deepEqual(U.parseHash("#embed=1&2024-11-30", ""), {day: "2024-11-30", embed: true});
+  assert.deepEqual(U.parseHash("#2024%2D11%2D30", ""), {day: "2024-11-30", embed: false});
+  assert.deepEqual(U.parseHash("", "?embed=1"), {day: null, embed: true});
+  assert.deepEqual(U.parseHash("", "?a=2&embed=yes"), {day: null, embed: true});
+  assert.deepEqual(U.parseHash("", "?embed=0"), {day: null, embed: false});
+  assert.deepEqual(U.parseHash("#2024-11-30&2024-12-01", ""), {day: "2024-12-01", embed: false});
+  // A mangled escape is skipped, not fatal; other parts still count.
+  assert.deepEqual(U.parseHash("#%E0%A4%A&2024-11-30", ""), {day: "2024-11-30", embed: false});
+  assert.deepEqual(U.parseHash("#30-11-2024&embedx", ""), {day: null, embed: false});
+});
+
+test("hashFor adds &embed unless the query already says embed", () => {
+  assert.equal(U.hashFor("2024-11-30", false, ""), "#2024-11-30");
+  assert.equal(U.hashFor("2024-11-30", true, ""), "#2024-11-30&embed");
+  assert.equal(U.hashFor("2024-11-30", true, "?embed=1"), "#2024-11-30");
+  // Round trip through parseHash.
+  assert.deepEqual(U.parseHash(U.hashFor("2024-11-30", true, ""), ""),
+    {day: "2024-11-30", embed: true});
+});
+
+test("link makes http(s) links only, opened apart; anything else plain text", () => {
+  const made = [];
+  const document = {createElement: (tag) => { const e = {tag: tag}; made.push(e); return e; }};
+  const V = load(["util.js"], {document: document}).util;
+  const a = V.link("https://example.org/a?b=1", "A & B");
+  assert.deepEqual(a, {tag: "a", textContent: "A & B", href: "https://example.org/a?b=1",
+    target: "_blank", rel: "noopener noreferrer"});
+  for (const bad of ["javascript:alert(1)", "//example.org", "data:text/html,x", "", null,
+    'https://x.org/"onmouseover="x']) {
+    const e = V.link(bad, "t");
+    assert.equal(e.tag, "span", String(bad));
+    assert.equal(e.href, undefined);
+  }
+  assert.deepEqual(V.el("p", "c", 0), {tag: "p", className: "c", textContent: "0"});
+  assert.deepEqual(V.el("p", null, null), {tag: "p"});
+});
+
+test("mergePatches joins overlapping boxes when that costs no extra area", (t) => {
+  const L = leaflet();
+  if (!L) { t.skip("Leaflet (xstatic-leaflet) not found: set MAPPER_LEAFLET_JS"); return; }
+  const V = load(["util.js"], {L: L}).util;
+  const b = (x1, y1, x2, y2) => L.bounds([x1, y1], [x2, y2]);
+  const out = (list) => list.map((p) => [p.min.x, p.min.y, p.max.x, p.max.y]).sort();
+  // The same fixture as tests/test_browser.py's test_js_helpers_agree_with_python.
+  const list = [b(0, 0, 10, 10), b(2, 0, 12, 10), b(100, 100, 110, 110), b(0, 0, 10, 10),
+    b(9, 9, 30, 30)];
+  const merged = V.mergePatches(list);
+  assert.equal(merged, list);  // in place
+  assert.deepEqual(out(merged), [[0, 0, 12, 10], [100, 100, 110, 110], [9, 9, 30, 30]]);
+  // Two far apart boxes, and boxes that only touch at a corner, stay apart.
+  assert.deepEqual(out(V.mergePatches([b(0, 0, 1, 1), b(5, 5, 6, 6)])), [[0, 0, 1, 1], [5, 5, 6, 6]]);
+  assert.deepEqual(out(V.mergePatches([b(0, 0, 10, 10), b(10, 10, 20, 20)])),
+    [[0, 0, 10, 10], [10, 10, 20, 20]]);
+  // A chain that joins step by step ends as one box.
+  assert.deepEqual(out(V.mergePatches([b(0, 0, 10, 10), b(5, 0, 15, 10), b(12, 0, 20, 10)])),
+    [[0, 0, 20, 10]]);
+  assert.deepEqual(V.mergePatches([]), []);
+});

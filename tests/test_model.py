@@ -1,0 +1,195 @@
+"""The territory model: areas from KML and GeoPackage, dated snapshots, places, one rule.
+
+Figures are checked against geopandas overlays computed here, independently of the model,
+on the same polygons (the fixture boxes cut to Natural Earth's outline of Syria).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from mapper import basemap, model, territory
+from mapper.dataset import Dataset, load_dataset, validate
+from mapper.timeline import Timeline
+
+AREAS = Path(__file__).parent / "data" / "areas"
+D = date.fromisoformat
+IDLIB, ALEPPO, SARAQIB = (36.6339, 35.9306), (37.1343, 36.2021), (36.8059, 35.8645)
+DAMASCUS, HAMA, RAQQA = (36.2913, 33.5102), (36.7578, 35.1318), (39.0, 35.95)
+
+BOX1 = shapely.box(36.30, 35.55, 36.95, 36.35)
+BOX2 = shapely.box(36.30, 35.40, 37.40, 36.40)
+BOX3 = shapely.box(38.0, 35.0, 38.5, 35.5)
+
+
+def _km2(geom: shapely.Geometry) -> float:
+    """km² in EASE-Grid 2.0 (EPSG:6933), through geopandas."""
+    return float(gpd.GeoSeries([geom], crs="EPSG:4326").to_crs("EPSG:6933").area.iloc[0] / 1e6)
+
+
+@pytest.fixture(scope="module")
+def syria() -> shapely.Geometry:
+    return basemap.country_shape(["SY"])
+
+
+@pytest.fixture(scope="module", params=["kml", "gpkg"])
+def area_ds(request: pytest.FixtureRequest) -> Dataset:
+    return load_dataset(AREAS / request.param, geocode=False)
+
+
+@pytest.fixture(scope="module")
+def snap_ds() -> Dataset:
+    return load_dataset(AREAS / "snapshots", geocode=False)
+
+
+@pytest.mark.parametrize("name", ["kml", "gpkg", "snapshots"])
+def test_fixtures_validate(name: str) -> None:
+    assert [p for p in validate(AREAS / name, geocode=False) if p.severity == "error"] == []
+
+
+def test_areas_are_read_from_kml_and_gpkg(area_ds: Dataset) -> None:
+    assert list(area_ds.areas.index) == ["syria", "idlib-pocket"]
+    assert list(area_ds.areas["name"]) == ["Syria (rest)", "Idlib pocket"]
+    assert list(area_ds.areas["kind"]) == ["country", "pocket"]
+    assert area_ds.areas.geometry["idlib-pocket"].symmetric_difference(BOX1).area < 1e-12
+
+
+def test_areas_places_and_dates_by_specificity(area_ds: Dataset) -> None:
+    t = model.build(area_ds)
+    on = t.controller_at
+    # 27 November: the pocket's area event (2020) holds it; Saraqib's own event (same date,
+    # more specific) keeps its surroundings with the government; the rest of Syria likewise.
+    assert on(D("2024-11-27"), *IDLIB) == "hts"
+    assert on(D("2024-11-27"), *SARAQIB) == "government"
+    assert on(D("2024-11-27"), *DAMASCUS) == "government"
+    assert on(D("2024-11-27"), *ALEPPO) == "government"
+    # Saraqib falls on the 29th; Aleppo, outside the pocket, on the 30th: only their own
+    # surroundings change, not the areas around them.
+    assert on(D("2024-11-29"), *SARAQIB) == "hts"
+    assert on(D("2024-11-30"), *ALEPPO) == "hts"
+    assert on(D("2024-11-30"), *HAMA) == on(D("2024-11-30"), *RAQQA) == "government"
+    # 3 December: a newer fact about the whole pocket outweighs Saraqib's older capture.
+    assert on(D("2024-12-03"), *SARAQIB) == "government"
+    assert on(D("2024-12-03"), *IDLIB) == "government"
+    assert on(D("2024-12-03"), *ALEPPO) == "hts"
+    # Markers follow the same model.
+    assert t.places_on(D("2024-12-03"))["saraqib"] == "government"
+    assert t.places_on(D("2024-11-27"))["idlib"] == "hts"
+    assert t.places_on(D("2024-12-03"))["aleppo"] == "hts"
+
+
+def test_area_figures_match_geopandas(area_ds: Dataset, syria: shapely.Geometry) -> None:
+    t = model.build(area_ds)
+    held = t.held_km2(D("2024-12-04"))
+    aleppo_cell = territory.cells(area_ds.places, clip=syria).geometry["aleppo"]
+    pocket = BOX1.intersection(syria)
+    expect_hts = _km2(aleppo_cell.difference(pocket))
+    assert held["hts"] == pytest.approx(expect_hts, rel=1e-3)
+    assert held["government"] == pytest.approx(_km2(syria) - expect_hts, rel=1e-3)
+    assert held[model.NO_DATA] == pytest.approx(0, abs=0.01)
+    assert sum(held.values()) == pytest.approx(_km2(syria), rel=1e-6)
+
+
+def test_snapshots_hold_until_the_next(snap_ds: Dataset, syria: shapely.Geometry) -> None:
+    assert [s.date for s in snap_ds.snapshots] == [D("2024-11-26"), D("2024-11-30"),
+                                                   D("2024-12-04")]
+    t = model.build(snap_ds)
+    box1, box2 = BOX1.intersection(syria), BOX2.intersection(syria)
+    for day in ("2024-11-26", "2024-11-29"):
+        held = t.held_km2(D(day))
+        assert held["hts"] == pytest.approx(_km2(box1), rel=1e-3), day
+        assert held["government"] == pytest.approx(_km2(syria) - _km2(box1), rel=1e-3), day
+    assert t.controller_at(D("2024-11-29"), *ALEPPO) == "government"
+    assert t.controller_at(D("2024-11-30"), *ALEPPO) == "hts"
+    # Hama is taken on 2 December, between two snapshots: its surroundings flip...
+    hama_cell = territory.cells(snap_ds.places, clip=syria).geometry["hama"]
+    held = t.held_km2(D("2024-12-03"))
+    assert held["hts"] == pytest.approx(_km2(box2.union(hama_cell)), rel=1e-3)
+    assert t.places_on(D("2024-12-03"))["hama"] == "hts"
+    # ... until the snapshot of 4 December, a newer fact, gives them back.
+    held = t.held_km2(D("2024-12-05"))
+    assert held["hts"] == pytest.approx(_km2(box2.union(BOX3).intersection(syria)), rel=1e-3)
+    assert t.places_on(D("2024-12-05"))["hama"] == "government"
+
+
+def test_fronts_are_the_borders_between_sides(snap_ds: Dataset, syria: shapely.Geometry) -> None:
+    t = model.build(snap_ds)
+    fronts = t.fronts_on(D("2024-11-27"))
+    assert list(zip(fronts["a"], fronts["b"], strict=True)) == [("government", "hts")]
+    # The box's edges inside Syria (its north edge lies in Turkey, cut off by the border).
+    inner = BOX1.boundary.intersection(syria.buffer(-1e-6))
+    geod_km = float(gpd.GeoSeries([inner], crs="EPSG:4326").to_crs("EPSG:6933").length.iloc[0])
+    assert fronts["length_km"].iloc[0] == pytest.approx(
+        model.pyproj.Geod(ellps="WGS84").geometry_length(inner) / 1000, rel=1e-2)
+    assert geod_km > 0
+    assert t.fronts_on(D("2024-11-26")).geometry.iloc[0].distance(
+        shapely.Point(36.95, 35.9)) < 1e-6  # on the box's east edge
+
+
+def test_diff_between_two_days(snap_ds: Dataset, syria: shapely.Geometry) -> None:
+    t = model.build(snap_ds)
+    d = t.diff(D("2024-11-27"), D("2024-12-01"))
+    assert list(zip(d["before"], d["after"], strict=True)) == [("government", "hts")]
+    expect = _km2(BOX2.intersection(syria)) - _km2(BOX1.intersection(syria))
+    assert d["area_km2"].iloc[0] == pytest.approx(expect, rel=1e-3)
+    back = t.diff(D("2024-12-01"), D("2024-11-27"))
+    assert list(zip(back["before"], back["after"], strict=True)) == [("hts", "government")]
+
+
+def test_points_only_dataset_works_as_before(mini: Dataset) -> None:
+    t = model.build(mini)
+    tl = Timeline.from_dataset(mini)
+    for day in tl.dates:
+        assert t.places_on(day) == tl.control_at(day), day
+    cells = territory.dataset_cells(mini)
+    state = tl.control_at(mini.end)
+    old = territory.held_area(cells, state)
+    new = t.held_km2(mini.end)
+    for side in ("government", "hts"):
+        assert new[side] == pytest.approx(old.get(side, 0.0), rel=1e-6)
+    # What no place reaches is counted honestly as no data: the rest of Syria.
+    assert new[model.NO_DATA] == pytest.approx(
+        _km2(basemap.country_shape(["SY"])) - sum(old.values()), rel=1e-3)
+
+
+def test_topology_stores_each_border_once(snap_ds: Dataset) -> None:
+    t = model.build(snap_ds)
+    topo = t.topology()
+    # Rebuild every atom from its arcs: the same ground.
+    for i, polys in enumerate(topo["polygons"]):
+        rebuilt = []
+        for rings in polys:
+            coords = []
+            for refs in rings:
+                ring = []
+                for r in refs:
+                    arc = topo["arcs"][r] if r >= 0 else topo["arcs"][~r][::-1]
+                    ring.extend(arc.tolist() if not ring else arc[1:].tolist())
+                coords.append(ring)
+            rebuilt.append(shapely.Polygon(coords[0], coords[1:]))
+        geom = shapely.union_all(rebuilt)
+        # (coordinates are rounded to 6 decimals: ~0.1 m)
+        assert geom.symmetric_difference(t.atoms.geometry.iloc[i]).area < 1e-5, i
+    # An inner border is one arc with an atom on each side; no arc has more than two.
+    inner = (topo["left"] >= 0) & (topo["right"] >= 0)
+    assert inner.any()
+    seen = {tuple(map(tuple, np.round(a, 6))) for a in topo["arcs"]}
+    assert len(seen) == len(topo["arcs"])
+
+
+def test_unknown_controller_in_a_snapshot_is_a_clear_problem(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "snap"
+    shutil.copytree(AREAS / "snapshots", folder)
+    path = folder / "snapshots" / "2024-11-26.geojson"
+    path.write_text(path.read_text().replace('"hts"', '"htss"'))
+    problems = [str(p) for p in validate(folder, geocode=False)]
+    assert any(p.startswith("snapshots/2024-11-26.geojson: controller: feature 1: 'htss' is "
+                            "not a declared faction") for p in problems), problems
