@@ -24,8 +24,11 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core
 
 browser: $(CHROMIUM)
+	@command -v node >/dev/null || (apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs)
 
-## Install (Python packages and Debian's chromium), lint, type-check, run every test.
+## Install (Python packages, Debian's chromium, node for the browser code's unit tests),
+## lint, type-check, run every test.
 test: setup browser
 	$(BIN)/ruff check mapper tests
 	$(BIN)/mypy
