@@ -686,3 +686,24 @@ def test_site_index_requests_nothing(open_page: Opener, mini: Dataset) -> None:
     assert op.page.inner_text("h2") == mini.title
     assert op.requests == []
     assert op.unexpected_console_errors() == []
+
+
+def test_aleppo_map_shows_the_sourced_holders(open_page: Opener) -> None:
+    """The committed Aleppo page, in the browser: the holders the sources give, on dates
+    clear of each change (the list of tests/test_aleppo_data.py), and every atom of ground
+    coloured by its model holder."""
+    from pathlib import Path
+
+    from test_aleppo_data import CHECKS
+
+    root = Path(__file__).parent.parent
+    op = open_page((root / "site" / "aleppo-2024" / "index.html").read_text("utf-8"))
+    assert len(CHECKS) >= 20
+    for place, day, holder in CHECKS:
+        _set(op, day)
+        assert op.page.evaluate("window.mapper.state()")[place] == holder, (place, day)
+    _set(op, "2024-12-10")
+    held = op.page.eval_on_selector_all(
+        "path.ts-cell", "els => els.map(e => e.getAttribute('data-controller'))")
+    assert held and "government" not in held  # after 8 December the government holds nothing
+    _clean(op)
