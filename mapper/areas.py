@@ -30,13 +30,15 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from mapper.errors import Problem
 
 __all__ = ["AREA_SUFFIXES", "SNAPSHOT_DIR", "Snapshot", "date_in_name", "find_area_file",
-           "read_areas", "read_polygons", "read_snapshots", "slug"]
+           "read_areas", "read_features", "read_polygons", "read_snapshots", "slug"]
 
 #: File suffixes read as polygon files.
 AREA_SUFFIXES = (".geojson", ".json", ".gpkg", ".kml", ".kmz", ".shp", ".fgb")
@@ -121,6 +123,103 @@ def find_area_file(folder: Path) -> tuple[Path | None, list[Problem]]:
     return (found[0] if found else None), []
 
 
+_ONE_LAYER = (".geojson", ".json", ".shp", ".fgb")
+
+
+def _to_lonlat(crs: str | None) -> Any:
+    """A function turning ``crs`` coordinates into lon/lat, or ``None`` when they are."""
+    if not crs:
+        return None
+    import pyproj
+
+    source = pyproj.CRS.from_user_input(crs)
+    if source.equals("EPSG:4326") or source.equals("OGC:CRS84"):
+        return None
+    to = pyproj.Transformer.from_crs(source, "EPSG:4326", always_xy=True)
+    return lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1]))
+
+
+def read_features(path: Path, label: str, *, columns: bool = True,
+                  ) -> tuple[list[tuple[int, dict[str, Any], BaseGeometry]] | None,
+                             list[Problem]]:
+    """The polygon features of every layer of a GIS file, in lon/lat, made valid.
+
+    No data frame is built (a snapshot folder holds hundreds of files);
+    :func:`read_polygons` is the same as a GeoDataFrame.
+
+    Parameters
+    ----------
+    path
+        The file.
+    label
+        How problems name the file.
+    columns
+        Also read the properties (lower-case names; the first of two alike is kept).
+
+    Returns
+    -------
+    tuple
+        ``(number, properties, polygons)`` per polygon feature (numbers 1-based over all
+        layers, in file order; lines and points skipped), or ``None`` when unreadable; and
+        the problems.
+    """
+
+    import pyogrio
+
+    problems: list[Problem] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL notes on KML styles and the like
+            layers: list[Any] = ([None] if path.suffix.lower() in _ONE_LAYER else
+                                 [str(row[0]) for row in pyogrio.list_layers(path)])
+            read = []
+            for layer in layers:
+                meta, _, wkb, values = pyogrio.raw.read(path, layer=layer, force_2d=True,
+                                                        columns=None if columns else [])
+                read.append((meta, wkb, values))
+    except Exception as exc:  # GDAL's own message says what it could not read
+        return None, [Problem(label, None, None, f"cannot read this file as GIS data ({exc}); "
+                                                 "save it as GeoJSON, GeoPackage, KML/KMZ or "
+                                                 "Shapefile")]
+    out: list[tuple[int, dict[str, Any], BaseGeometry]] = []
+    number = 0
+    for meta, wkb, values in read:
+        names = [str(n).strip().lower() for n in meta["fields"]]
+        keep = [i for i, n in enumerate(names) if n not in names[:i] and n != "geometry"]
+        geoms = shapely.from_wkb(wkb) if wkb is not None else np.full(len(values[0]) if
+                                                                      values else 0, None)
+        fix = _to_lonlat(meta.get("crs"))
+        for j, geom in enumerate(geoms):
+            number += 1
+            if geom is None or geom.is_empty:
+                problems.append(Problem(label, None, "geometry",
+                                        f"feature {number}: has no geometry"))
+                continue
+            if geom.geom_type not in ("Polygon", "MultiPolygon"):
+                polys = [g for g in shapely.get_parts(geom)
+                         if g.geom_type in ("Polygon", "MultiPolygon")]
+                if not polys:
+                    continue  # a line or point (a placemark beside the outlines): not ground
+                geom = polys[0] if len(polys) == 1 else shapely.union_all(polys)
+            if fix is not None:
+                geom = shapely.transform(geom, fix)
+            x0, y0, x1, y1 = geom.bounds
+            if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+                problems.append(Problem(label, None, "geometry", f"feature {number}: "
+                                        "coordinates outside lon -180..180, lat -90..90; is "
+                                        "the file in another projection without saying so "
+                                        "(a .prj file)?"))
+                continue
+            if not geom.is_valid:
+                geom = shapely.make_valid(geom)
+                parts = [g for g in shapely.get_parts(geom)
+                         if g.geom_type in ("Polygon", "MultiPolygon")]
+                geom = shapely.union_all(parts) if parts else shapely.Polygon()
+            props = {names[i]: values[i][j] for i in keep}
+            out.append((number, props, geom))
+    return out, problems
+
+
 def read_polygons(path: Path, name: str) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
     """Read every polygon feature of a file, all layers, in lon/lat; lower-case columns.
 
@@ -135,68 +234,16 @@ def read_polygons(path: Path, name: str) -> tuple[gpd.GeoDataFrame | None, list[
     -------
     tuple
         The features (column ``feature``: 1-based number in file order) or ``None``, and the
-        problems found.
+        problems found (:func:`read_features`).
     """
-    import pyogrio
-
-    problems: list[Problem] = []
-    try:
-        layers = [str(row[0]) for row in pyogrio.list_layers(path)]
-    except Exception as exc:  # GDAL's own message says what it could not read
-        return None, [Problem(name, None, None, f"cannot read this file as GIS data ({exc}); "
-                                                "save it as GeoJSON, GeoPackage, KML/KMZ or "
-                                                "Shapefile")]
-    frames = []
-    for layer in layers:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # GDAL notes on KML styles and the like
-                gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
-        except Exception as exc:
-            problems.append(Problem(name, None, None, f"layer {layer!r}: cannot read it ({exc})"))
-            continue
-        if gdf.crs is None:
-            gdf = gdf.set_crs("EPSG:4326")
-        elif not gdf.crs.equals("EPSG:4326"):
-            gdf = gdf.to_crs("EPSG:4326")
-        gdf.columns = [c if c == "geometry" else str(c).strip().lower() for c in gdf.columns]
-        gdf = gdf.loc[:, ~pd.Index(gdf.columns).duplicated()]
-        frames.append(gdf)
-    if not frames:
-        return None, problems or [Problem(name, None, None, "holds no layer")]
-    gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
-                           crs="EPSG:4326")
-    gdf["feature"] = range(1, len(gdf) + 1)
-    keep = []
-    for i, geom in zip(gdf["feature"], gdf.geometry, strict=True):
-        if geom is None or geom.is_empty:
-            problems.append(Problem(name, None, "geometry", f"feature {i}: has no geometry"))
-            keep.append(False)
-            continue
-        polys = [g for g in shapely.get_parts(geom)
-                 if g.geom_type in ("Polygon", "MultiPolygon")]
-        if not polys:
-            # Lines and points (a placemark beside the outlines) are not ground: skipped.
-            keep.append(False)
-            continue
-        keep.append(True)
-    gdf = gdf[keep].copy()
-    fixed = []
-    for i, geom in zip(gdf["feature"], gdf.geometry, strict=True):
-        polys = shapely.union_all([g for g in shapely.get_parts(geom)
-                                   if g.geom_type in ("Polygon", "MultiPolygon")])
-        polys = shapely.force_2d(polys)
-        x0, y0, x1, y1 = polys.bounds
-        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-            problems.append(Problem(name, None, "geometry", f"feature {i}: coordinates outside "
-                                    "lon -180..180, lat -90..90; is the file in another "
-                                    "projection without saying so (a .prj file)?"))
-        if not polys.is_valid:
-            polys = shapely.make_valid(polys)
-            polys = shapely.union_all([g for g in shapely.get_parts(polys)
-                                       if g.geom_type in ("Polygon", "MultiPolygon")])
-        fixed.append(polys)
-    gdf = gdf.set_geometry(fixed, crs="EPSG:4326")
+    features, problems = read_features(path, name)
+    if features is None:
+        return None, problems
+    if not features:
+        return gpd.GeoDataFrame({"feature": []}, geometry=[], crs="EPSG:4326"), problems
+    frame = pd.DataFrame([props for _, props, _ in features])
+    frame["feature"] = [number for number, _, _ in features]
+    gdf = gpd.GeoDataFrame(frame, geometry=[geom for _, _, geom in features], crs="EPSG:4326")
     return gdf, problems
 
 

@@ -39,7 +39,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -49,11 +48,11 @@ from shapely.geometry.base import BaseGeometry
 
 from mapper import settings
 from mapper._files import folder_lock, recover_folder, replace_folder
-from mapper.areas import AREA_SUFFIXES, SNAPSHOT_DIR, date_in_name, slug
+from mapper.areas import AREA_SUFFIXES, SNAPSHOT_DIR, date_in_name, read_features, slug
 from mapper.errors import MapperError, Problem
 
 __all__ = ["OKABE_ITO", "ImportFailed", "ImportSummary", "faction_styles", "import_snapshots",
-           "read_features", "snapshot_geojson"]
+           "snapshot_geojson"]
 
 #: The Okabe-Ito palette (Okabe and Ito 2008, "Color Universal Design"), most distinct first:
 #: blue and vermillion, then bluish green, orange, reddish purple, sky blue, yellow, black.
@@ -291,104 +290,6 @@ def _list_files(folder: Path, problems: list[Problem]) -> list[tuple[date, Path]
 
 
 #: Formats that hold one layer: read without listing layers first.
-_ONE_LAYER = (".geojson", ".json", ".shp", ".fgb")
-
-
-def _to_lonlat(crs: str | None) -> Any:
-    """A function turning ``crs`` coordinates into lon/lat, or ``None`` when they are."""
-    if not crs:
-        return None
-    import pyproj
-
-    source = pyproj.CRS.from_user_input(crs)
-    if source.equals("EPSG:4326") or source.equals("OGC:CRS84"):
-        return None
-    to = pyproj.Transformer.from_crs(source, "EPSG:4326", always_xy=True)
-    return lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1]))
-
-
-def read_features(path: Path, label: str, *, columns: bool = True,
-                  ) -> tuple[list[tuple[int, dict[str, Any], BaseGeometry]] | None,
-                             list[Problem]]:
-    """The polygon features of every layer of a GIS file, in lon/lat, made valid.
-
-    What :func:`mapper.areas.read_polygons` reads, without building data frames (a
-    snapshot folder holds hundreds of files): the same features, numbers and problems.
-
-    Parameters
-    ----------
-    path
-        The file.
-    label
-        How problems name the file.
-    columns
-        Also read the properties (lower-case names; the first of two alike is kept).
-
-    Returns
-    -------
-    tuple
-        ``(number, properties, polygons)`` per polygon feature (numbers 1-based over all
-        layers, in file order; lines and points skipped), or ``None`` when unreadable; and
-        the problems.
-    """
-    import warnings
-
-    import pyogrio
-
-    problems: list[Problem] = []
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # GDAL notes on KML styles and the like
-            layers: list[Any] = ([None] if path.suffix.lower() in _ONE_LAYER else
-                                 [str(row[0]) for row in pyogrio.list_layers(path)])
-            read = []
-            for layer in layers:
-                meta, _, wkb, values = pyogrio.raw.read(path, layer=layer, force_2d=True,
-                                                        columns=None if columns else [])
-                read.append((meta, wkb, values))
-    except Exception as exc:  # GDAL's own message says what it could not read
-        return None, [Problem(label, None, None, f"cannot read this file as GIS data ({exc}); "
-                                                 "save it as GeoJSON, GeoPackage, KML/KMZ or "
-                                                 "Shapefile")]
-    out: list[tuple[int, dict[str, Any], BaseGeometry]] = []
-    number = 0
-    for meta, wkb, values in read:
-        names = [str(n).strip().lower() for n in meta["fields"]]
-        keep = [i for i, n in enumerate(names) if n not in names[:i] and n != "geometry"]
-        geoms = shapely.from_wkb(wkb) if wkb is not None else np.full(len(values[0]) if
-                                                                      values else 0, None)
-        fix = _to_lonlat(meta.get("crs"))
-        for j, geom in enumerate(geoms):
-            number += 1
-            if geom is None or geom.is_empty:
-                problems.append(Problem(label, None, "geometry",
-                                        f"feature {number}: has no geometry"))
-                continue
-            if geom.geom_type not in ("Polygon", "MultiPolygon"):
-                polys = [g for g in shapely.get_parts(geom)
-                         if g.geom_type in ("Polygon", "MultiPolygon")]
-                if not polys:
-                    continue  # a line or point (a placemark beside the outlines): not ground
-                geom = polys[0] if len(polys) == 1 else shapely.union_all(polys)
-            if fix is not None:
-                geom = shapely.transform(geom, fix)
-            x0, y0, x1, y1 = geom.bounds
-            if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-                problems.append(Problem(label, None, "geometry", f"feature {number}: "
-                                        "coordinates outside lon -180..180, lat -90..90; is "
-                                        "the file in another projection without saying so "
-                                        "(a .prj file)?"))
-                continue
-            if not geom.is_valid:
-                geom = shapely.make_valid(geom)
-                parts = [g for g in shapely.get_parts(geom)
-                         if g.geom_type in ("Polygon", "MultiPolygon")]
-                geom = shapely.union_all(parts) if parts else shapely.Polygon()
-            props = {names[i]: values[i][j] for i in keep}
-            out.append((number, props, geom))
-    return out, problems
-
-
 def _read_file(day: date, path: Path, side: str | None, field_name: str,
                labels: dict[str, str], problems: list[Problem]) -> _Read | None:
     """Read one file's polygons, by controller id; record new controllers' labels."""

@@ -366,11 +366,6 @@ class Territory:
         atom = self.atom_at(lon, lat)
         return None if atom < 0 else self.name(int(self.codes_on(day)[atom]))
 
-    def deciding_fact(self, atom: int, day: date) -> Fact | None:
-        """The fact that gave atom ``atom`` its controller on ``day`` (``None``: no data)."""
-        k = self.atom_source[self._key(day), atom]
-        return None if k < 0 else self.facts[int(k)]
-
     # -- geometry for drawing -----------------------------------------------------------------
 
     def topology(self) -> dict[str, Any]:

@@ -90,7 +90,7 @@ PRINT_DPI = 300
 #: A faction's ``pattern`` as a matplotlib hatch (``solid``: no hatch).
 HATCHES: dict[str, str | None] = {"solid": None, "hatch": "///", "cross": "xxx", "dots": ".."}
 
-#: Colours shared with the interactive page (``mapper/render/static/timeslider.js``).
+#: Colours shared with the interactive page (``mapper/render/static/js/styles.js``).
 UNKNOWN_COLOUR = "#9e9e9e"
 FRONT_COLOUR = "#1a1a1a"
 CONTESTED_LINE = "#555555"

@@ -66,7 +66,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from mapper.dataset import CONTESTED
@@ -186,27 +185,6 @@ def encode_line(coords: Iterable[Sequence[float]], precision: int) -> list[int]:
     return out
 
 
-def _polygons(geom: BaseGeometry, precision: int) -> list[list[list[int]]]:
-    """Encode a (multi)polygon as a list of polygons, each a list of encoded rings."""
-    parts = list(getattr(geom, "geoms", [geom]))
-    out = []
-    for poly in parts:
-        if poly.is_empty or poly.geom_type != "Polygon":
-            continue
-        rings = [encode_line(poly.exterior.coords, precision)]
-        rings += [encode_line(r.coords, precision) for r in poly.interiors]
-        out.append([r for r in rings if len(r) >= 6])
-    return [p for p in out if p]
-
-
-def _lines(geom: BaseGeometry, precision: int) -> list[list[int]]:
-    """Encode a (multi)line as a list of encoded lines."""
-    parts = list(getattr(geom, "geoms", [geom]))
-    out = [encode_line(p.coords, precision) for p in parts
-           if not p.is_empty and p.geom_type == "LineString"]
-    return [p for p in out if len(p) >= 4]
-
-
 def _controller_codes(ds: Dataset) -> dict[str | None, int]:
     """Controller id to code: factions in legend order, then contested; ``None`` -> -2."""
     codes: dict[str | None, int] = {f: i for i, f in enumerate(ds.factions)}
@@ -321,12 +299,6 @@ def _sources(ds: Dataset) -> dict[str, Any]:
         "published_prec": precision,
         "extra": extra,
     }
-
-
-def _geo_places(ds: Dataset) -> Any:
-    """The places that take part in areas and routes (not regions or countries)."""
-    pl = ds.places
-    return pl[~pl["kind"].isin(list(LABEL_ONLY_KINDS))]
 
 
 #: Tolerance (degrees) to which each border arc is simplified for the page (about 100 m);
