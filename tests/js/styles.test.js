@@ -31,20 +31,12 @@ test("marker styles: contested white with a dashed ring, unknown grey", () => {
   assert.equal(st.markerStyle(-1).fillColor, S.UNKNOWN_COLOUR);
 });
 
-test("area styles use the SVG patterns once the layers made them", () => {
+test("area fills: the faction's colour and pattern, contested striped, unknown faint", () => {
   const st = S.create(FACTIONS);
-  assert.deepEqual(st.areaStyle(1), {fillColor: "#2e7d32", fillOpacity: 1, fill: true,
-    stroke: true, color: "#2e7d32", opacity: 1});
-  assert.equal(st.areaStyle(2).fillColor, "#5f5f5f");
-  assert.deepEqual(st.areaStyle(-1), {fillColor: S.UNKNOWN_COLOUR, fillOpacity: 0.3,
-    fill: true, stroke: false});
-  st.patternFill[1] = "url(#ts-pattern-1)";
-  st.patternFill[2] = "url(#ts-pattern-contested)";
-  assert.equal(st.areaStyle(1).fillColor, "url(#ts-pattern-1)");
-  assert.equal(st.areaStyle(1).color, "#2e7d32");
-  assert.equal(st.areaStyle(2).fillColor, "url(#ts-pattern-contested)");
-  assert.equal(st.areaStyle(2).color, "#bdbdbd");
-  assert.equal(st.areaStyle(0).fillColor, "#c0392b");  // no pattern for this faction
+  assert.deepEqual(st.areaFill(1), {colour: "#2e7d32", alpha: 1, pattern: "hatch"});
+  assert.deepEqual(st.areaFill(0), {colour: "#c0392b", alpha: 1, pattern: null});
+  assert.deepEqual(st.areaFill(2), {colour: "#bdbdbd", alpha: 1, pattern: "stripes"});
+  assert.deepEqual(st.areaFill(-1), {colour: S.UNKNOWN_COLOUR, alpha: 0.3, pattern: null});
 });
 
 test("fronts show between two known, different holders", () => {

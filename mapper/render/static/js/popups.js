@@ -227,9 +227,9 @@
           row("ts-swatch-dot", f.colour, f.label, areaSample(f.colour, f.pattern));
         });
         row("ts-swatch-dot ts-swatch-contested", "#ffffff", "Contested",
-          app.useCanvas ? "#5f5f5f" : "repeating-linear-gradient(45deg, #222 0 2px, transparent 2px 6px), #bdbdbd");
+          "repeating-linear-gradient(45deg, #222 0 2px, transparent 2px 6px), #bdbdbd");
         row("ts-swatch-dot", M.styles.UNKNOWN_COLOUR, "No data", "rgba(158,158,158,0.3)");
-        if (app.frontLayers.length) row("ts-swatch-front", M.styles.FRONT_COLOUR, "Front line");
+        if (app.fronts.arc.length) row("ts-swatch-front", M.styles.FRONT_COLOUR, "Front line");
         if (app.segLayers.length) row("ts-swatch-cut", null, "Route cut between sides");
         if (app.incidentsOn.some(function (x) { return x.length; })) {
           row("ts-swatch-incident", null, "Incident (fades over " + app.incidentDays + " days)");

@@ -19,11 +19,9 @@
   var BASE = {sea: "#cfdfe8", land: "#f4f2ec", coast: "#9fb7c8", border: "#8c8c8c",
     region: "#b9b5ad"};
 
-  // The styles of one dataset's factions. ``patternFill`` (controller -> SVG fill) is filled
-  // in by the layers on an SVG map; areaStyle uses it once there.
+  // The styles of one dataset's factions.
   function create(factions) {
     var nf = factions.length, CONTESTED = nf;
-    var patternFill = {};
     function controllerLabel(c) {
       if (c === CONTESTED) return "Contested";
       if (c >= 0 && c < nf) return factions[c].label;
@@ -46,29 +44,24 @@
       return {fillColor: factions[c].colour, fillOpacity: 0.95, color: "#1f1f1f", weight: 1.2,
         dashArray: null};
     }
-    function areaStyle(c) {
-      // Opaque fills, and an outline of the same colour, in a see-through pane (CSS): cells of
-      // one side merge without seams.
-      if (c >= 0 && patternFill[c]) {
-        return {fillColor: patternFill[c], fillOpacity: 1, fill: true, stroke: true,
-          color: c === CONTESTED ? "#bdbdbd" : factions[c].colour, opacity: 1};
-      }
-      if (c === CONTESTED) {
-        return {fillColor: "#5f5f5f", fillOpacity: 1, fill: true, stroke: true, color: "#5f5f5f",
-          opacity: 1};
-      }
-      if (c < 0) return {fillColor: UNKNOWN_COLOUR, fillOpacity: 0.3, fill: true, stroke: false};
-      return {fillColor: factions[c].colour, fillOpacity: 1, fill: true, stroke: true,
-        color: factions[c].colour, opacity: 1};
+    // How the ground a controller holds is filled: a colour, its opacity (in a pane that is
+    // itself see-through, CSS), and the faction's pattern (hatch, cross, dots; contested:
+    // stripes), drawn over the colour.
+    function areaFill(c) {
+      if (c === CONTESTED) return {colour: "#bdbdbd", alpha: 1, pattern: "stripes"};
+      if (c < 0 || c >= nf) return {colour: UNKNOWN_COLOUR, alpha: 0.3, pattern: null};
+      var kind = factions[c].pattern;
+      return {colour: factions[c].colour, alpha: 1,
+        pattern: kind === "hatch" || kind === "cross" || kind === "dots" ? kind : null};
     }
     function lineColour(c) {
       if (c === CONTESTED) return "#555555";
       return colourOf(c);
     }
     function dashOf(c) { return c >= 0 && c < nf && factions[c].dash ? factions[c].dash : null; }
-    return {factions: factions, nf: nf, CONTESTED: CONTESTED, patternFill: patternFill,
+    return {factions: factions, nf: nf, CONTESTED: CONTESTED,
       controllerLabel: controllerLabel, controllerId: controllerId, colourOf: colourOf,
-      markerStyle: markerStyle, areaStyle: areaStyle, lineColour: lineColour, dashOf: dashOf};
+      markerStyle: markerStyle, areaFill: areaFill, lineColour: lineColour, dashOf: dashOf};
   }
 
   // A front line between two places shows where both are held, by different sides.
