@@ -113,10 +113,8 @@ def export_layers(ds: Dataset, day: date) -> dict[str, gpd.GeoDataFrame]:
     'contested'
     """
     from mapper import model
-    from mapper.snapshot import require_points
     from mapper.timeline import Timeline
 
-    require_points(ds)
     t = model.build(ds)
     t.day_index(day)
     state = t.places_on(day)

@@ -45,7 +45,8 @@ from shapely.geometry.base import BaseGeometry
 if TYPE_CHECKING:
     from mapper.dataset import Dataset
 
-__all__ = ["CONTESTED", "EQUAL_AREA_CRS", "NO_DATA", "Fact", "Territory", "build", "topology"]
+__all__ = ["CONTESTED", "EQUAL_AREA_CRS", "NO_DATA", "Fact", "Territory", "build", "require_points",
+           "topology"]
 
 #: Equal-area CRS for every km² figure (NSIDC EASE-Grid 2.0 global, cylindrical equal-area).
 EQUAL_AREA_CRS = "EPSG:6933"
@@ -445,6 +446,30 @@ def _merge_atoms(geoms: np.ndarray, codes: np.ndarray, source: np.ndarray,
     return merged, codes[keep], source[keep]
 
 
+def require_points(ds: Dataset) -> None:
+    """Check that every place has coordinates, as the maps, statistics and exports need.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+
+    Raises
+    ------
+    ValueError
+        Naming the first place without coordinates and its line in ``places.csv`` (a dataset
+        loaded with ``geocode=False`` keeps such places).
+    """
+    geoms = ds.places.geometry
+    missing = geoms.isna() | geoms.is_empty
+    if missing.any():
+        pid = str(ds.places.index[missing.to_numpy()][0])
+        line = ds.places["line"][pid] if "line" in ds.places.columns else None
+        where = f"places.csv:{line}" if line is not None else "places.csv"
+        raise ValueError(f"{where}: lat/lon: place {pid!r} has no coordinates; give them, or "
+                         "load the dataset with geocoding on")
+
+
 def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
     """Build the territory model of a dataset.
 
@@ -466,6 +491,7 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
     """
     from mapper import basemap, territory
 
+    require_points(ds)
     reach = reach_km if reach_km is not None else float(getattr(ds, "reach_km", 25.0))
     sides = [*ds.factions, CONTESTED]
     code: dict[str | None, int] = {s: i for i, s in enumerate(sides)}

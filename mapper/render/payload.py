@@ -577,9 +577,7 @@ def build_payload(ds: Dataset, *, tiles: str | None = None,
     ['aleppo', 'saraqib']
     """
     from mapper import model
-    from mapper.snapshot import require_points
 
-    require_points(ds)
     t = territory if territory is not None else model.build(ds)
     places, kinds = _places(ds)
     if places["id"] != list(t.place_ids):
