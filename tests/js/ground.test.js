@@ -51,42 +51,66 @@ test("thinning keeps both ends of each arc, so neighbours still meet", () => {
   assert.equal(G.scaled(geom, 0.25), near);  // cached
 });
 
-test("an atom's ring walks its arcs, reversed ones backwards, without repeating ends", () => {
-  const geom = sample();
-  const xy = G.scaled(geom, 1 << 20);
+// The rings traced for holder c: each as its list of points, from the recorded calls.
+function rings(geom, cur, c, scale) {
   const ctx = recorder();
-  G.traceAtom(ctx, geom.rings[0], xy, 0, 0);
-  const kinds = ctx.log.map((e) => e[0]);
-  assert.deepEqual(kinds, ["moveTo", "lineTo", "lineTo", "lineTo", "lineTo", "closePath"]);
-  // atom 1: the shared arc reversed, from (1,1) down to (1,0), then its own arc round
-  const ctx1 = recorder();
-  G.traceAtom(ctx1, geom.rings[1], xy, 0, 0);
-  const pts = ctx1.log.filter((e) => e[0] !== "closePath");
-  // outer ring: arc 2's four vertices, then arc 0 backwards less its first; then the hole
-  assert.equal(pts.length, 4 + 1 + 5);
-  assert.deepEqual(pts[4].slice(1), pts[0].slice(1));  // back at (1, 0) through the shared arc
-  assert.equal(pts[5][0], "moveTo");
+  const b = G.borders(geom, Int16Array.from(cur));
+  if (!b.arcs[c]) return [];
+  G.traceRings(ctx, geom, b.arcs[c], G.scaled(geom, scale), 0, 0);
+  const out = [];
+  for (const e of ctx.log) {
+    if (e[0] === "moveTo") out.push([[e[1], e[2]]]);
+    else if (e[0] === "lineTo") out[out.length - 1].push([e[1], e[2]]);
+  }
+  return out;
+}
+const S20 = 1 << 20;
+const at = (lat, lon) => G.mercator(lat, lon).map((v) => v * S20);
+const same = (p, q) => Math.abs(p[0] - q[0]) < 1e-6 && Math.abs(p[1] - q[1]) < 1e-6;
+
+test("a holder's border: the arcs to other holders and the edge, chained into closed rings", () => {
+  const geom = sample();
+  // All one side: one ring round both squares (the shared arc and the hole are inside).
+  let r = rings(geom, [0, 0, 0], 0, S20);
+  assert.equal(r.length, 1);
+  assert.equal(r[0].length, 4 + 4 - 1);  // arcs 1 and 2, their shared end not repeated
+  assert.ok(same(r[0][0], r[0][r[0].length - 1]), "closed");
+  // Atom 1 alone (with its hole): an outer ring and the hole's ring, filled even-odd.
+  r = rings(geom, [0, 1, 0], 1, S20);
+  assert.deepEqual(r.map((x) => x.length).sort(), [5, 5]);
+  for (const ring of r) assert.ok(same(ring[0], ring[ring.length - 1]), "closed");
+  // Atoms 0 and 2 for side 0: two rings, the left square and the hole's island.
+  r = rings(geom, [0, 1, 0], 0, S20);
+  assert.equal(r.length, 2);
+  const corners = r.flat();
+  for (const [lat, lon] of [[0, 0], [1, 0], [1, 1], [0, 1], [0.25, 1.25], [0.75, 1.75]]) {
+    assert.ok(corners.some((p) => same(p, at(lat, lon))), String([lat, lon]));
+  }
+  assert.ok(!corners.some((p) => same(p, at(0, 2))), "no corner of atom 1's outer ring");
+  // The head table is left clean for the next holder.
+  assert.ok(geom.head.every((h) => h === -1));
 });
 
-test("one path and one fill per holder, atoms out of view skipped", () => {
+test("borders: arcs between two atoms of one holder are not borders", () => {
+  const geom = sample();
+  const b = G.borders(geom, Int16Array.from([0, 1, 1]));
+  assert.deepEqual(b.order, [0, 1]);
+  assert.deepEqual(b.arcs[0].sort(), [0, 1]);
+  assert.deepEqual(b.arcs[1].sort(), [0, 2]);  // the hole ring (arc 3) is inside side 1
+});
+
+test("one path and one fill per holder, even-odd", () => {
   const geom = sample();
   const ctx = recorder();
   ctx.globalAlpha = 1;
   const fills = [];
   Object.defineProperty(ctx, "fillStyle", {set: (v) => fills.push(v)});
-  const cur = Int16Array.from([0, 1, 0]);
-  const fillOf = (c) => ({colour: ["#111111", "#222222"][c], alpha: 1, pattern: null});
-  G.paintAreas(ctx, geom, cur, fillOf, {scale: 1 << 20, ox: 0, oy: 0, box: null});
-  assert.equal(ctx.log.filter((e) => e[0] === "fill").length, 2);
+  const fillOf = (c) => (c === 2 ? null : {colour: ["#111111", "#222222"][c], alpha: 1,
+    pattern: null});
+  G.paintAreas(ctx, geom, Int16Array.from([0, 1, 2]), fillOf, {scale: S20, ox: 0, oy: 0});
+  assert.equal(ctx.log.filter((e) => e[0] === "fill").length, 2);  // holder 2: not drawn
   assert.deepEqual(fills, ["#111111", "#222222"]);
   assert.ok(ctx.log.every((e) => e[0] !== "fill" || e[1] === "evenodd"));
-  // A view box west of longitude 0.9: atoms 1 and 2 (longitudes 1 to 2) are skipped.
-  const ctx2 = recorder();
-  Object.defineProperty(ctx2, "fillStyle", {set: () => {}});
-  const s = 1 << 20, x1 = G.mercator(0, 0.9)[0] * s;
-  G.paintAreas(ctx2, geom, Int16Array.from([0, 1, 1]), fillOf,
-    {scale: s, ox: 0, oy: 0, box: [0, 0, x1, 1e12]});
-  assert.equal(ctx2.log.filter((e) => e[0] === "fill").length, 1);
 });
 
 test("fronts show where two known holders differ; the hit test finds holes", () => {

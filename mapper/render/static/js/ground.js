@@ -4,9 +4,10 @@
  *
  * The geometry is held once: each shared border arc in Web Mercator pixels at zoom 0, then,
  * per zoom, in pixels thinned to vertices at least TOLERANCE px apart (arcs are thinned alone,
- * so neighbouring atoms still meet exactly). A frame paints one path per holder: every atom a
- * side holds is traced into the same path and filled once (even-odd; the atoms never overlap),
- * so the cost of a date is one pass over the visible vertices, whatever changed.
+ * so neighbouring atoms still meet exactly). A frame paints one path per holder made of the
+ * arcs between that holder and another (or the edge of the ground), chained into rings and
+ * filled even-odd: the atoms a side holds merge without seams, and a date costs one pass over
+ * the arcs plus the vertices of the borders between sides, however many atoms there are.
  *
  * The pure part (project, thin, trace, group, hit test) needs no DOM; Layer, a Leaflet canvas
  * renderer that paints through a callback, needs Leaflet.
@@ -36,7 +37,7 @@
       }
       world[a] = xy;
     }
-    // Each atom's box at zoom 0 (from its outer rings), to skip atoms out of view.
+    // Each atom's box at zoom 0 (from its outer rings), for the hit test.
     for (var k = 0; k < rings.length; k++) {
       var b = [Infinity, Infinity, -Infinity, -Infinity];
       for (var q = 0; q < rings[k].length; q++) {
@@ -53,7 +54,30 @@
       }
       box[k] = b;
     }
-    return {arcs: arcs, rings: rings, world: world, box: box, zoomed: {}};
+    // Per arc: the atoms on its two sides (-1: outside the ground), and the nodes at its ends.
+    var side = new Int32Array(2 * arcs.length).fill(-1), node = new Int32Array(2 * arcs.length);
+    for (var k2 = 0; k2 < rings.length; k2++) {
+      for (var q2 = 0; q2 < rings[k2].length; q2++) {
+        for (var r2 = 0; r2 < rings[k2][q2].length; r2++) {
+          var refs = rings[k2][q2][r2];
+          for (var j = 0; j < refs.length; j++) {
+            var a2 = refs[j] >= 0 ? refs[j] : -1 - refs[j];
+            if (side[2 * a2] < 0) side[2 * a2] = k2; else side[2 * a2 + 1] = k2;
+          }
+        }
+      }
+    }
+    var ids = {}, nodes = 0;
+    for (var a3 = 0; a3 < arcs.length; a3++) {
+      var w3 = world[a3], last = w3.length - 2;
+      var keys = [w3[0] + "," + w3[1], w3[last] + "," + w3[last + 1]];
+      for (var e = 0; e < 2; e++) {
+        if (!(keys[e] in ids)) ids[keys[e]] = nodes++;
+        node[2 * a3 + e] = ids[keys[e]];
+      }
+    }
+    return {arcs: arcs, rings: rings, world: world, box: box, side: side, node: node,
+      head: new Int32Array(nodes).fill(-1), zoomed: {}};
   }
 
   // The arcs at ``scale`` pixels per zoom-0 pixel (2^zoom), thinned; cached per scale.
@@ -78,23 +102,65 @@
     return out;
   }
 
-  // Add atom k's rings to the context's path; (ox, oy) is subtracted from every point.
-  function traceAtom(ctx, rings, xy, ox, oy) {
-    for (var q = 0; q < rings.length; q++) {
-      for (var r = 0; r < rings[q].length; r++) {
-        var refs = rings[q][r], started = false;
-        for (var j = 0; j < refs.length; j++) {
-          var ref = refs[j], arc = xy[ref >= 0 ? ref : -1 - ref], n = arc.length / 2;
-          for (var t = 0; t < n; t++) {
-            var v = ref >= 0 ? t : n - 1 - t;
-            if (started && t === 0) continue;  // arcs of a ring share their end points
-            var x = arc[2 * v] - ox, y = arc[2 * v + 1] - oy;
-            if (started) ctx.lineTo(x, y); else { ctx.moveTo(x, y); started = true; }
-          }
-        }
-        if (started) ctx.closePath();
+  // Add the arcs ``list`` (indices), which form closed rings, to the context's path: each
+  // ring walked from arc to arc through their shared nodes. At a node where several rings
+  // meet any pairing will do: filled even-odd, the result is the same.
+  function traceRings(ctx, geom, list, xy, ox, oy) {
+    var node = geom.node, head = geom.head, n = list.length;
+    var link = new Int32Array(2 * n), used = new Uint8Array(n);
+    for (var i = 0; i < n; i++) {
+      for (var end = 0; end < 2; end++) {
+        var nd = node[2 * list[i] + end];
+        link[2 * i + end] = head[nd];
+        head[nd] = 2 * i + end;
       }
     }
+    for (var i2 = 0; i2 < n; i2++) {
+      if (used[i2]) continue;
+      used[i2] = 1;
+      var a = list[i2], arc = xy[a], start = node[2 * a];
+      ctx.moveTo(arc[0] - ox, arc[1] - oy);
+      for (var v = 2; v < arc.length; v += 2) ctx.lineTo(arc[v] - ox, arc[v + 1] - oy);
+      var at = node[2 * a + 1];
+      while (at !== start) {
+        var slot = head[at];
+        while (slot >= 0 && used[slot >> 1]) slot = link[slot];
+        if (slot < 0) break;  // not closed: cannot happen with the arcs of a region's border
+        var j = slot >> 1, a2 = list[j], arc2 = xy[a2];
+        used[j] = 1;
+        if ((slot & 1) === 0) {  // leaves from its start: walk it forwards
+          for (var f = 2; f < arc2.length; f += 2) ctx.lineTo(arc2[f] - ox, arc2[f + 1] - oy);
+          at = node[2 * a2 + 1];
+        } else {
+          for (var g = arc2.length - 4; g >= 0; g -= 2) ctx.lineTo(arc2[g] - ox, arc2[g + 1] - oy);
+          at = node[2 * a2];
+        }
+      }
+      ctx.closePath();
+    }
+    for (var r = 0; r < n; r++) {
+      head[node[2 * list[r]]] = -1;
+      head[node[2 * list[r] + 1]] = -1;
+    }
+  }
+
+  // The border arcs of each holder: {order: holders (ascending), arcs: {holder: [arcs]}}, the
+  // arcs between an atom of that holder and an atom of another or the edge of the ground.
+  var OUTSIDE = -32768;
+  function borders(geom, cur) {
+    var side = geom.side, out = {}, order = [];
+    function add(c, a) {
+      if (!out[c]) { out[c] = []; order.push(c); }
+      out[c].push(a);
+    }
+    for (var a = 0; a < side.length / 2; a++) {
+      var l = side[2 * a], r = side[2 * a + 1];
+      var hl = l >= 0 ? cur[l] : OUTSIDE, hr = r >= 0 ? cur[r] : OUTSIDE;
+      if (hl === hr) continue;
+      if (hl !== OUTSIDE) add(hl, a);
+      if (hr !== OUTSIDE) add(hr, a);
+    }
+    return {order: order.sort(function (x, y) { return x - y; }), arcs: out};
   }
 
   // Add arc ``a`` to the context's path.
@@ -102,19 +168,6 @@
     for (var v = 0; v < arc.length; v += 2) {
       if (v) ctx.lineTo(arc[v] - ox, arc[v + 1] - oy); else ctx.moveTo(arc[v] - ox, arc[v + 1] - oy);
     }
-  }
-
-  // The atoms of each holder: {holder: [atoms]} for the holders in ``cur`` (in the order met),
-  // leaving out atoms for which ``skip(k)`` is true.
-  function groups(cur, skip) {
-    var out = {}, order = [];
-    for (var k = 0; k < cur.length; k++) {
-      if (skip && skip(k)) continue;
-      var c = cur[k];
-      if (!out[c]) { out[c] = []; order.push(c); }
-      out[c].push(k);
-    }
-    return {order: order.sort(function (a, b) { return a - b; }), atoms: out};
   }
 
   // Fill patterns: an 8-pixel tile of the colour with light marks (dark for stripes), lines
@@ -147,22 +200,16 @@
     return (patterns[key] = p);
   }
 
-  // Paint the areas: per holder, one path of all its atoms, filled as fillOf(c) says:
+  // Paint the areas: per holder, one path of its borders, filled as fillOf(c) says:
   // {colour, alpha, pattern} (styles.areaFill), or {fill: a CanvasPattern, alpha}; null: not
-  // drawn. ``view``:
-  // {scale, ox, oy, box: [x1, y1, x2, y2] in the same pixels, or null for all}.
+  // drawn. ``view``: {scale, ox, oy} (canvas pixels are scale * zoom-0 pixels - (ox, oy)).
   function paintAreas(ctx, geom, cur, fillOf, view) {
-    var xy = scaled(geom, view.scale), s = view.scale, vb = view.box;
-    var g = groups(cur, vb ? function (k) {
-      var b = geom.box[k];
-      return b[2] * s < vb[0] || b[0] * s > vb[2] || b[3] * s < vb[1] || b[1] * s > vb[3];
-    } : null);
-    for (var i = 0; i < g.order.length; i++) {
-      var c = g.order[i], f = fillOf(c);
+    var xy = scaled(geom, view.scale), b = borders(geom, cur);
+    for (var i = 0; i < b.order.length; i++) {
+      var c = b.order[i], f = fillOf(c);
       if (!f || !(f.colour || f.fill)) continue;
-      var list = g.atoms[c];
       ctx.beginPath();
-      for (var j = 0; j < list.length; j++) traceAtom(ctx, geom.rings[list[j]], xy, view.ox, view.oy);
+      traceRings(ctx, geom, b.arcs[c], xy, view.ox, view.oy);
       ctx.globalAlpha = f.alpha === undefined ? 1 : f.alpha;
       ctx.fillStyle = f.fill || (f.pattern ? pattern(f.colour, f.pattern) : f.colour);
       ctx.fill("evenodd");
@@ -254,8 +301,7 @@
       if (!map || !b) return;
       var z = map.getZoom(), scale = Math.pow(2, z), origin = map.getPixelOrigin();
       // Canvas coordinates are layer points (Leaflet translated the context by -b.min).
-      var view = {scale: scale, ox: origin.x, oy: origin.y,
-        box: [b.min.x + origin.x, b.min.y + origin.y, b.max.x + origin.x, b.max.y + origin.y]};
+      var view = {scale: scale, ox: origin.x, oy: origin.y};
       this.options.paint(this._ctx, view);
     },
     refresh: function () {
@@ -265,6 +311,6 @@
   });
 
   M.ground = {TOLERANCE: TOLERANCE, mercator: mercator, geometry: geometry, scaled: scaled,
-    traceAtom: traceAtom, groups: groups, paintAreas: paintAreas, shownFronts: shownFronts,
+    traceRings: traceRings, borders: borders, paintAreas: paintAreas, shownFronts: shownFronts,
     paintFronts: paintFronts, pattern: pattern, atomAt: atomAt, compare: compare, Layer: Layer};
 })(window.__mapper || (window.__mapper = {}));

@@ -101,7 +101,7 @@
       }
       // The ground as the map paints it (module ground), in this canvas's pixels.
       var origin = map.getPixelOrigin(), corner = map.containerPointToLayerPoint([0, 0]);
-      var view = {scale: Math.pow(2, map.getZoom()), box: null,
+      var view = {scale: Math.pow(2, map.getZoom()),
         ox: origin.x + corner.x - box.left, oy: origin.y + corner.y - box.top};
       if (map.hasLayer(app.areaLayer)) {
         // Areas on their own layer, then laid over the map see-through, like their pane.
