@@ -152,7 +152,7 @@ NEW_PLACES = {
 def test_at_least_twenty_new_places_are_checked() -> None:
     first = {p for p, _, _ in CHECKS[:28]}
     checked = {p for p, _, _ in CHECKS[28:]}
-    assert NEW_PLACES == checked - first
+    assert checked - first == NEW_PLACES
     assert len(NEW_PLACES) >= 20
 
 

@@ -695,8 +695,9 @@ def test_aleppo_map_shows_the_sourced_holders(open_page: Opener) -> None:
     and no government ground after the fall."""
     from pathlib import Path
 
-    import mapper
     from test_aleppo_data import CHECKS, NEW_PLACES
+
+    import mapper
 
     root = Path(__file__).parent.parent
     op = open_page(render_html(mapper.load_dataset(root / "geodata" / "aleppo-2024")))
