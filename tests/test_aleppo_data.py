@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import mapper
-from mapper.model import build
+from mapper.dataset import Dataset
+from mapper.model import Territory, build
 
 DATA = Path(__file__).resolve().parents[1] / "geodata" / "aleppo-2024"
 
@@ -17,12 +18,12 @@ JUSOOR = {"government": 63.38, "sdf": 25.64, "opposition": 10.98}
 
 
 @lru_cache(maxsize=1)
-def _ds():
+def _ds() -> Dataset:
     return mapper.load_dataset(DATA)
 
 
 @lru_cache(maxsize=1)
-def _territory():
+def _territory() -> Territory:
     return build(_ds())
 
 
