@@ -139,6 +139,11 @@ CHECKS = [
     ("tallkalakh", "2024-12-10", "hts"),
     ("douma", "2024-12-06", "government"),
     ("yabroud", "2024-12-10", "hts"),
+    ("kurnaz", "2024-12-01", "hts"),
+    ("kurnaz", "2024-12-04", "government"),  # retaken by the army on 2 December (SANA)
+    ("latamneh", "2024-12-02", "hts"),
+    ("nawa", "2024-12-09", "southern"),
+    ("damascus-airport", "2024-12-10", "hts"),
 ]
 
 # The places the list above checks that the first pass (28 pairs) did not.
@@ -146,7 +151,8 @@ NEW_PLACES = {
     "menagh-airbase", "al-zahraa", "nubl", "aleppo-airport", "urum-al-kubra", "hama-airbase",
     "al-kiswah", "jaramana", "ad-dumayr", "sasa", "busra-al-sham", "jasim", "sheikh-miskin",
     "shahba", "salkhad", "khan-arnabah", "al-ashara", "at-tibni", "safita", "al-qadmus",
-    "al-haffah", "masyaf", "tallkalakh", "douma", "yabroud",
+    "al-haffah", "masyaf", "tallkalakh", "douma", "yabroud", "kurnaz", "latamneh", "nawa",
+    "damascus-airport",
 }
 
 
