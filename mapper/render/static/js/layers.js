@@ -100,33 +100,53 @@
     };
 
     // ---- layers ---------------------------------------------------------------------------
-    // Offline base map (Natural Earth 1:10m), and country names (decluttered with the places'
-    // labels, which win).
+    // Offline base map (Natural Earth; see payload basemap): rings of detail from 1:10m near
+    // the data to 1:110m for the world, land filled without a stroke and its coast drawn apart
+    // (the rings' cut edges are no coast); lakes, rivers, borders; country names and towns
+    // (decluttered with the places' labels, which win).
     var baseLayer = L.layerGroup();
     var baseLabels = [];
+    var cityMarkers = [];
     (function baseMap() {
       var bm = P.basemap || {};
-      function lines(list) {
-        return (list || []).map(function (l) { return decodeLine(l, 1000); });
-      }
       var common = {renderer: baseRenderer, pane: "ts-base", interactive: false};
-      var land = U.decodePolygons(bm.land || [], 1000), lakes = U.decodePolygons(bm.lakes || [], 1000);
-      var regions = lines(bm.regions), borders = lines(bm.borders);
-      app.baseGeom = {land: land, lakes: lakes, regions: regions, borders: borders};
-      if (land.length) {
-        L.polygon(land, L.extend({color: BASE.coast, weight: 0.8, fillColor: BASE.land,
+      var geom = {land: [], lakes: [], coast: [], regions: [], borders: [], rivers: []};
+      var prev = null;
+      (bm.levels || []).forEach(function (lv) {
+        function lines(list) { return (list || []).map(function (l) { return decodeLine(l, lv.scale); }); }
+        var land = U.decodePolygons(lv.land || [], lv.scale);
+        geom.land = geom.land.concat(land);
+        geom.coast = geom.coast.concat(S.coastLines(land, lv.box, prev, 0.5 / lv.scale));
+        geom.lakes = geom.lakes.concat(U.decodePolygons(lv.lakes || [], lv.scale));
+        geom.borders = geom.borders.concat(lines(lv.borders));
+        geom.rivers = geom.rivers.concat(lines(lv.rivers));
+        prev = lv.box;
+      });
+      geom.regions = (bm.regions || []).map(function (l) { return decodeLine(l, 1000); });
+      app.baseGeom = geom;
+      if (geom.land.length) {
+        // A hairline of the land colour hides the seams between rings.
+        L.polygon(geom.land, L.extend({color: BASE.land, weight: 0.6, fillColor: BASE.land,
           fillOpacity: 1, className: "ts-base-land"}, common)).addTo(baseLayer);
       }
-      if (lakes.length) {
-        L.polygon(lakes, L.extend({color: BASE.coast, weight: 0.6, fillColor: BASE.sea,
+      if (geom.coast.length) {
+        L.polyline(geom.coast, L.extend({color: BASE.coast, weight: 0.8,
+          className: "ts-base-coast"}, common)).addTo(baseLayer);
+      }
+      if (geom.lakes.length) {
+        L.polygon(geom.lakes, L.extend({color: BASE.coast, weight: 0.6, fillColor: BASE.sea,
           fillOpacity: 1, className: "ts-base-lakes"}, common)).addTo(baseLayer);
       }
-      if (regions.length) {
-        L.polyline(regions, L.extend({color: BASE.region, weight: 0.7, dashArray: "3 3",
+      if (geom.rivers.length) {
+        L.polyline(geom.rivers, L.extend({color: BASE.river, weight: 1.1,
+          className: "ts-base-rivers"}, common)).addTo(baseLayer);
+      }
+      if (geom.regions.length) {
+        L.polyline(geom.regions, L.extend({color: BASE.region, weight: 0.7, dashArray: "3 3",
           className: "ts-base-regions"}, common)).addTo(baseLayer);
       }
-      if (borders.length) {
-        L.polyline(borders, L.extend({color: BASE.border, weight: 1.3,
+      if (geom.borders.length) {
+        L.polyline(geom.borders, L.extend({color: BASE.border, weight: 1.3,
           className: "ts-base-borders"}, common)).addTo(baseLayer);
       }
       var lab = bm.labels || {name: []};
@@ -138,7 +158,29 @@
           keyboard: false, pane: "ts-base-labels"}).addTo(baseLayer);
         baseLabels.push(mk);
       }
+      // Towns and cities that are not places of the dataset: a grey dot and a name, the
+      // larger ones (Natural Earth scalerank) from further out.
+      var cities = bm.cities || {name: []};
+      for (var c = 0; c < cities.name.length; c++) {
+        var cicon = L.divIcon({html: el("span", "ts-city-text", cities.name[c]),
+          className: "ts-city", iconSize: null});
+        var cm = L.marker([cities.lat[c], cities.lon[c]], {icon: cicon, interactive: false,
+          keyboard: false, pane: "ts-base-labels"});
+        cm._tsMinZoom = cities.rank[c] <= 1 ? 0 : cities.rank[c] <= 3 ? 5 : cities.rank[c] <= 5 ? 6 : 7;
+        cityMarkers.push(cm);
+        baseLabels.push(cm);
+      }
     })();
+    // Cities show from their zoom on (the declutter skips those off the map).
+    function showCities() {
+      var z = map.getZoom();
+      cityMarkers.forEach(function (cm) {
+        if (z >= cm._tsMinZoom) { if (!baseLayer.hasLayer(cm)) baseLayer.addLayer(cm); }
+        else if (baseLayer.hasLayer(cm)) baseLayer.removeLayer(cm);
+      });
+    }
+    showCities();
+    map.on("zoomend", showCities);
     var areaLayer = L.layerGroup();
     var frontLayer = L.layerGroup();
     var routeLayer = L.layerGroup();

@@ -17,7 +17,43 @@
   // The offline base map: land on a sea-coloured background, lakes in the sea colour,
   // first-level regions as thin dashed lines, country borders in grey.
   var BASE = {sea: "#cfdfe8", land: "#f4f2ec", coast: "#9fb7c8", border: "#8c8c8c",
-    region: "#b9b5ad"};
+    region: "#b9b5ad", river: "#8fb3cc", city: "#6b665c"};
+
+  // The coast of one ring of base-map land (payload basemap.levels): the edges of its
+  // polygons ([[lat, lon], ...] rings) less those that lie along the ring's own box or the
+  // box cut out of it (``inner``, or null), where the land was only cut. Boxes are
+  // [lon0, lat0, lon1, lat1]; ``eps`` is half a coordinate unit. Returns polylines.
+  function coastLines(polys, box, inner, eps) {
+    var boxes = inner ? [box, inner] : [box];
+    function onEdge(a, b) {
+      for (var k = 0; k < boxes.length; k++) {
+        var bx = boxes[k];
+        for (var c = 0; c < 2; c++) {
+          var v0 = bx[c], v1 = bx[c + 2], ax = a[1 - c], bxv = b[1 - c];
+          if ((Math.abs(ax - v0) < eps && Math.abs(bxv - v0) < eps) ||
+              (Math.abs(ax - v1) < eps && Math.abs(bxv - v1) < eps)) return true;
+        }
+      }
+      return false;
+    }
+    var out = [];
+    polys.forEach(function (poly) {
+      poly.forEach(function (ring) {
+        var line = [];
+        for (var i = 1; i < ring.length; i++) {
+          if (onEdge(ring[i - 1], ring[i])) {
+            if (line.length > 1) out.push(line);
+            line = [];
+          } else {
+            if (!line.length) line.push(ring[i - 1]);
+            line.push(ring[i]);
+          }
+        }
+        if (line.length > 1) out.push(line);
+      });
+    });
+    return out;
+  }
 
   // The styles of one dataset's factions. ``patternFill`` (controller -> SVG fill) is filled
   // in by the layers on an SVG map; areaStyle uses it once there.
@@ -83,6 +119,6 @@
   }
 
   M.styles = {UNKNOWN_COLOUR: UNKNOWN_COLOUR, FRONT_COLOUR: FRONT_COLOUR, RADIUS: RADIUS,
-    DEFAULT_RADIUS: DEFAULT_RADIUS, BASE: BASE, create: create, frontShown: frontShown,
+    DEFAULT_RADIUS: DEFAULT_RADIUS, BASE: BASE, coastLines: coastLines, create: create, frontShown: frontShown,
     segmentEnds: segmentEnds};
 })(window.__mapper || (window.__mapper = {}));
