@@ -250,8 +250,13 @@
 
     // Places: a circle marker each (regions and countries: a label only).
     // Long histories scroll inside the popup rather than run off a small map.
-    var popupOptions = {maxWidth: 340, minWidth: 220, autoPanPadding: [20, 20],
-      maxHeight: Math.max(220, map.getSize().y - 90)};
+    // On a phone the popup stays compact (at most half the map's height, narrower) and
+    // clear of the layers button at the top right (autoPanPaddingTopLeft).
+    var mapSize = map.getSize(), small = mapSize.x < 560;
+    var popupOptions = {maxWidth: small ? Math.min(300, mapSize.x - 70) : 340,
+      minWidth: small ? 180 : 220, autoPanPadding: [20, 20], autoPanPaddingTopLeft: [20, 64],
+      maxHeight: small ? Math.max(160, Math.round(mapSize.y * 0.5)) : Math.max(220, mapSize.y - 90),
+      className: small ? "ts-popup-compact" : ""};
     var markers = new Array(np);
     // Many places: smaller dots, so neighbours and the areas under them stay visible.
     var radiusScale = np > 2000 ? 0.55 : np > 500 ? 0.75 : 1;
@@ -262,7 +267,8 @@
       var latlng = [places.lat[i], places.lon[i]];
       if (places.marker[i]) {
         var r = (S.RADIUS[kind] || S.DEFAULT_RADIUS) * radiusScale;
-        var m = L.circleMarker(latlng, L.extend({renderer: placeRenderer, pane: "ts-places",
+        // A shape per side (styles.SHAPES), so colour is not the only cue.
+        var m = S.shapeMarker(latlng, L.extend({renderer: placeRenderer, pane: "ts-places",
           radius: r, bubblingMouseEvents: false, className: "ts-place"}, markerStyle(cur[i])));
         m.bindPopup(placePopup.bind(null, i), popupOptions);
         m.addTo(placeLayer);
@@ -342,6 +348,7 @@
         markers[p].setStyle(markerStyle(cur[p]));
         if (!useCanvas && markers[p]._path) {
           markers[p]._path.setAttribute("data-controller", style.controllerId(cur[p], ""));
+          markers[p]._path.setAttribute("data-shape", style.shapeOf(cur[p]));
         }
       }
     }

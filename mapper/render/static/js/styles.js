@@ -55,6 +55,64 @@
     return out;
   }
 
+  // Marker shapes, one per faction in legend order (then round again), so that colour is not
+  // the only cue, as the areas' patterns do; contested and unknown places are circles
+  // (contested with a dashed outline).
+  var SHAPES = ["circle", "square", "triangle", "diamond", "hexagon", "triangle-down",
+    "pentagon"];
+  // The corners of a shape of "radius" r centred on (x, y), in pixels (y down), sized to
+  // cover about the area of the circle of radius r. A circle: null. No DOM.
+  function shapePoints(shape, x, y, r) {
+    function regular(n, turn, scale) {
+      var out = [], k = r * scale;
+      for (var i = 0; i < n; i++) {
+        var a = turn + i * 2 * Math.PI / n;
+        out.push([x + k * Math.sin(a), y - k * Math.cos(a)]);
+      }
+      return out;
+    }
+    switch (shape) {
+      case "square": return regular(4, Math.PI / 4, 1.25);
+      case "diamond": return regular(4, 0, 1.3);
+      case "triangle": return regular(3, 0, 1.55);
+      case "triangle-down": return regular(3, Math.PI, 1.55);
+      case "pentagon": return regular(5, 0, 1.15);
+      case "hexagon": return regular(6, 0, 1.1);
+      default: return null;
+    }
+  }
+  // An SVG path ("M..L..z") through some points, or "" for none.
+  function pointsPath(pts) {
+    if (!pts || !pts.length) return "";
+    return "M" + pts.map(function (p) {
+      return Math.round(p[0] * 10) / 10 + "," + Math.round(p[1] * 10) / 10;
+    }).join("L") + "z";
+  }
+  // Leaflet's circle marker drawn as options.shape (SVG or canvas), built once Leaflet is there.
+  var ShapeMarker = null;
+  function shapeMarker(latlng, options) {
+    if (!ShapeMarker) {
+      ShapeMarker = L.CircleMarker.extend({
+        _updatePath: function () {
+          var pts = shapePoints(this.options.shape, this._point.x, this._point.y, this._radius);
+          var r = this._renderer;
+          if (!pts) return L.CircleMarker.prototype._updatePath.call(this);
+          if (r._ctx) {  // canvas
+            if (!r._drawing || this._empty()) return;
+            var ctx = r._ctx;
+            ctx.beginPath();
+            pts.forEach(function (p, k) { if (k) ctx.lineTo(p[0], p[1]); else ctx.moveTo(p[0], p[1]); });
+            ctx.closePath();
+            r._fillStroke(ctx, this);
+          } else {
+            r._setPath(this, pointsPath(pts));
+          }
+        }
+      });
+    }
+    return new ShapeMarker(latlng, options);
+  }
+
   // The styles of one dataset's factions. ``patternFill`` (controller -> SVG fill) is filled
   // in by the layers on an SVG map; areaStyle uses it once there.
   function create(factions) {
@@ -70,17 +128,19 @@
       return c === CONTESTED ? "contested" : c >= 0 ? factions[c].id : none;
     }
     function colourOf(c) { return c >= 0 && c < nf ? factions[c].colour : UNKNOWN_COLOUR; }
+    // The marker shape of a controller (see SHAPES).
+    function shapeOf(c) { return c >= 0 && c < nf ? SHAPES[c % SHAPES.length] : "circle"; }
     function markerStyle(c) {
       if (c === CONTESTED) {
         return {fillColor: "#ffffff", fillOpacity: 1, color: "#111111", weight: 2.5,
-          dashArray: "3 2"};
+          dashArray: "3 2", shape: "circle"};
       }
       if (c < 0) {
         return {fillColor: UNKNOWN_COLOUR, fillOpacity: 0.85, color: "#5f5f5f", weight: 1,
-          dashArray: null};
+          dashArray: null, shape: "circle"};
       }
       return {fillColor: factions[c].colour, fillOpacity: 0.95, color: "#1f1f1f", weight: 1.2,
-        dashArray: null};
+        dashArray: null, shape: shapeOf(c)};
     }
     function areaStyle(c) {
       // Opaque fills, and an outline of the same colour, in a see-through pane (CSS): cells of
@@ -104,7 +164,7 @@
     function dashOf(c) { return c >= 0 && c < nf && factions[c].dash ? factions[c].dash : null; }
     return {factions: factions, nf: nf, CONTESTED: CONTESTED, patternFill: patternFill,
       controllerLabel: controllerLabel, controllerId: controllerId, colourOf: colourOf,
-      markerStyle: markerStyle, areaStyle: areaStyle, lineColour: lineColour, dashOf: dashOf};
+      shapeOf: shapeOf, markerStyle: markerStyle, areaStyle: areaStyle, lineColour: lineColour, dashOf: dashOf};
   }
 
   // A front line between two places shows where both are held, by different sides.
@@ -119,6 +179,7 @@
   }
 
   M.styles = {UNKNOWN_COLOUR: UNKNOWN_COLOUR, FRONT_COLOUR: FRONT_COLOUR, RADIUS: RADIUS,
-    DEFAULT_RADIUS: DEFAULT_RADIUS, BASE: BASE, coastLines: coastLines, create: create, frontShown: frontShown,
+    DEFAULT_RADIUS: DEFAULT_RADIUS, BASE: BASE, coastLines: coastLines, SHAPES: SHAPES,
+    shapePoints: shapePoints, pointsPath: pointsPath, shapeMarker: shapeMarker, create: create, frontShown: frontShown,
     segmentEnds: segmentEnds};
 })(window.__mapper || (window.__mapper = {}));
