@@ -116,7 +116,7 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
     assert "no data" in payload["method"]
     assert payload["routes"]["name"] == ["M5 highway"]
     base = payload["basemap"]
-    near, band, world = base["levels"]  # 1:10m near the data, coarser around it, 1:110m
+    near, _band, world = base["levels"]  # 1:10m near the data, coarser around it, 1:110m
     assert near["land"] and near["borders"] and near["rivers"] and base["regions"]
     assert [lv["scale"] for lv in base["levels"]] == [1000, 100, 10]
     assert world["box"] == [-180.0, -85.0, 180.0, 85.0] and world["land"]

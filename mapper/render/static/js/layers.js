@@ -255,7 +255,7 @@
     var mapSize = map.getSize(), small = mapSize.x < 560;
     var popupOptions = {maxWidth: small ? Math.min(300, mapSize.x - 70) : 340,
       minWidth: small ? 180 : 220, autoPanPadding: [20, 20], autoPanPaddingTopLeft: [20, 64],
-      maxHeight: small ? Math.max(160, Math.round(mapSize.y * 0.5)) : Math.max(220, mapSize.y - 90),
+      maxHeight: small ? Math.max(150, Math.round(mapSize.y * 0.4)) : Math.max(220, mapSize.y - 90),
       className: small ? "ts-popup-compact" : ""};
     var markers = new Array(np);
     // Many places: smaller dots, so neighbours and the areas under them stay visible.
