@@ -108,7 +108,8 @@ def test_extra_columns_of_events_sources_and_population(open_page: Opener, mini:
     ds.places = places
     op = open_page(render_html(ds), "#2024-11-29")
     text = _open_popup(op, "saraqib")
-    assert "casualties_note" in text and "At least 12 killed, per the wire." in text
+    assert "Casualties note" in text and "At least 12 killed, per the wire." in text
+    assert "casualties_note" not in text  # column names read as words
     assert "34,311 (GeoNames)" in text
     assert "Test Wire, 30 November 2024" in text
     assert "Wire copy, updated twice." in text  # the source's notes column

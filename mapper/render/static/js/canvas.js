@@ -12,7 +12,7 @@
   "use strict";
   var mergePatches = M.util.mergePatches;
 
-  var MAX_PATCHES = 120, GRID = 32;
+  var MAX_PATCHES = 120, GRID = 32, MAX_BUCKETS = 4096;
   var PatchCanvas = L.Canvas.extend({
     _extendRedrawBounds: function (layer) {
       if (this._full) return;
@@ -68,6 +68,8 @@
       if (last || layer._tsOrder === undefined) layer._tsOrder = ++this._gridOrder;
       var x1 = Math.floor((b.min.x - 4) / GRID), x2 = Math.floor((b.max.x + 4) / GRID);
       var y1 = Math.floor((b.min.y - 4) / GRID), y2 = Math.floor((b.max.y + 4) / GRID);
+      // A path over thousands of buckets (a world-wide line): no index, full repaints.
+      if ((x2 - x1 + 1) * (y2 - y1 + 1) > MAX_BUCKETS) { this._grid = null; return; }
       var box = x1 + ":" + x2 + ":" + y1 + ":" + y2 + ":" + this._gridGen;
       if (!last && layer._tsBox === box) return;
       layer._tsBox = box;

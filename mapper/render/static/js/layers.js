@@ -41,36 +41,59 @@
     // Canvas: routes and places share one canvas, routes drawn first; SVG: one layer each.
     var placeRenderer = renderer("ts-places");
     var lineRenderer = useCanvas ? placeRenderer : renderer("ts-lines");
-    var baseRenderer = renderer("ts-base");
+    // The base map never changes with the date: a plain renderer (the patch index of
+    // PatchCanvas would only cost memory on its world-wide paths).
+    var baseRenderer = useCanvas ? L.canvas({pane: "ts-base", padding: 0.1})
+      : L.svg({pane: "ts-base", padding: 0.1});
 
     // ---- layers ---------------------------------------------------------------------------
-    // Offline base map (Natural Earth 1:10m), and country names (decluttered with the places'
-    // labels, which win).
+    // Offline base map (Natural Earth; see payload basemap): rings of detail from 1:10m near
+    // the data to 1:110m for the world, land filled without a stroke and its coast drawn apart
+    // (the rings' cut edges are no coast); lakes, rivers, borders; country names and towns
+    // (decluttered with the places' labels, which win).
     var baseLayer = L.layerGroup();
     var baseLabels = [];
+    var cityMarkers = [];
     (function baseMap() {
       var bm = P.basemap || {};
-      function lines(list) {
-        return (list || []).map(function (l) { return decodeLine(l, 1000); });
-      }
       var common = {renderer: baseRenderer, pane: "ts-base", interactive: false};
-      var land = U.decodePolygons(bm.land || [], 1000), lakes = U.decodePolygons(bm.lakes || [], 1000);
-      var regions = lines(bm.regions), borders = lines(bm.borders);
-      app.baseGeom = {land: land, lakes: lakes, regions: regions, borders: borders};
-      if (land.length) {
-        L.polygon(land, L.extend({color: BASE.coast, weight: 0.8, fillColor: BASE.land,
+      var geom = {land: [], lakes: [], coast: [], regions: [], borders: [], rivers: []};
+      var prev = null;
+      (bm.levels || []).forEach(function (lv) {
+        function lines(list) { return (list || []).map(function (l) { return decodeLine(l, lv.scale); }); }
+        var land = U.decodePolygons(lv.land || [], lv.scale);
+        geom.land = geom.land.concat(land);
+        geom.coast = geom.coast.concat(S.coastLines(land, lv.box, prev, 0.5 / lv.scale));
+        geom.lakes = geom.lakes.concat(U.decodePolygons(lv.lakes || [], lv.scale));
+        geom.borders = geom.borders.concat(lines(lv.borders));
+        geom.rivers = geom.rivers.concat(lines(lv.rivers));
+        prev = lv.box;
+      });
+      geom.regions = (bm.regions || []).map(function (l) { return decodeLine(l, 1000); });
+      app.baseGeom = geom;
+      if (geom.land.length) {
+        // A hairline of the land colour hides the seams between rings.
+        L.polygon(geom.land, L.extend({color: BASE.land, weight: 0.6, fillColor: BASE.land,
           fillOpacity: 1, className: "ts-base-land"}, common)).addTo(baseLayer);
       }
-      if (lakes.length) {
-        L.polygon(lakes, L.extend({color: BASE.coast, weight: 0.6, fillColor: BASE.sea,
+      if (geom.coast.length) {
+        L.polyline(geom.coast, L.extend({color: BASE.coast, weight: 0.8,
+          className: "ts-base-coast"}, common)).addTo(baseLayer);
+      }
+      if (geom.lakes.length) {
+        L.polygon(geom.lakes, L.extend({color: BASE.coast, weight: 0.6, fillColor: BASE.sea,
           fillOpacity: 1, className: "ts-base-lakes"}, common)).addTo(baseLayer);
       }
-      if (regions.length) {
-        L.polyline(regions, L.extend({color: BASE.region, weight: 0.7, dashArray: "3 3",
+      if (geom.rivers.length) {
+        L.polyline(geom.rivers, L.extend({color: BASE.river, weight: 1.1,
+          className: "ts-base-rivers"}, common)).addTo(baseLayer);
+      }
+      if (geom.regions.length) {
+        L.polyline(geom.regions, L.extend({color: BASE.region, weight: 0.7, dashArray: "3 3",
           className: "ts-base-regions"}, common)).addTo(baseLayer);
       }
-      if (borders.length) {
-        L.polyline(borders, L.extend({color: BASE.border, weight: 1.3,
+      if (geom.borders.length) {
+        L.polyline(geom.borders, L.extend({color: BASE.border, weight: 1.3,
           className: "ts-base-borders"}, common)).addTo(baseLayer);
       }
       var lab = bm.labels || {name: []};
@@ -82,7 +105,29 @@
           keyboard: false, pane: "ts-base-labels"}).addTo(baseLayer);
         baseLabels.push(mk);
       }
+      // Towns and cities that are not places of the dataset: a grey dot and a name, the
+      // larger ones (Natural Earth scalerank) from further out.
+      var cities = bm.cities || {name: []};
+      for (var c = 0; c < cities.name.length; c++) {
+        var cicon = L.divIcon({html: el("span", "ts-city-text", cities.name[c]),
+          className: "ts-city", iconSize: null});
+        var cm = L.marker([cities.lat[c], cities.lon[c]], {icon: cicon, interactive: false,
+          keyboard: false, pane: "ts-base-labels"});
+        cm._tsMinZoom = cities.rank[c] <= 1 ? 0 : cities.rank[c] <= 3 ? 5 : cities.rank[c] <= 5 ? 6 : 7;
+        cityMarkers.push(cm);
+        baseLabels.push(cm);
+      }
     })();
+    // Cities show from their zoom on (the declutter skips those off the map).
+    function showCities() {
+      var z = map.getZoom();
+      cityMarkers.forEach(function (cm) {
+        if (z >= cm._tsMinZoom) { if (!baseLayer.hasLayer(cm)) baseLayer.addLayer(cm); }
+        else if (baseLayer.hasLayer(cm)) baseLayer.removeLayer(cm);
+      });
+    }
+    showCities();
+    map.on("zoomend", showCities);
     var routeLayer = L.layerGroup();
     var placeLayer = L.layerGroup();
     var labelLayer = L.layerGroup();
@@ -130,8 +175,13 @@
 
     // Places: a circle marker each (regions and countries: a label only).
     // Long histories scroll inside the popup rather than run off a small map.
-    var popupOptions = {maxWidth: 340, minWidth: 220, autoPanPadding: [20, 20],
-      maxHeight: Math.max(220, map.getSize().y - 90)};
+    // On a phone the popup stays compact (at most half the map's height, narrower) and
+    // clear of the layers button at the top right (autoPanPaddingTopLeft).
+    var mapSize = map.getSize(), small = mapSize.x < 560;
+    var popupOptions = {maxWidth: small ? Math.min(300, mapSize.x - 70) : 340,
+      minWidth: small ? 180 : 220, autoPanPadding: [20, 20], autoPanPaddingTopLeft: [20, 64],
+      maxHeight: small ? Math.max(150, Math.round(mapSize.y * 0.4)) : Math.max(220, mapSize.y - 90),
+      className: small ? "ts-popup-compact" : ""};
     var markers = new Array(np);
     // Many places: smaller dots, so neighbours and the areas under them stay visible.
     var radiusScale = np > 2000 ? 0.55 : np > 500 ? 0.75 : 1;
@@ -142,7 +192,8 @@
       var latlng = [places.lat[i], places.lon[i]];
       if (places.marker[i]) {
         var r = (S.RADIUS[kind] || S.DEFAULT_RADIUS) * radiusScale;
-        var m = L.circleMarker(latlng, L.extend({renderer: placeRenderer, pane: "ts-places",
+        // A shape per side (styles.SHAPES), so colour is not the only cue.
+        var m = S.shapeMarker(latlng, L.extend({renderer: placeRenderer, pane: "ts-places",
           radius: r, bubblingMouseEvents: false, className: "ts-place"}, markerStyle(cur[i])));
         m.bindPopup(placePopup.bind(null, i), popupOptions);
         m.addTo(placeLayer);
@@ -208,6 +259,7 @@
         markers[p].setStyle(markerStyle(cur[p]));
         if (!useCanvas && markers[p]._path) {
           markers[p]._path.setAttribute("data-controller", style.controllerId(cur[p], ""));
+          markers[p]._path.setAttribute("data-shape", style.shapeOf(cur[p]));
         }
       }
     }

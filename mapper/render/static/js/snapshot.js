@@ -93,9 +93,11 @@
       if (map.hasLayer(app.baseLayer)) {
         var baseGeom = app.baseGeom;
         ctx.beginPath(); polygons(baseGeom.land);
-        ctx.fillStyle = BASE.land; ctx.fill("evenodd"); stroke(BASE.coast, 0.8);
+        ctx.fillStyle = BASE.land; ctx.fill("evenodd"); stroke(BASE.land, 0.6);
+        ctx.beginPath(); path(baseGeom.coast, false); stroke(BASE.coast, 0.8);
         ctx.beginPath(); polygons(baseGeom.lakes);
         ctx.fillStyle = BASE.sea; ctx.fill("evenodd"); stroke(BASE.coast, 0.6);
+        ctx.beginPath(); path(baseGeom.rivers, false); stroke(BASE.river, 1.1);
         ctx.beginPath(); path(baseGeom.regions, false); stroke(BASE.region, 0.7, "3 3");
         ctx.beginPath(); path(baseGeom.borders, false); stroke(BASE.border, 1.3);
       }
