@@ -257,10 +257,12 @@ def check_out(out: Path, force: bool, problems: list[Problem], *,
                                 "the dataset elsewhere"))
 
 
-def write_dataset(out: Path, texts: dict[str, str], *, force: bool) -> None:
+def write_dataset(out: Path, texts: dict[str, str], *, force: bool = False,
+                  keep: bool = False) -> None:
     """Write a dataset folder whole or not at all (staged beside ``out``, then swapped in).
 
-    Every importer writes through here (:func:`mapper._files.replace_folder`).
+    Every importer writes through here (:func:`mapper._files.replace_folder`). With
+    ``keep`` the folder's other files are kept (adding rows to an existing dataset).
 
     Raises
     ------
@@ -269,10 +271,10 @@ def write_dataset(out: Path, texts: dict[str, str], *, force: bool) -> None:
     """
     with folder_lock(out):
         recover_folder(out)
-        if out.is_dir() and any(out.iterdir()) and not force:  # filled meanwhile
+        if not keep and out.is_dir() and any(out.iterdir()) and not force:  # filled meanwhile
             raise ImportFailed([Problem(str(out), None, None, "is not empty; choose another "
                                         "--out, or add --force to replace it")])
-        replace_folder(out, texts, keep=False)
+        replace_folder(out, texts, keep=keep)
 
 
 def toml_string(text: str) -> str:
