@@ -670,20 +670,38 @@ def _countries_by_name() -> dict[str, str]:
 
 
 def _country_at(lat: float, lon: float) -> str:
-    """The ISO code of the Natural Earth outline holding the point, or ``""``."""
+    """The ISO code of the outline holding one point, or ``""``."""
+    return countries_at([(lat, lon)])[0]
+
+
+def countries_at(points: Sequence[tuple[float, float]]) -> list[str]:
+    """The ISO code of the Natural Earth 1:10m outline holding each (lat, lon), or ``""``.
+
+    The outlines are read once for the box around all the points.
+    """
+    import numpy as np
     import shapely
 
     from mapper import basemap
 
-    box = (lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01)
+    if not points:
+        return []
+    lats = np.array([p[0] for p in points])
+    lons = np.array([p[1] for p in points])
+    box = (float(lons.min()) - 0.01, float(lats.min()) - 0.01, float(lons.max()) + 0.01,
+           float(lats.max()) + 0.01)
     try:
         found = basemap.countries(bbox=box, detail="10m")
-    except Exception:  # no outline data: the caller reports the place
-        return ""
+    except Exception:  # no outline data: the callers report the places
+        return [""] * len(points)
+    codes = [""] * len(points)
     for code, shape in zip(found["iso2"], found.geometry, strict=True):
-        if code and shapely.contains_xy(shape, lon, lat):
-            return str(code)
-    return ""
+        if not code:
+            continue
+        inside = shapely.contains_xy(shape, lons, lats)
+        for k in np.flatnonzero(inside):
+            codes[k] = codes[k] or str(code)
+    return codes
 
 
 def _acled_records(

@@ -259,7 +259,7 @@ def import_places(
     >>> import_places("front.kmz", out="geodata/front-2024")  # doctest: +SKIP
     PlacesImport(path=PosixPath('geodata/front-2024'), added=42, skipped=0, warnings=[])
     """
-    from mapper.imports.events import _country_at
+    from mapper.imports.events import countries_at
 
     path = Path(path)
     problems: list[Problem] = []
@@ -290,7 +290,7 @@ def import_places(
         )
     if not path.is_file():
         problems.append(Problem(label, None, None, "no such file"))
-    target = Path(out if out is not None else append)  # type: ignore[arg-type]
+    target = Path(out if out is not None else append or ".")
     if out is not None:
         check_out(target, force, problems)
     elif append is not None and not (target / "dataset.toml").is_file():
@@ -337,6 +337,10 @@ def import_places(
         and len(row) > max(col["name"], col["lat"], col["lon"])
     }
     names = (name_field.strip().lower(),) if name_field else NAME_FIELDS
+    located = dict.fromkeys((n for n, _, _ in features), "")
+    if not code:
+        found_codes = countries_at([(g.y, g.x) for _, _, g in features])
+        located = {n: c for (n, _, _), c in zip(features, found_codes, strict=True)}
     rows: list[list[str]] = []
     skipped = 0
     for number, props, geom in features:
@@ -353,7 +357,7 @@ def import_places(
             )
             continue
         lat, lon = round(geom.y, 6), round(geom.x, 6)
-        place_country = code or _country_at(lat, lon)
+        place_country = code or located[number]
         if not place_country:
             problems.append(
                 Problem(

@@ -1,0 +1,105 @@
+"""Tests of `mapper import places` (mapper.imports.places): Google My Maps KML, a Google
+Earth KMZ, a QGIS GeoJSON, appending to a dataset, and HTML descriptions made text."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mapper.cli import main
+from mapper.dataset import validate
+from mapper.importers import ImportFailed
+from mapper.imports.places import html_to_text, import_places
+
+DATA = Path(__file__).parent / "data" / "imports"
+ROOT = Path(__file__).parent.parent
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _errors(path: Path) -> list[str]:
+    return [str(p) for p in validate(path) if p.severity == "error"]
+
+
+def test_my_maps_kml_folders_html_and_unique_ids(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    got = import_places(DATA / "mymaps-mosul.kml", out=out, start=None)
+    assert got.added == 4  # the LineString placemark is skipped
+    rows = {r["id"]: r for r in _rows(out / "places.csv")}
+    assert set(rows) == {"bartella", "bartella-2", "bashiqa", "qaraqosh-hamdaniya"}
+    assert rows["bartella"]["notes"] == "Christian town east of Mosul. / Retaken 20 Oct & held."
+    assert rows["bartella"]["folder"] == "Retaken in October"
+    assert rows["bashiqa"]["folder"] == "Retaken in November"
+    assert (rows["bartella"]["lat"], rows["bartella"]["lon"]) == ("36.3517", "43.3797")
+    assert rows["bashiqa"]["country"] == "IQ"
+    for row in rows.values():
+        assert "<" not in row["notes"] and "alert" not in row["notes"]
+    assert _errors(out) == []
+
+
+def test_google_earth_kmz_nested_folders(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    import_places(DATA / "earth-mosul.kmz", out=out, kind="village")
+    rows = {r["name"]: r for r in _rows(out / "places.csv")}
+    assert set(rows) == {"Mosul", "Qayyarah Airfield West", "Hammam al-Alil"}
+    assert rows["Qayyarah Airfield West"]["folder"] == "Airfields"
+    assert rows["Mosul"]["notes"] == "City on the Tigris \u2013 test pin"
+    assert rows["Hammam al-Alil"]["kind"] == "village"
+    assert _errors(out) == []
+
+
+def test_qgis_geojson_kinds(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    import_places(DATA / "qgis-places.geojson", out=out)
+    rows = {r["name"]: r for r in _rows(out / "places.csv")}
+    assert rows["Gogjali"]["kind"] == "village"
+    assert rows["Nimrud"]["kind"] == "site"
+    assert rows["Tal Afar"]["kind"] == "town"   # not a kind of the format: --kind
+    assert rows["Nimrud"]["notes"] == ""
+    assert _errors(out) == []
+
+
+def test_append_keeps_the_dataset_and_skips_what_is_there(tmp_path: Path) -> None:
+    dataset = tmp_path / "kharkiv"
+    shutil.copytree(ROOT / "geodata" / "kharkiv-2022", dataset)
+    before = _rows(dataset / "places.csv")
+    events = (dataset / "events.csv").read_bytes()
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", "places", str(DATA / "qgis-places.geojson"),
+                                  "--append", str(dataset)])
+    assert result.exit_code == 0, result.output
+    after = _rows(dataset / "places.csv")
+    assert [{k: r[k] for k in before[0]} for r in after[: len(before)]] == before
+    assert [r["name"] for r in after[len(before):]] == ["Gogjali", "Nimrud", "Tal Afar"]
+    assert (dataset / "events.csv").read_bytes() == events
+    assert _errors(dataset) == []
+    again = runner.invoke(main, ["import", "places", str(DATA / "qgis-places.geojson"),
+                                 "--append", str(dataset)])
+    assert again.exit_code == 0 and "3 already there" in again.output
+    assert len(_rows(dataset / "places.csv")) == len(after)
+
+
+def test_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    both = runner.invoke(main, ["import", "places", str(DATA / "qgis-places.geojson")])
+    assert both.exit_code == 2 and "--out DIR" in both.output
+    bad = tmp_path / "bad.kml"
+    bad.write_text("<kml><Document><Placemark>", encoding="utf-8")
+    result = runner.invoke(main, ["import", "places", str(bad), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(ImportFailed, match="ISO 3166-1"):
+        import_places(DATA / "qgis-places.geojson", out=tmp_path / "p", country="Iraq")
+    assert "Example" in runner.invoke(main, ["import", "places", "--help"]).output
+
+
+def test_html_to_text() -> None:
+    assert html_to_text("<ul><li>one</li><li>two &gt; 1</li></ul>") == "one / two > 1"
+    assert html_to_text("{{ 7*7 }} <style>p{}</style>plain") == "{{ 7*7 }} plain"
