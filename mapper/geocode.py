@@ -1081,9 +1081,9 @@ def locate_places(places: pd.DataFrame, *, file: str = "places.csv", cache: Path
                 continue
 
         where = "the gazetteer, cache or Nominatim" if online else "the gazetteer or cache"
-        near = [(float(a), float(b)) for a, b in zip(lats, lons, strict=True)
+        others = [(float(a), float(b)) for a, b in zip(lats, lons, strict=True)
                 if a is not None and b is not None and not (math.isnan(a) or math.isnan(b))]
-        offers = gaz.suggest(target, country=target_country or country or None, near=near)
+        offers = gaz.suggest(target, country=target_country or country or None, near=others)
         hint = ("; closest gazetteer entries: " + "; ".join(str(o) for o in offers)
                 if offers else "; no gazetteer entry has a close name")
         problems.append(Problem(file, line, field,
