@@ -272,7 +272,8 @@ class Suggestion:
             if self.km is not None else ""
         pick = (f"query = {self.query!r}" if self.query is not None
                 else f"lat, lon = {e.lat:.4f}, {e.lon:.4f}")
-        return (f"{self.name} ({e.country}, {self.kind()}, pop. {e.population:,}, "
+        spelled = f" as {self.name!r}" if self.name != e.name else ""
+        return (f"{e.name}{spelled} ({e.country}, {self.kind()}, pop. {e.population:,}, "
                 f"GeoNames {e.geonameid}{where}): {pick}")
 
 
@@ -536,7 +537,8 @@ class Gazetteer:
             picked = self.lookup(spelled, country=entry.country)
             query = spelled if picked and picked[0].geonameid == entry.geonameid else None
             out.append(Suggestion(entry, spelled, ratio, km, query))
-        out.sort(key=lambda s: (-round(s.score, 2), s.km if s.km is not None else 1e9,
+        # similar spellings (to 0.05) rank the nearer first: the dataset's area is the hint
+        out.sort(key=lambda s: (-round(s.score * 20) / 20, s.km if s.km is not None else 1e9,
                                 -s.entry.population, s.entry.geonameid))
         return out[:limit]
 
