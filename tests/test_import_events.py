@@ -187,3 +187,20 @@ def test_import_is_deterministic(tmp_path: Path) -> None:
     import_acled(ACLED, tmp_path / "b", mapping=DATA / "actors.toml")
     for name in ("dataset.toml", "places.csv", "events.csv", "sources.csv", "actors.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+@pytest.mark.browser
+def test_imported_precision_shows_in_the_popup(open_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The page of an imported dataset says how precise each date and point is."""
+    from mapper.render import render_html
+
+    out = tmp_path / "mosul"
+    import_acled(ACLED, out, mapping=DATA / "actors.toml")
+    op = open_page(render_html(load_dataset(out)), "#2016-11-01")
+    op.page.click('path.ts-place[data-place="shirqat"]', force=True)
+    op.page.wait_for_selector(".leaflet-popup-content .ts-popup")
+    text = op.page.inner_text(".leaflet-popup-content")
+    assert "Shelling/artillery/missile attack" in text
+    assert "some day in this month (ACLED time precision 3)" in text
+    assert "at this town (ACLED geo precision 1)" in text
+    assert op.requests == [] and op.errors == []
