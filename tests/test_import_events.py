@@ -204,3 +204,28 @@ def test_imported_precision_shows_in_the_popup(open_page, tmp_path: Path) -> Non
     assert "some day in this month (ACLED time precision 3)" in text
     assert "at this town (ACLED geo precision 1)" in text
     assert op.requests == [] and op.errors == []
+
+
+def test_mapping_files(tmp_path: Path) -> None:
+    from mapper.imports.events import read_mapping
+
+    mapping, problems = read_mapping(DATA / "actors.csv")
+    assert problems == []
+    assert mapping.faction_of("military forces of iraq (2014-)") == "iraq"
+    assert mapping.faction_of("Islamic State (Iraq)") == "is"
+    assert mapping.faction_of("Popular Mobilization Forces") is None
+    assert mapping.factions["iraq"] == ("Iraqi government forces", "#1f5fbf")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("actor,faction,colour\nIS,Islamic State,\nX,,\nY,y,red\n", encoding="utf-8")
+    _, problems = read_mapping(bad)
+    assert [str(p) for p in problems] == [
+        f"{bad}:2: faction: 'Islamic State' is not a faction id (lower-case letters, digits "
+        "and -: 'islamic-state'?)",
+        f"{bad}:3: faction: empty: which side is 'X' on? (a faction id such as iraq)",
+        f"{bad}:4: colour: 'red' is not #rrggbb",
+    ]
+    with pytest.raises(ImportFailed, match="not a faction id"):
+        import_acled(ACLED, tmp_path / "o", mapping=bad)
+    header = tmp_path / "h.csv"
+    header.write_text("name,side\nIS,is\n", encoding="utf-8")
+    assert "needs the columns actor and faction" in str(read_mapping(header)[1][0])
