@@ -103,3 +103,24 @@ def test_errors(tmp_path: Path) -> None:
 def test_html_to_text() -> None:
     assert html_to_text("<ul><li>one</li><li>two &gt; 1</li></ul>") == "one / two > 1"
     assert html_to_text("{{ 7*7 }} <style>p{}</style>plain") == "{{ 7*7 }} plain"
+
+
+def test_projected_geopackage_from_qgis(tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point
+
+    frame = gpd.GeoDataFrame(
+        {"name": ["Mosul", "Bashiqa", "Road"], "notes": ["<i>city</i>", "", ""]},
+        geometry=[Point(43.1189, 36.335), Point(43.3531, 36.4547),
+                  LineString([(43.1, 36.3), (43.3, 36.4)])],
+        crs="EPSG:4326").to_crs("EPSG:32638")  # UTM 38N, as a QGIS project in metres
+    path = tmp_path / "places.gpkg"
+    frame.to_file(path, layer="pins", driver="GPKG")
+    out = tmp_path / "o"
+    got = import_places(path, out=out, start=None)
+    assert got.added == 2
+    rows = {r["name"]: r for r in _rows(out / "places.csv")}
+    assert abs(float(rows["Mosul"]["lat"]) - 36.335) < 1e-5
+    assert abs(float(rows["Mosul"]["lon"]) - 43.1189) < 1e-5
+    assert rows["Mosul"]["notes"] == "city"
+    assert rows["Mosul"]["folder"] == "pins"

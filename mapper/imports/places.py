@@ -6,8 +6,8 @@ Shapefile from QGIS, anything GDAL reads (through :func:`mapper.areas.read_featu
 writes them as ``places.csv`` rows: ``id`` (a slug of the name, unique), ``name``, ``kind``,
 ``country`` (the Natural Earth outline holding the point, or ``--country``), ``lat``,
 ``lon`` and ``notes`` (the description, as plain text: the HTML Google puts in KML
-descriptions is turned into text, never kept as markup). A KML folder's name is kept in
-``folder``. Lines and polygons are skipped.
+descriptions is turned into text, never kept as markup). The layer's name (a KML folder,
+a GeoPackage layer) is kept in ``folder``. Lines and polygons are skipped.
 
 With ``out`` a new dataset folder is written (``places.csv``, empty ``events.csv`` and
 ``sources.csv``, a ``dataset.toml`` fitted to the places); with ``append`` the rows are
