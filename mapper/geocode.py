@@ -235,6 +235,16 @@ class Entry:
     alternatenames: tuple[str, ...]
 
 
+#: Words of a place name that name a feature, not a populated place ("Mosul airport",
+#: "Saydnaya prison"): left out for a second try when suggesting gazetteer entries.
+GENERIC_WORDS: frozenset[str] = frozenset({
+    "airport", "airbase", "air", "base", "international", "prison", "university", "of", "the",
+    "citadel", "old", "city", "district", "government", "security", "square", "and",
+    "camp", "bridge", "dam", "checkpoint", "crossing", "hill", "mount", "station",
+    "factory", "plant", "hospital", "military", "academy", "school", "front", "line",
+})
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """A gazetteer entry offered for a name that was not found.
@@ -521,13 +531,21 @@ class Gazetteer:
             return []
         code = country.upper() if country else None
         pool = self._country_names(code)
-        close = difflib.get_close_matches(key, list(pool), n=limit * 6, cutoff=0.6)
+        names = list(pool)
+        # "Mosul airport", "Hasakah (security square)": also the name without what the
+        # gazetteer of populated places never holds (ranked a little lower)
+        words = [w for w in fold(re.sub(r"\(.*?\)", " ", name)).split()
+                 if w not in GENERIC_WORDS]
+        variants = [(key, 1.0)]
+        if words and " ".join(words) != key:
+            variants.append((" ".join(words), 0.9))
         best: dict[int, tuple[float, str, Entry]] = {}
-        for candidate in close:
-            ratio = difflib.SequenceMatcher(None, key, candidate).ratio()
-            for entry in pool[candidate]:
-                if entry.geonameid not in best or best[entry.geonameid][0] < ratio:
-                    best[entry.geonameid] = (ratio, candidate, entry)
+        for text, weight in variants:
+            for candidate in difflib.get_close_matches(text, names, n=limit * 6, cutoff=0.6):
+                ratio = weight * difflib.SequenceMatcher(None, text, candidate).ratio()
+                for entry in pool[candidate]:
+                    if entry.geonameid not in best or best[entry.geonameid][0] < ratio:
+                        best[entry.geonameid] = (ratio, candidate, entry)
         out = []
         for ratio, candidate, entry in best.values():
             km = min((_haversine_km(entry.lat, entry.lon, lat, lon) for lat, lon in near),
