@@ -426,7 +426,14 @@ def extract_cmd(article: Path, published: str, dataset: Path | None, out: Path |
 
 @main.group("import")
 def import_group() -> None:
-    """Make a dataset folder from files drawn elsewhere (see `mapper import snapshots`)."""
+    """Make a dataset folder from files made elsewhere.
+
+    \b
+    mapper import snapshots FOLDER --out DIR   # dated polygon files (trackers' maps)
+    mapper import acled FILE.csv --out DIR     # an ACLED export
+    mapper import ucdp FILE.csv --out DIR      # a UCDP GED export
+    mapper import places FILE --out DIR        # placemarks: KML/KMZ, GeoJSON, GIS files
+    """
 
 
 @import_group.command("snapshots")
