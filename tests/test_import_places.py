@@ -124,3 +124,19 @@ def test_projected_geopackage_from_qgis(tmp_path: Path) -> None:
     assert abs(float(rows["Mosul"]["lon"]) - 43.1189) < 1e-5
     assert rows["Mosul"]["notes"] == "city"
     assert rows["Mosul"]["folder"] == "pins"
+
+
+def test_append_to_a_spreadsheet_saved_places_csv(tmp_path: Path) -> None:
+    dataset = tmp_path / "d"
+    import_places(DATA / "mymaps-mosul.kml", out=dataset)
+    text = (dataset / "places.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(text.splitlines()))
+    rows[0] = ["ID", "Name", "Kind", "Country", "Latitude", "Longitude", "Notes", "Folder"]
+    body = "\r\n".join(";".join(f'"{v}"' if ";" in v else v for v in r) for r in rows)
+    (dataset / "places.csv").write_bytes(b"\xef\xbb\xbf" + body.encode() + b"\r\n")
+    got = import_places(DATA / "qgis-places.geojson", append=dataset)
+    assert got.added == 3
+    lines = (dataset / "places.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "ID;Name;Kind;Country;Latitude;Longitude;Notes;Folder"
+    assert lines[-1].startswith("tal-afar;Tal Afar;town;IQ;36.3767;42.4486;West of Mosul")
+    assert _errors(dataset) == []

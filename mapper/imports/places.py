@@ -188,7 +188,9 @@ def _number(value: float) -> str:
 _COUNTRY = re.compile(r"[A-Z]{2}")
 
 
-def _read_existing(folder: Path, problems: list[Problem]) -> tuple[list[str], list[list[str]]]:
+def _read_existing(folder: Path, problems: list[Problem],
+                   ) -> tuple[list[str], list[list[str]], str]:
+    """The header, rows and delimiter of a dataset's places.csv."""
     path = folder / "places.csv"
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -201,11 +203,30 @@ def _read_existing(folder: Path, problems: list[Problem]) -> tuple[list[str], li
                 f"cannot read it ({exc}); --append needs a dataset folder with a UTF-8 places.csv",
             )
         )
-        return [], []
-    rows = list(csv.reader(io.StringIO(text)))
+        return [], [], ","
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count) if first else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if not rows:
-        return ["id", "name", "kind", "country", "lat", "lon", "notes"], []
-    return [h.strip() for h in rows[0]], [r for r in rows[1:] if any(v.strip() for v in r)]
+        return ["id", "name", "kind", "country", "lat", "lon", "notes"], [], ","
+    return ([h.strip() for h in rows[0]], [r for r in rows[1:] if any(v.strip() for v in r)],
+            delimiter)
+
+
+#: Header names read as the format's (as the loader reads them).
+_ALIASES = {"latitude": "lat", "longitude": "lon", "lng": "lon"}
+
+
+def _canonical(name: str) -> str:
+    """A header name as the loader reads it: ``Place ID`` is ``place_id``, ``Lat`` is ``lat``.
+
+    Examples
+    --------
+    >>> _canonical(" Latitude "), _canonical("Place-ID")
+    ('lat', 'place_id')
+    """
+    key = re.sub(r"[\s-]+", "_", name.strip().lower())
+    return _ALIASES.get(key, key)
 
 
 def import_places(
@@ -323,12 +344,19 @@ def import_places(
 
     header = ["id", "name", "kind", "country", "lat", "lon", "notes", "folder"]
     existing: list[list[str]] = []
+    delimiter = ","
     if append is not None:
-        header, existing = _read_existing(target, problems)
+        header, existing, delimiter = _read_existing(target, problems)
         for column in ("notes", "folder"):
-            if column not in header:
+            if column not in [_canonical(h) for h in header]:
                 header.append(column)
-    col = {name: i for i, name in enumerate(header)}
+        lacking = [c for c in ("id", "name", "kind", "country", "lat", "lon")
+                   if c not in [_canonical(h) for h in header]]
+        if header and lacking:
+            problems.append(Problem(str(target / "places.csv"), 1, None, "no column "
+                                    f"{', '.join(lacking)}: add it to the header first"))
+            raise ImportFailed(problems)
+    col = {_canonical(name): i for i, name in enumerate(header)}
     taken = {row[col["id"]] for row in existing if "id" in col and len(row) > col["id"]}
     seen = {
         (row[col["name"]].casefold(), row[col["lat"]], row[col["lon"]])
@@ -386,14 +414,18 @@ def import_places(
             "notes": html_to_text(_value(props, DESCRIPTION_FIELDS)),
             "folder": html_to_text(_value(props, ("folder",))),
         }
-        rows.append([values.get(h, "") for h in header])
+        rows.append([values.get(_canonical(h), "") for h in header])
     if any(p.severity == "error" for p in problems):
         raise ImportFailed(problems)
 
     if append is not None:
         width = len(header)
         body = [row + [""] * (width - len(row)) for row in existing] + rows
-        texts = {"places.csv": csv_text(header, body)}
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(body)
+        texts = {"places.csv": buf.getvalue()}
         write_dataset(target, texts, keep=True)
         return PlacesImport(
             path=target,
