@@ -539,6 +539,10 @@ class Gazetteer:
         variants = [(key, 1.0)]
         if words and " ".join(words) != key:
             variants.append((" ".join(words), 0.9))
+        for inner in re.findall(r"\((.*?)\)", name):  # "Al-Lataminah (Latamneh)"
+            other = " ".join(w for w in fold(inner).split() if w not in GENERIC_WORDS)
+            if other and other != key:
+                variants.append((other, 0.9))
         best: dict[int, tuple[float, str, Entry]] = {}
         for text, weight in variants:
             for candidate in difflib.get_close_matches(text, names, n=limit * 6, cutoff=0.6):
