@@ -229,3 +229,26 @@ def test_mapping_files(tmp_path: Path) -> None:
     header = tmp_path / "h.csv"
     header.write_text("name,side\nIS,is\n", encoding="utf-8")
     assert "needs the columns actor and faction" in str(read_mapping(header)[1][0])
+
+
+def test_ucdp_country_from_the_outline_when_the_name_is_unknown(tmp_path: Path) -> None:
+    rows = _rows(GED)[:2]
+    rows[0]["country"] = "Kurdistan Region (test)"    # no ISO code for this name
+    rows[1]["date_end"] = "2016-10-01"                # ends before it starts
+    path = tmp_path / "ged.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(UCDP_COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(ImportFailed) as info:
+        import_ucdp(path, tmp_path / "o")
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:3: date_start: '2016-10-24 00:00:00.000' to '2016-10-01' is not a date range "
+        "YYYY-MM-DD"]
+    writer_rows = rows[:1]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(UCDP_COLUMNS))
+        writer.writeheader()
+        writer.writerows(writer_rows)
+    import_ucdp(path, tmp_path / "o")
+    assert [p["country"] for p in _rows(tmp_path / "o" / "places.csv")] == ["IQ"]
