@@ -551,8 +551,10 @@ def import_acled_cmd(file: Path, out: Path, mapping: Path | None, unmapped: str,
     """Turn an ACLED export (CSV, ACLED's own columns) into a dataset.
 
     "Non-state actor overtakes territory", "Government regains territory" and "Non-violent
-    transfer of territory" events hand the place to the faction of actor1; every other
-    event is an incident with its fatalities. Dates known only to the month are written as
+    transfer of territory" events hand the place to the faction of the actor that took it
+    (state forces regain, the non-state side overtakes, by the inter1/inter2 codes; actor1,
+    with a warning, where they cannot tell); every other event is an incident with its
+    fatalities. Dates known only to the month are written as
     YYYY-MM; date_precision and location_precision columns say what ACLED's time_precision
     and geo_precision codes mean for each event. One source per ACLED `source` value.
     Also writes actors.csv: every actor and its faction, to edit and give back as --mapping.

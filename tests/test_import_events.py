@@ -42,13 +42,21 @@ def test_acled_with_mapping_writes_a_valid_dataset(tmp_path: Path) -> None:
     assert _errors(out) == []
     assert got.factions == ("iraq", "is")
     events = _rows(out / "events.csv")
-    assert len(events) == got.events == 17
+    assert len(events) == got.events == 18
     by_id = {e["acled_id"]: e for e in events}
     # territorial sub-event types are control changes, to actor1's faction
     assert by_id["IRQ90002"]["controller"] == "iraq"
     assert by_id["IRQ90002"]["kind"] == "recaptured"
     assert by_id["IRQ90011"]["controller"] == "is"
     assert by_id["IRQ90016"]["kind"] == "taken-over"
+    # ACLED's actor order means nothing: the state forces regain, whatever the column
+    assert by_id["IRQ90008"]["actor1"] == "Islamic State (Iraq)"
+    assert by_id["IRQ90008"]["controller"] == "iraq"
+    assert by_id["IRQ90008"]["description"].startswith("Military Forces of Iraq (2014-) took")
+    # two non-state actors: actor1 assumed, and said so with the export's line numbers
+    assert by_id["IRQ90018"]["controller"] == "iraq"
+    [guess] = [p for p in got.warnings if "do not tell which actor" in p.message]
+    assert "lines 8, 18 of the export" in guess.message
     # a second "recapture" of a place already held is a confirmation, not a change
     assert by_id["IRQ90013"]["controller"] == "" and by_id["IRQ90013"]["kind"] == "held"
     # the rest are incidents with fatalities
@@ -108,7 +116,7 @@ def test_acled_without_mapping_writes_actors_csv_to_edit(tmp_path: Path) -> None
     got = import_acled(ACLED, out)
     assert "popular-mobilization-forces" in got.factions
     actors = {a["actor"]: a for a in _rows(out / "actors.csv")}
-    assert actors["Popular Mobilization Forces"]["takes_places"] == "1"
+    assert actors["Popular Mobilization Forces"]["takes_places"] == "2"
     assert actors["Civilians (Iraq)"]["faction"] == ""
     assert _errors(out) == []
 
@@ -168,7 +176,7 @@ def test_cli_acled_and_ucdp(tmp_path: Path) -> None:
     result = runner.invoke(main, ["import", "acled", str(ACLED), "--out", str(out),
                                   "--mapping", str(DATA / "actors.toml"), "--title", "Mosul"])
     assert result.exit_code == 0, result.output
-    assert "17 events (10 changes of control)" in result.output
+    assert "18 events (11 changes of control)" in result.output
     assert runner.invoke(main, ["validate", str(out)]).exit_code == 0
     again = runner.invoke(main, ["import", "acled", str(ACLED), "--out", str(out)])
     assert again.exit_code == 2 and "is not empty" in again.output

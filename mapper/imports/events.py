@@ -12,8 +12,12 @@ dataset folder (``geodata/README.md``):
 ``events.csv``
     one row per event, in date order. ACLED's territorial sub-event types ("Non-state actor
     overtakes territory", "Government regains territory", "Non-violent transfer of
-    territory") are control changes: the place passes to the faction of ``actor1``, the
-    side ACLED codes as taking the place. Every other row is an incident (no controller)
+    territory") are control changes: the place passes to the faction of the actor that
+    took it. ACLED gives the order of actors no meaning, so the taker is read from the
+    sub-event type and the ``inter1``/``inter2`` codes (state forces regain, the non-state
+    side overtakes; a one-actor event is that actor's); where they cannot tell (two
+    non-state actors), ``actor1`` is assumed and a warning lists the rows to check.
+    Every other row is an incident (no controller)
     with its ``fatalities``. UCDP GED records deaths, not control: every row is an
     incident, its ``fatalities`` the best estimate (``best``; ``low``-``high`` kept).
     Extra columns keep what the format has no field for, and the map shows them in the
@@ -712,6 +716,7 @@ def _acled_records(
     by_number = _countries_by_number()
     by_name = _countries_by_name()
     out: list[_Record] = []
+    guessed: list[int] = []
     for line, row in tqdm(
         rows, desc="acled", unit="row", disable=not show, delay=1.0, file=sys.stderr, leave=False
     ):
@@ -770,8 +775,13 @@ def _acled_records(
                 Problem(label, line, "actor1", f"empty on a {sub!r} event: who took the place?")
             )
             continue
+        taker = None
         if kind is not None:
-            description = f"{actor1} took {name} ({sub})."
+            taker, sure = _acled_taker(_norm(sub), (actor1, row.get("inter1", "")),
+                                       (actor2, row.get("inter2", "")))
+            if not sure:
+                guessed.append(line)
+            description = f"{taker} took {name} ({sub})."
         else:
             kind = slug(sub) or slug(row["event_type"]) or "incident"
             against = f" against {actor2}" if actor2 else ""
@@ -799,7 +809,7 @@ def _acled_records(
                 place_rank=int(gp),
                 admin=(row.get("admin1", ""), row.get("admin2", "")),
                 kind=kind,
-                taker=actor1 if kind in ACLED_TERRITORIAL.values() else None,
+                taker=taker,
                 actors=(actor1, actor2),
                 fatalities=fatalities,
                 description=description,
@@ -809,7 +819,48 @@ def _acled_records(
                 extra=extra,
             )
         )
+    if guessed:
+        shown = ", ".join(str(n) for n in guessed[:10]) + (" ..." if len(guessed) > 10 else "")
+        problems.append(Problem(
+            label, None, "actor1",
+            f"{len(guessed)} territorial event(s) where ACLED's codes do not tell which actor "
+            "took the place (the order of actors has no meaning in ACLED; the government side "
+            "regains, the non-state side overtakes): actor1 assumed; check their notes and fix "
+            f"the controller in events.csv where wrong (lines {shown} of the export)",
+            severity="warning"))
     return out
+
+
+def _is_state(inter: str) -> bool:
+    """Whether an ACLED inter code names state forces (``1``, or ``State forces`` since 2024)."""
+    return inter.strip().lower() in ("1", "state forces")
+
+
+def _acled_taker(sub: str, first: tuple[str, str], second: tuple[str, str]) -> tuple[str, bool]:
+    """The actor that takes the place in a territorial ACLED event, and whether that is sure.
+
+    ACLED gives the order of actors no meaning; its codebook says who takes the place:
+    government forces (or affiliates) *regain* territory, a non-state actor *overtakes*
+    it, and a non-violent transfer may name one actor only.
+
+    Examples
+    --------
+    >>> _acled_taker("government regains territory", ("IS", "2"), ("Army", "1"))
+    ('Army', True)
+    >>> _acled_taker("non-state actor overtakes territory", ("Army", "State forces"),
+    ...              ("Rebels", "Rebel group"))
+    ('Rebels', True)
+    >>> _acled_taker("non-state actor overtakes territory", ("A", "2"), ("B", "3"))
+    ('A', False)
+    """
+    (a1, i1), (a2, i2) = first, second
+    if not a2:
+        return a1, True
+    if sub == "government regains territory" and _is_state(i1) != _is_state(i2):
+        return (a1 if _is_state(i1) else a2), True
+    if sub == "non-state actor overtakes territory" and _is_state(i1) != _is_state(i2):
+        return (a2 if _is_state(i1) else a1), True
+    return a1, False
 
 
 def _ucdp_date(text: str) -> date | None:
