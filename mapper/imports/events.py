@@ -219,7 +219,7 @@ _UCDP_VIOLENCE = {"1": "state-based-violence", "2": "non-state-violence", "3": "
 
 _ACLED_TIME = {
     "1": "the day is known (ACLED time precision 1)",
-    "2": "some day in the week of this date (ACLED time precision 2)",
+    "2": "some day in the week or period around this date, its middle (ACLED time precision 2)",
     "3": "some day in this month (ACLED time precision 3)",
 }
 _ACLED_GEO = {
