@@ -470,6 +470,46 @@ def require_points(ds: Dataset) -> None:
                          "load the dataset with geocoding on")
 
 
+def _snapshot_holders(snap_geoms: Sequence[Sequence[tuple[str | None, BaseGeometry]]],
+                      probe: np.ndarray) -> np.ndarray:
+    """Who holds each probe point in each snapshot (the last part containing it; None: no one).
+
+    A snapshot is tested in full only when its sides differ from the one before; otherwise
+    only the points near the ground that changed between the two (the symmetric difference
+    of each side's outline, through an index of the points) are tested again, the others keep
+    the previous snapshot's holder. Daily files that move a front a little cost little.
+    """
+    out = np.full((len(snap_geoms), len(probe)), None, dtype=object)
+    if not len(probe):
+        return out
+    tree = shapely.STRtree(probe)
+
+    def holders(parts: Sequence[tuple[str | None, BaseGeometry]], idx: np.ndarray) -> np.ndarray:
+        got = np.full(len(idx), None, dtype=object)
+        pts = probe[idx]
+        for ctl, g in parts:
+            if g.is_empty or not len(idx):
+                continue
+            shapely.prepare(g)
+            got[shapely.contains(g, pts)] = ctl
+        return got
+
+    everything = np.arange(len(probe))
+    prev: dict[str | None, BaseGeometry] | None = None
+    for s_i, parts in enumerate(snap_geoms):
+        sides = dict(parts)
+        if prev is None or len(sides) != len(parts) or set(sides) != set(prev):
+            out[s_i] = holders(parts, everything)
+        else:
+            out[s_i] = out[s_i - 1]
+            near = [tree.query(shapely.symmetric_difference(g, prev[ctl]))
+                    for ctl, g in parts]
+            idx = np.unique(np.concatenate(near)) if near else everything[:0]
+            out[s_i, idx] = holders(parts, idx)
+        prev = sides if len(sides) == len(parts) else None
+    return out
+
+
 def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
     """Build the territory model of a dataset.
 
@@ -568,10 +608,7 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
     # snapshots; instead each face gets one "snapshot" fact whose controller changes.
     if snap_geoms:
         snap_dates = tuple(s.date for s in sorted(snapshots, key=lambda s: s.date))
-        face_ctl = np.full((len(snap_geoms), len(faces)), None, dtype=object)
-        for s_i, snap_parts in enumerate(snap_geoms):
-            for ctl, g in snap_parts:
-                face_ctl[s_i, covered_by(g)] = ctl
+        face_ctl = _snapshot_holders(snap_geoms, probe)
         # Faces with the same snapshot history share one fact.
         keyed: dict[tuple[Any, ...], list[int]] = {}
         for f in range(len(faces)):
