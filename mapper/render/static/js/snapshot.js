@@ -66,14 +66,16 @@
     }
     return names;
   }
-  // The credit line along the bottom, naming fewer sources ("and 3 more") while tooWide(line).
-  function creditLine(names, tooWide) {
-    var line = "Sources: " + (names.length ? names.join(", ") : "none recorded") + CREDIT_TAIL;
+  // The credit line along the bottom, naming fewer sources ("and 3 more") while tooWide(line);
+  // ``tail`` (default CREDIT_TAIL) ends it.
+  function creditLine(names, tooWide, tail) {
+    var end = tail === undefined ? CREDIT_TAIL : tail;
+    var line = "Sources: " + (names.length ? names.join(", ") : "none recorded") + end;
     var shown = names.length;
     while (shown > 1 && tooWide(line)) {
       shown--;
       line = "Sources: " + names.slice(0, shown).join(", ") + " and " + (names.length - shown) +
-        " more" + CREDIT_TAIL;
+        " more" + end;
     }
     return line;
   }
