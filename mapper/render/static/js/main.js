@@ -95,8 +95,8 @@
 
     // ---- start ------------------------------------------------------------------------------
     var first = app.readHash();
-    fitSubject(map, P.view);
     app.applyEmbed();
+    fitSubject(map, P.view);
     app.restyleAll();
     var firstDay = first !== null ? app.dayOf(first) : -1;
     app.go(firstDay >= 0 ? firstDay : 0, firstDay < 0);
