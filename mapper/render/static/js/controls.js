@@ -113,7 +113,7 @@
       // An embed's legend is open (compact, by CSS): a reader of an article never opens it.
       var legend = map.getContainer().querySelector(".ts-legend details");
       if (legend && embed) legend.open = true;
-      map.invalidateSize({pan: false});
+      map.invalidateSize();
     }
     // The hash follows the date, at most every HASH_MS (browsers throttle frequent history
     // updates; the last date is always written), and once more when playing stops.
@@ -252,17 +252,18 @@
     });
 
     // The credit line under the map: who published the sources of the changes shown so far,
-    // as many names as fit on one line, then the base map's credit.
+    // as many names as fit on one line (every name when ``full``, for print), then the base
+    // map's credit.
     var credit = document.querySelector("#" + app.name + "-foot .ts-credit");
     var CREDIT_END = " · Base map: Natural Earth";
-    function updateCredit() {
+    function updateCredit(full) {
       if (!credit) return;
       var names = M.snapshot.sourceNames(app.ev, app.nev, app.P.sources, tl.day);
       var cs = getComputedStyle(credit), ctx = document.createElement("canvas").getContext("2d");
       ctx.font = cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
       var room = credit.clientWidth || Infinity;
       var line = M.snapshot.creditLine(names, function (text) {
-        return ctx.measureText(text).width > room;
+        return !full && ctx.measureText(text).width > room;
       }, CREDIT_END);
       if (credit.textContent !== line) credit.textContent = line;
       credit.title = M.snapshot.creditLine(names, function () { return false; }, CREDIT_END);

@@ -103,6 +103,24 @@
     if (firstDay >= 0) app.writeHash();
     app.declutter();
 
+    // Print: the map redrawn for the paper's size (no blank band where it was not drawn),
+    // the legend open, every source named; as it was after.
+    var legendBox = map.getContainer().querySelector(".ts-legend details"), legendWasOpen = null;
+    function printing(on) {
+      if (legendBox) {
+        if (on && legendWasOpen === null) { legendWasOpen = legendBox.open; legendBox.open = true; }
+        if (!on && legendWasOpen !== null) { legendBox.open = legendWasOpen; legendWasOpen = null; }
+      }
+      map.invalidateSize();
+      app.updateCredit(on);
+    }
+    window.addEventListener("beforeprint", function () { printing(true); });
+    window.addEventListener("afterprint", function () { printing(false); });
+    var printQuery = window.matchMedia && window.matchMedia("print");
+    if (printQuery && printQuery.addEventListener) {
+      printQuery.addEventListener("change", function (e) { printing(e.matches); });
+    }
+
     return {
       dates: dates.slice(),
       date: function () { return dates[tl.day]; },
