@@ -36,7 +36,10 @@ test("candidates sit beside their dot, each on its own side, clear of it", () =>
     const b = Lb.candidate(pos, 100, 100, 5, 40, 16);
     assert.ok(Math.abs(b.right - b.left - 40) < 1e-9);
     assert.ok(Math.abs(b.bottom - b.top - 16) < 1e-9);
-    assert.ok(!Lb.coversDot(b, {x: 100, y: 100, r: 5 - 1.6}), pos);  // never on its own dot
+    // Never on its own dot (the line spacing of a diagonal label, 3 px, aside).
+    const dx = Math.max(b.left - 100, 0, 100 - b.right);
+    const dy = Math.max(b.top + 3 - 100, 0, 100 - (b.bottom - 3));
+    assert.ok(Math.hypot(dx, dy) >= 5, pos);
     const [cx, cy] = centre(b);
     if (pos.includes("right")) assert.ok(b.left > 100 && b.left <= 106, pos);
     if (pos.includes("left")) assert.ok(b.right < 100 && b.right >= 94, pos);
@@ -76,6 +79,7 @@ test("place: the label takes the first free side and never sits by another dot",
 });
 
 test("place: crowded labels go round their dot, then hide; grouped ones show nothing", () => {
+  // Four dots in a column, 11 px apart: the last one's label has room on the left only.
   const items = [dot(100, 100, 5, 60, 16), dot(100, 122, 5, 60, 16), dot(100, 144, 5, 60, 16),
     dot(100, 111, 5, 60, 16), dot(300, 300, 5, 40, 16),
     // A dot ringed by four others 13 px away: no side of it is free.

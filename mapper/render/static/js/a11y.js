@@ -79,10 +79,24 @@
 
     // ---- Escape ------------------------------------------------------------------------
     var returnTo = null;
+    // A popup's headings (h3, h4) read as the levels under the page's title (h1).
+    function levelHeadings(popup) {
+      var box = popup.getElement();
+      if (!box) return;
+      var hs = box.querySelectorAll("h3, h4");
+      for (var h = 0; h < hs.length; h++) {
+        hs[h].setAttribute("aria-level", hs[h].tagName === "H3" ? "2" : "3");
+      }
+    }
     map.on("popupopen", function (e) {
       returnTo = document.activeElement;
       var close = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
       if (close) close.setAttribute("aria-label", "Close popup");
+      levelHeadings(e.popup);
+      if (!e.popup._tsLevels) {
+        e.popup._tsLevels = true;
+        e.popup.on("contentupdate", function () { levelHeadings(e.popup); });
+      }
     });
     document.addEventListener("keydown", function (event) {
       if (event.key !== "Escape" && event.key !== "Esc") return;

@@ -23,8 +23,9 @@
   var LABEL_RANK_BASE = 6;  // country names of the base map
   var MINOR_LABEL_ZOOM = 2;  // ... that many levels past the dataset's initial zoom
   var GAP = 1;  // pixels between a dot's edge and its label's box
-  var CLEAR = 1.5;  // pixels a label keeps clear of another dot
-  var INSET = 3;  // a label box's top and bottom pixels are line spacing: may touch
+  var CLEAR = 2;  // pixels a label's text keeps clear of another dot (farther than its own)
+  var INSET = 3;  // a diagonal label's line spacing may reach past its own dot's edge
+  var DOT_INSET = 2;  // ... and its line spacing, top and bottom, may reach another dot
   // Where a label may go around its dot, in the order tried.
   var POSITIONS = ["right", "left", "top-right", "bottom-right", "top-left", "bottom-left",
     "top", "bottom"];
@@ -62,7 +63,7 @@
   // The box comes nearer than CLEAR to the dot (x, y, r); its line spacing may.
   function coversDot(box, dot) {
     var dx = Math.max(box.left - dot.x, 0, dot.x - box.right);
-    var dy = Math.max(box.top + INSET - dot.y, 0, dot.y - (box.bottom - INSET));
+    var dy = Math.max(box.top + DOT_INSET - dot.y, 0, dot.y - (box.bottom - DOT_INSET));
     var reach = dot.r + CLEAR;
     return dx * dx + dy * dy < reach * reach;
   }
