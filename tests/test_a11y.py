@@ -28,19 +28,6 @@ OpenedPage = Any
 Opener = Callable[..., OpenedPage]
 
 
-@pytest.fixture(scope="module")
-def aleppo() -> Dataset:
-    return load_dataset(ROOT / "geodata" / "aleppo-2024")
-
-
-@pytest.fixture(scope="module")
-def aleppo_html(aleppo: Dataset) -> str:
-    """The Aleppo page built by this checkout's code (not the committed site/)."""
-    from mapper.render import render_html
-
-    return render_html(aleppo)
-
-
 def _axe(op: OpenedPage) -> list[str]:
     if not AXE.is_file():
         pytest.skip(f"{AXE} is missing: run `npm ci --prefix .ci/node` (make test does)")

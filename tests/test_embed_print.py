@@ -20,8 +20,6 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from mapper.dataset import Dataset, load_dataset
-
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,18 +28,6 @@ Opener = Callable[..., OpenedPage]
 MM = 96 / 25.4  # CSS pixels per millimetre
 A4 = (210.0, 297.0)
 MARGIN_MM = 10.0  # timeslider.css @page margin
-
-
-@pytest.fixture(scope="module")
-def aleppo() -> Dataset:
-    return load_dataset(ROOT / "geodata" / "aleppo-2024")
-
-
-@pytest.fixture(scope="module")
-def aleppo_html(aleppo: Dataset) -> str:
-    from mapper.render import render_html
-
-    return render_html(aleppo)
 
 
 def _in_view(frame: Any, place: str) -> bool:
