@@ -184,11 +184,10 @@
       if (!labels[j].region) showDot(labels[j].layer, g.into[j] < 0);
       if (tips[j] && nodes[j]) setCount(nodes[j], g.count[j]);
     }
-    // Measure (one layout for all), then place.
+    // Measure (one layout for all: only reads here), then place, then write.
     for (j = 0; j < labels.length; j++) {
       var node = nodes[j];
       if (!node) continue;
-      node.style.visibility = "";
       if (tips[j]) {  // the size Leaflet positions the tooltip by
         items[j].w = node.offsetWidth || 0;
         items[j].h = node.offsetHeight || 0;
@@ -211,6 +210,7 @@
       if (!node || !items[j].w) continue;
       var spot = spots[j];
       if (!spot.pos) { node.style.visibility = "hidden"; continue; }
+      node.style.visibility = "";
       tip = tips[j];
       if (tip) {
         var dx = Math.round((spot.box.left + spot.box.right) / 2 - items[j].x);

@@ -193,7 +193,7 @@
       if (map.hasLayer(app.placeLayer)) {
         for (var i9 = 0; i9 < app.np; i9++) {
           var mk = app.markers[i9];
-          if (!mk) continue;
+          if (!mk || (mk._path && mk._path.style.display === "none")) continue;  // grouped
           var o = mk.options, q9 = pt(mk.getLatLng());
           if (q9[0] < -20 || q9[1] < -20 || q9[0] > W + 20 || q9[1] > H + 20) continue;
           ctx.beginPath(); ctx.arc(q9[0], q9[1], o.radius, 0, 2 * Math.PI);
