@@ -95,6 +95,18 @@ test("place: crowded labels go round their dot, then hide; grouped ones show not
   }
 });
 
+test("place: a dot's label stays inside the view, else hides", () => {
+  const view = {left: 0, top: 0, right: 200, bottom: 100};
+  const items = [dot(170, 50, 5, 40, 16), dot(20, 50, 5, 40, 16), dot(100, 3, 5, 40, 16),
+    dot(250, 50, 5, 40, 16)];
+  const out = Lb.place(items, null, view);
+  assert.equal(out[0].pos, "left");  // right would run past the edge
+  assert.equal(out[1].pos, "right");
+  assert.equal(out[2].pos, "bottom-right");  // beside, above: cut by the top edge
+  assert.equal(out[3].pos, "right");  // a dot off the view: placed as usual
+  assert.equal(Lb.place([dot(190, 50, 5, 250, 16)], null, view)[0].pos, null);
+});
+
 test("place: fixed labels are centred or hidden; zero-width labels are skipped", () => {
   const items = [dot(100, 100, 5, 40, 16), dot(200, 100, 0, 80, 16, {fixed: true}),
     dot(110, 90, 0, 80, 16, {fixed: true}), dot(400, 400, 5, 0, 0)];

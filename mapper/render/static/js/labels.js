@@ -115,9 +115,10 @@
 
   // Place the labels. ``items`` in priority order, each {x, y, r, w, h, fixed}: the dot at
   // (x, y) of radius r (0: none), the label w x h (0 wide: none to place), ``fixed`` for a
-  // label centred on its point. ``into`` from group() (grouped items show nothing). Returns
-  // per item {pos, box}: pos null where the label is hidden.
-  function place(items, into) {
+  // label centred on its point. ``into`` from group() (grouped items show nothing); ``view``
+  // (optional, a box): a label of a dot inside it stays inside it, not cut by the edge.
+  // Returns per item {pos, box}: pos null where the label is hidden.
+  function place(items, into, view) {
     var n = items.length, out = new Array(n), maxW = 1, maxH = 1;
     for (var j = 0; j < n; j++) { maxW = Math.max(maxW, items[j].w || 0); maxH = Math.max(maxH, items[j].h || 0); }
     var size = Math.max(32, maxW, maxH);
@@ -133,8 +134,12 @@
       out[j] = {pos: null, box: null};
       if (!(it.w > 0) || (into && into[j] >= 0)) continue;
       var tries = it.fixed || !(it.r > 0) ? ["center"] : POSITIONS;
+      var inView = view && !it.fixed && it.x >= view.left && it.x <= view.right &&
+        it.y >= view.top && it.y <= view.bottom;
       for (var t = 0; t < tries.length; t++) {
         var box = candidate(tries[t], it.x, it.y, it.r || 0, it.w, it.h);
+        if (inView && (box.left < view.left || box.right > view.right || box.top < view.top ||
+          box.bottom > view.bottom)) continue;
         var free = true, near = labels.near(box), k;
         for (k = 0; k < near.length && free; k++) if (overlaps(box, out[near[k]].box)) free = false;
         near = free ? dots.near(box) : [];
@@ -204,7 +209,8 @@
         items[j].y = (rc.top + rc.bottom) / 2 - origin.top;
       }
     }
-    var spots = place(items, g.into);
+    var size = map ? map.getSize() : null;
+    var spots = place(items, g.into, size ? {left: 0, top: 0, right: size.x, bottom: size.y} : null);
     for (j = 0; j < labels.length; j++) {
       node = nodes[j];
       if (!node || !items[j].w) continue;
