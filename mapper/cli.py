@@ -492,3 +492,32 @@ def import_snapshots_cmd(folder: Path, out: Path, side: str | None, rest: str | 
     click.echo(f"{summary.path}: {summary.files} snapshots, {summary.start} to {summary.end}, "
                f"sides {', '.join(summary.factions)}; check it with: mapper validate "
                f"{summary.path}")
+
+
+# --------------------------------------------------------------------------------------------
+# Live preview and animation
+# --------------------------------------------------------------------------------------------
+
+@main.command("serve")
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="TCP port on 127.0.0.1 (0: any free port).")
+@click.option("--tiles", default=None, metavar="NAME",
+              help="Online tiles under the map, as `mapper build --tiles`.")
+def serve_cmd(dataset: Path, port: int, tiles: str | None) -> None:
+    """Preview DATASET in the browser, rebuilt on every save of its files.
+
+    Serves on 127.0.0.1 only, from a temporary folder (never site/). The open page reloads
+    after each good build; while the dataset has errors, the page shows them (file:line:
+    field: message) over the last good map. Ctrl-C stops it.
+
+    \b
+    Example:
+      mapper serve geodata/aleppo-2024 --port 8000   # then open http://127.0.0.1:8000/
+    """
+    from mapper.serve import serve
+
+    try:
+        serve(dataset, port=port, tiles=tiles, echo=click.echo)
+    except OSError as exc:
+        _fail(f"error: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}")
