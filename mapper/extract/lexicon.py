@@ -58,6 +58,9 @@ class Trigger:
         Participles for ``was captured (by X)``.
     gap
         Most words allowed between the verb and the place.
+    anaphora
+        A verb with no place after it may refer back ("took the city"); off for verbs too
+        common to read without a named place ("taking the country's second city").
     """
 
     kind: str
@@ -65,6 +68,7 @@ class Trigger:
     pattern: re.Pattern[str]
     passive: tuple[str, ...]
     gap: int
+    anaphora: bool = True
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,7 @@ def lexicon() -> Lexicon:
             kind=row["kind"], control=bool(row["control"]),
             pattern=re.compile(rf"\b(?:{forms})\b", re.IGNORECASE),
             passive=tuple(row.get("passive", ())), gap=int(row["gap"]),
+            anaphora=bool(row.get("anaphora", True)),
         ))
         kinds.add(row["kind"])
     blockers = {}
