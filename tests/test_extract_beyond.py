@@ -95,3 +95,15 @@ def test_draft_always_validates(name: str, tmp_path: Path) -> None:
         assert "## Rows held back" in report and "date: empty" in report
     sources = list(csv.DictReader(io.StringIO((out / "sources.csv").read_text("utf-8"))))
     assert sources[0]["publisher"] == "unknown publisher (fill in)"
+
+
+def test_passive_takes_the_nearest_place_and_capitals_can_be_governments() -> None:
+    draft = extract_text("Further south, in the Kharkiv region, the Ukrainian-held town of "
+                         "Chuhuiv was shelled on Monday.", published=date(2022, 9, 13))
+    assert [(e.place_id, e.date, e.kind) for e in draft.events] == [
+        ("chuhuyiv", "2022-09-12", "shelling")]
+    draft = extract_text("Troops under Moscow's command entered Izium in April. Rebels "
+                         "entered Aleppo's citadel on Friday.", published=date(2022, 9, 13))
+    by_id = {p.id: p for p in draft.places}
+    assert not by_id["moscow"].accepted  # "Moscow's command": a government
+    assert by_id["aleppo"].accepted  # "Aleppo's citadel": a place

@@ -345,7 +345,9 @@ def _subject_place(text: str, start: int, places: list[PlaceMention], trigger: T
     clause_start = 0
     for m in _CLAUSE_START.finditer(text[:start]):
         clause_start = m.end()
-    for place in places:
+    # The nearest place before the verb first: "in the Kharkiv region, the town of Chuhuiv
+    # was shelled" is about Chuhuiv, not the region set before it.
+    for place in sorted(places, key=lambda p: -p.start):
         if clause_start <= place.start < start and not _blocked(
             text[clause_start:place.start], trigger.kind, lex
         ):

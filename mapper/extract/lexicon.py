@@ -100,6 +100,7 @@ class Lexicon:
     organisation_words: frozenset[str]
     geo_heads: dict[str, str]
     other_heads: frozenset[str]
+    actor_heads: frozenset[str]
     titles: frozenset[str]
     speech_verbs: frozenset[str]
     direction_words: frozenset[str]
@@ -173,6 +174,7 @@ def lexicon() -> Lexicon:
         organisation_words=_words(data["organisation_words"]),
         geo_heads={k.lower(): v for k, v in data["geo_heads"].items()},
         other_heads=_words(people["other_heads"]),
+        actor_heads=_words(people.get("actor_heads", [])),
         titles=_words(people["titles"]),
         speech_verbs=_words(people["speech_verbs"]),
         direction_words=_words(people["direction_words"]),
