@@ -60,6 +60,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        proc.stdout.close()
 
 
 def _replace(path: Path, old: str, new: str) -> None:
@@ -138,6 +139,7 @@ def test_serve_only_on_loopback(served: Any) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(url + "nope", timeout=10)
     assert err.value.code == 404
+    err.value.close()
 
 
 def test_preview_keeps_last_good_page(tmp_path: Path) -> None:
