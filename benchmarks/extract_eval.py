@@ -19,7 +19,7 @@ Key items marked ``optional`` are counted neither as missed nor, when found, as 
 
 Usage::
 
-    python benchmarks/extract_eval.py [--json]
+    python benchmarks/extract_eval.py [--json] [--errors] [--folder DIR]
 """
 
 from __future__ import annotations
@@ -158,10 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--errors", action="store_true", help="list wrong and missed items")
+    parser.add_argument("--folder", type=Path, default=ARTICLES,
+                        help="folder of NAME.key.toml + article files (default: "
+                             "tests/data/articles; the untuned set: tests/data/articles/untuned)")
     args = parser.parse_args(argv)
     totals = {k: Score() for k in ("places", "dates", "events")}
     rows: list[dict[str, Any]] = []
-    for key_path in sorted(ARTICLES.glob("*.key.toml")):
+    for key_path in sorted(args.folder.glob("*.key.toml")):
         result = evaluate(key_path)
         if result is None:
             print(f"skipped {key_path.name}: article not found", file=sys.stderr)

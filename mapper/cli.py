@@ -650,3 +650,90 @@ def import_places_cmd(file: Path, out: Path | None, append: Path | None, kind: s
     skipped = f" ({got.skipped} already there)" if got.skipped else ""
     click.echo(f"{got.path}: {got.added} places added{skipped}; check it with: "
                f"mapper validate {got.path}")
+
+
+# --------------------------------------------------------------------------------------------
+# Live preview and animation
+# --------------------------------------------------------------------------------------------
+
+@main.command("serve")
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="TCP port on 127.0.0.1 (0: any free port).")
+@click.option("--tiles", default=None, metavar="NAME",
+              help="Online tiles under the map, as `mapper build --tiles`.")
+def serve_cmd(dataset: Path, port: int, tiles: str | None) -> None:
+    """Preview DATASET in the browser, rebuilt on every save of its files.
+
+    Serves on 127.0.0.1 only, from a temporary folder (never site/). The open page reloads
+    after each good build; while the dataset has errors, the page shows them (file:line:
+    field: message) over the last good map. Ctrl-C stops it.
+
+    \b
+    Example:
+      mapper serve geodata/aleppo-2024 --port 8000   # then open http://127.0.0.1:8000/
+    """
+    from mapper.serve import serve
+
+    try:
+        serve(dataset, port=port, tiles=tiles, echo=click.echo)
+    except OSError as exc:
+        _fail(f"error: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}")
+
+
+@main.command("animate")
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
+              help="The video (.mp4, H.264) or GIF (.gif) to write.")
+@click.option("--size", type=click.Choice(["1080x1080", "1920x1080", "1080x1920"]),
+              default="1080x1080", show_default=True,
+              help="Frame size in pixels: square post, landscape, portrait story.")
+@click.option("--fps", type=float, default=None,
+              help="Frames per second [default: 4, or 1 with --every-change].")
+@click.option("--seconds-per-day", type=float, default=None,
+              help="Instead of --fps: seconds each frame stays on screen.")
+@click.option("--every-change", is_flag=True,
+              help="A frame for the first day and each day something changes hands, "
+                   "not one per day.")
+@click.option("--from", "day_from", default=None, help="First day, YYYY-MM-DD.")
+@click.option("--to", "day_to", default=None, help="Last day, YYYY-MM-DD.")
+@click.option("--hold", type=click.FloatRange(0, 30), default=1.5, show_default=True,
+              help="Seconds the last frame stays on screen.")
+@click.option("--bbox", default=None, help=_BBOX_HELP)
+def animate_cmd(dataset: Path, out: Path, size: str, fps: float | None,
+                seconds_per_day: float | None, every_change: bool, day_from: str | None,
+                day_to: str | None, hold: float, bbox: str | None) -> None:
+    """Animate the map of DATASET, a frame per day (or per change), as MP4 or GIF.
+
+    Each frame has the title, the date, the legend, the credit and the sources line, at a
+    social size. ffmpeg comes with the imageio-ffmpeg package; the same input gives the same
+    bytes.
+
+    \b
+    Examples:
+      mapper animate geodata/aleppo-2024 --out aleppo.mp4 --size 1080x1920
+      mapper animate geodata/kharkiv-2022 --out kharkiv.gif --every-change --seconds-per-day 1
+      mapper animate geodata/aleppo-2024 --out week.mp4 --from 2024-11-27 --to 2024-12-03
+    """
+    from mapper import animate
+
+    if fps is not None and seconds_per_day is not None:
+        raise click.UsageError("give --fps or --seconds-per-day, not both")
+    try:
+        fmt = animate.format_of(out)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--out") from None
+    start = _report_day(day_from, "--from") if day_from is not None else None
+    end = _report_day(day_to, "--to") if day_to is not None else None
+    frame = _report_bbox(bbox)
+    ds = _report_load(dataset)
+    width, height = (int(v) for v in size.split("x"))
+    try:
+        result = animate.animate(ds, out, size=(width, height), fps=fps,
+                                 seconds_per_day=seconds_per_day, every_change=every_change,
+                                 start=start, end=end, hold=hold, bbox=frame, fmt=fmt)
+    except (ValueError, RuntimeError) as exc:
+        _fail(f"error: {exc}")
+    seconds = result.frames / result.fps
+    click.echo(f"{result.path}: {result.frames} frames ({len(result.days)} days), "
+               f"{width}x{height}, {float(result.fps):g} fps, {float(seconds):.1f} s")

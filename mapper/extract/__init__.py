@@ -215,7 +215,7 @@ def extract_text(text: str, *, published: date | None, dataset: Path | str | Non
                     for f in ds.factions.values()}
         actors_from = str(dataset)
     else:
-        profile = _profile(focus)
+        profile = _profile(focus, "\n".join(s.text for s in sentences))
         factions = {f.id: f for f in profile.factions}
         actors_from = f"mapper/data/extract_actors.toml: {profile.id}"
     aliases = compile_aliases({f.id: f.aliases for f in factions.values()})
@@ -255,10 +255,31 @@ def _load(path: Path | str) -> Any:
     return load_dataset(path, geocode=False)
 
 
-def _profile(focus: frozenset[str]) -> Any:
-    """The actor profile whose countries overlap the text's most (first on a tie)."""
+def _profile(focus: frozenset[str], text: str = "") -> Any:
+    """The actor profile whose countries overlap the text's most (first on a tie).
+
+    When no profile shares a country with the text, the one whose own aliases (those no
+    other profile has, such as "Taliban") the text names most; failing that, the
+    ``generic`` profile (two neutral sides), never another conflict's factions.
+    """
     options = profiles()
-    return max(options, key=lambda p: (len(set(p.countries) & focus), -options.index(p)))
+    best = max(options, key=lambda p: (len(set(p.countries) & focus), -options.index(p)))
+    if set(best.countries) & focus:
+        return best
+    owners: dict[str, set[str]] = {}
+    for p in options:
+        for f in p.factions:
+            for alias in f.aliases:
+                owners.setdefault(alias.lower(), set()).add(p.id)
+    hits: dict[str, int] = {}
+    for alias, ids in owners.items():
+        if len(ids) == 1 and re.search(rf"\b{re.escape(alias)}\b", text, re.IGNORECASE):
+            (only,) = ids
+            hits[only] = hits.get(only, 0) + 1
+    named = [p for p in options if hits.get(p.id)]
+    if named:
+        return max(named, key=lambda p: (hits[p.id], -options.index(p)))
+    return next((p for p in options if not p.countries), best)
 
 
 def _match_dataset_places(places: list[Place], ds: Any, ids: dict[str, str]) -> dict[str, str]:

@@ -32,7 +32,10 @@ from mapper.extract.places import ACCEPT, Place
 if TYPE_CHECKING:
     from mapper.extract import Draft
 
-__all__ = ["FORMULA_START", "Escaped", "neutralise", "render_report", "write_draft"]
+__all__ = ["FORMULA_START", "Escaped", "HeldBack", "neutralise", "render_report", "write_draft"]
+
+#: Written in sources.csv when no publisher was given (the dataset format needs one).
+NO_PUBLISHER = "unknown publisher (fill in)"
 
 PLACE_COLUMNS = ("id", "name", "kind", "country", "lat", "lon", "query", "notes", "confidence",
                  "sentences", "flags", "status")
@@ -59,6 +62,18 @@ class Escaped:
     line: int
     column: str
     value: str
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    """A draft row kept out of the CSV files because the dataset would not validate with it.
+
+    The review report lists it with the validator's messages; fix it and add it by hand.
+    """
+
+    file: str
+    row: dict[str, str]
+    problems: tuple[str, ...]
 
 
 def neutralise(value: str) -> str:
@@ -245,7 +260,8 @@ def _code(text: str) -> str:
     return f"{fence}{shown}{fence}"  # starts and ends with '"', never with a backtick
 
 
-def render_report(draft: Draft, escaped: list[Escaped] | None = None) -> str:
+def render_report(draft: Draft, escaped: list[Escaped] | None = None,
+                  held_back: list[HeldBack] | None = None) -> str:
     """Write the review report: each draft row beside its evidence, flags first.
 
     Parameters
@@ -254,6 +270,8 @@ def render_report(draft: Draft, escaped: list[Escaped] | None = None) -> str:
         From :func:`mapper.extract.extract_article`.
     escaped
         The CSV cells :func:`write_draft` neutralised; listed first.
+    held_back
+        Draft rows kept out of the CSV files so that the draft validates; listed next.
 
     Returns
     -------
@@ -266,7 +284,7 @@ def render_report(draft: Draft, escaped: list[Escaped] | None = None) -> str:
     out.append(f"# Draft from {name}\n")
     out.append(f"- published: {draft.published.isoformat() if draft.published else '(unknown)'}")
     out.append(f"- source id: `{draft.source.id}`; title: {draft.source.title or '(empty)'}; "
-               f"publisher: {draft.source.publisher or '(empty: fill in sources.csv)'}")
+               f"publisher: {draft.source.publisher or '(not given: fill in sources.csv)'}")
     out.append(f"- countries of the text: {', '.join(draft.focus) or '(none found)'}")
     out.append(f"- actors mapped with: {draft.actors_from}")
     if draft.dataset is not None:
@@ -287,6 +305,18 @@ def render_report(draft: Draft, escaped: list[Escaped] | None = None) -> str:
         for cell in escaped:
             out.append(f"- **check** {cell.file}:{cell.line}: {cell.column}: "
                        f"{_code(cell.value)}")
+        out.append("")
+    if held_back:
+        out.append("## Rows held back (the draft would not validate with them)\n")
+        out.append("These rows are not in the CSV files: each lacks something the dataset "
+                   "format needs (`mapper validate` says what). Fix one and add it by hand.\n")
+        for item in held_back:
+            cells = ", ".join(f"{k}={v!r}" for k, v in item.row.items()
+                              if v and k in ("id", "name", "date", "place_id", "controller",
+                                             "kind", "waypoints"))
+            out.append(f"- **{item.file}**: {_cell(cells)}")
+            for problem in item.problems:
+                out.append(f"  - {_cell(problem)}")
         out.append("")
     out.append("## Events\n")
     out.append("Accept a row as it is, fix its empty or flagged fields in events.csv, or delete "
@@ -370,22 +400,68 @@ def write_draft(draft: Draft, out: Path | str) -> Path:
     PosixPath('drafts/aleppo')
     """
     out = Path(out)
+    publisher = draft.source.publisher or NO_PUBLISHER
     tables = {
         "places.csv": (PLACE_COLUMNS, _place_rows(draft)),
         "events.csv": (EVENT_COLUMNS, _event_rows(draft)),
         "sources.csv": (SOURCE_COLUMNS, [{
             "id": draft.source.id, "title": draft.source.title,
-            "publisher": draft.source.publisher, "url": draft.source.url,
+            "publisher": publisher, "url": draft.source.url,
             "published": draft.source.published}]),
         "routes.csv": (ROUTE_COLUMNS, _route_rows(draft)),
     }
     escaped = [e for name, (_, rows) in tables.items() for e in _escape_rows(name, rows)]
+    toml = _dataset_toml(draft)
+    held_back = _hold_back_invalid(toml, tables)
     files = {
-        "dataset.toml": _dataset_toml(draft),
+        "dataset.toml": toml,
         **{name: _csv(columns, rows) for name, (columns, rows) in tables.items()},
-        "report.md": render_report(draft, escaped),
+        "report.md": render_report(draft, escaped, held_back),
     }
     with folder_lock(out):
         recover_folder(out)
         replace_folder(out, files, keep=False)
     return out
+
+
+def _hold_back_invalid(toml: str, tables: dict[str, tuple[tuple[str, ...],
+                                                          list[dict[str, str]]]],
+                       ) -> list[HeldBack]:
+    """Remove from ``tables`` every row the validator rejects; return them.
+
+    The draft is written to a temporary folder and checked with
+    :func:`mapper.dataset.validate` (offline geocoding, as ``mapper validate``); each row
+    with an error is taken out, and the check runs again, since an event of a removed place
+    is an error in turn, until no row has one. What is left validates.
+    """
+    import tempfile
+
+    from mapper.dataset import validate
+    from mapper.errors import MapperError
+
+    held: list[HeldBack] = []
+    with tempfile.TemporaryDirectory(prefix="mapper-draft-") as tmp:
+        folder = Path(tmp)
+        (folder / "dataset.toml").write_text(toml, encoding="utf-8")
+        for _ in range(5):
+            for name, (columns, rows) in tables.items():
+                (folder / name).write_text(_csv(columns, rows), encoding="utf-8")
+            try:
+                problems = validate(folder, geocode=True)
+            except (MapperError, ValueError, OSError):  # the draft is written all the same
+                return held
+            bad: dict[tuple[str, int], list[str]] = {}
+            for p in problems:
+                if p.severity == "error" and p.line is not None and p.file in tables:
+                    bad.setdefault((p.file, p.line), []).append(str(p))
+            if not bad:
+                break
+            for name, (_, rows) in tables.items():
+                keep = []
+                for line, row in enumerate(rows, start=2):
+                    if (name, line) in bad:
+                        held.append(HeldBack(name, dict(row), tuple(bad[(name, line)])))
+                    else:
+                        keep.append(row)
+                rows[:] = keep
+    return held

@@ -41,6 +41,10 @@ _AUXILIARY = re.compile(r"\b(?:was|were|been|is|are|being|be|got)\s+(?:\w+ly\s+|
 
 
 _DATE_CLAUSE = re.compile(r";|,\s+(?:and|but|while|whereas)\b")
+#: A dateline before the first sentence of a report ("KABUL, 14 August 2021 - ",
+#: "BAGHDAD, June 27 (Reuters) -"): its date is when the report was filed, not an event's.
+_DATELINE = re.compile(r"^\s*[A-Z][A-Z.'/ -]{1,40}(?:,\s*[A-Z][A-Za-z.' -]{1,40})?,\s+"
+                       r"[^.;:]{3,60}?\s(?:-{1,2}|–|—)\s+")
 _ATTRIBUTIVE = re.compile(r"\s+[a-z]+")
 
 
@@ -268,7 +272,7 @@ def _sentence_events(s: Sentence, places: list[PlaceMention], dates: list[DateMe
             if place is None and why:
                 skipped.append(Candidate(s.number, verb, why))
                 continue
-            if place is None:
+            if place is None and trigger.anaphora:
                 place = _anaphora(text, end, s.number, by_sentence, lex, flags,
                                   lambda n: texts.get(n, ""))
                 gap = 99
@@ -336,16 +340,27 @@ def _object_place(text: str, end: int, limit: int, places: list[PlaceMention],
     return None, 0, ""
 
 
+#: Words before a place that set the scene rather than name the subject ("in the", "near").
+_SCENE = re.compile(r"\b(?:in|near|around|outside|across|across from)\s+(?:the\s+)?$",
+                    re.IGNORECASE)
+
+
 def _subject_place(text: str, start: int, places: list[PlaceMention], trigger: Trigger,
                    lex: Lexicon) -> PlaceMention | None:
     clause_start = 0
     for m in _CLAUSE_START.finditer(text[:start]):
         clause_start = m.end()
-    for place in places:
-        if clause_start <= place.start < start and not _blocked(
-            text[clause_start:place.start], trigger.kind, lex
-        ):
-            return place
+    # The clause's subject: its first place, unless that place only sets the scene ("in the
+    # Kharkiv region, the town of Chuhuiv was shelled" is about Chuhuiv); places in an
+    # apposition after the subject ("Saraqib, a town connecting Aleppo with Damascus, was
+    # captured") are not what was captured.
+    found = [p for p in sorted(places, key=lambda p: p.start)
+             if clause_start <= p.start < start
+             and not _blocked(text[clause_start:p.start], trigger.kind, lex)]
+    for k, place in enumerate(found):
+        if k + 1 < len(found) and _SCENE.search(text[clause_start:place.start]):
+            continue
+        return place
     return None
 
 
@@ -409,7 +424,7 @@ def _actor(text: str, start: int, end: int, actors: list[tuple[int, int, str, st
 
 def _date(dates: list[DateMention], position: int, verb_end: int, text: str,
           event_verbs: list[int], next_verb: int) -> tuple[str, str]:
-    """The date nearest the verb, within its clause (clauses split at ';').
+    """The date nearest the verb, within its clause (clauses split at ';'), past a dateline.
 
     Clauses end at ``;`` and at ``, and`` / ``, but`` / ``, while``. A date between an earlier
     verb that gave an event and this one belongs to the earlier verb ("recaptured Balakliia on
@@ -417,7 +432,9 @@ def _date(dates: list[DateMention], position: int, verb_end: int, text: str,
     all of them; a date after the next verb belongs to it. A year used as an adjective ("the
     2011 uprising") dates the noun, not the verb.
     """
-    start = max((m.end() for m in _DATE_CLAUSE.finditer(text, 0, position)), default=0)
+    lead = _DATELINE.match(text)
+    start = max((m.end() for m in _DATE_CLAUSE.finditer(text, 0, position)),
+                default=lead.end() if lead else 0)
     following = _DATE_CLAUSE.search(text, verb_end)
     end = min(following.start() if following else len(text), next_verb)
     first_verb = min((v for v in event_verbs if start <= v < position), default=position)
@@ -460,4 +477,15 @@ def _merge(drafts: list[EventDraft]) -> list[EventDraft]:
         if draft.confidence > same.confidence:
             same.confidence = draft.confidence
             same.flags = draft.flags
+    # An undated mention (a headline: "Taliban take Kandahar") of a change that another
+    # sentence dates is the same event: its sentence joins the dated one.
+    dated: dict[tuple[str, str, str, str], EventDraft] = {}
+    for d in sorted(merged.values(), key=lambda d: d.sentence):
+        if d.date:
+            dated.setdefault((d.place_key, d.kind, d.actor, d.controller), d)
+    for key, d in list(merged.items()):
+        twin = dated.get((d.place_key, d.kind, d.actor, d.controller))
+        if not d.date and twin is not None:
+            twin.sentences.extend(n for n in d.sentences if n not in twin.sentences)
+            del merged[key]
     return sorted(merged.values(), key=lambda d: d.sentence)

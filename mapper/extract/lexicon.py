@@ -58,6 +58,9 @@ class Trigger:
         Participles for ``was captured (by X)``.
     gap
         Most words allowed between the verb and the place.
+    anaphora
+        A verb with no place after it may refer back ("took the city"); off for verbs too
+        common to read without a named place ("taking the country's second city").
     """
 
     kind: str
@@ -65,6 +68,7 @@ class Trigger:
     pattern: re.Pattern[str]
     passive: tuple[str, ...]
     gap: int
+    anaphora: bool = True
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class Lexicon:
     organisation_words: frozenset[str]
     geo_heads: dict[str, str]
     other_heads: frozenset[str]
+    actor_heads: frozenset[str]
     titles: frozenset[str]
     speech_verbs: frozenset[str]
     direction_words: frozenset[str]
@@ -151,6 +156,7 @@ def lexicon() -> Lexicon:
             kind=row["kind"], control=bool(row["control"]),
             pattern=re.compile(rf"\b(?:{forms})\b", re.IGNORECASE),
             passive=tuple(row.get("passive", ())), gap=int(row["gap"]),
+            anaphora=bool(row.get("anaphora", True)),
         ))
         kinds.add(row["kind"])
     blockers = {}
@@ -168,6 +174,7 @@ def lexicon() -> Lexicon:
         organisation_words=_words(data["organisation_words"]),
         geo_heads={k.lower(): v for k, v in data["geo_heads"].items()},
         other_heads=_words(people["other_heads"]),
+        actor_heads=_words(people.get("actor_heads", [])),
         titles=_words(people["titles"]),
         speech_verbs=_words(people["speech_verbs"]),
         direction_words=_words(people["direction_words"]),

@@ -461,6 +461,10 @@ def _context(raw: _Raw, tokens: list[Token], lex: Lexicon,
     kind: str | None = None
     if raw.adjective:
         penalties.append((0.3, f"used as an adjective ('{raw.adjective}')"))
+    if raw.cand.kind != "country" and tokens[end_index].possessive and \
+            end_index + 1 < len(tokens) and tokens[end_index + 1].lower in lex.actor_heads:
+        penalties.append((0.6, f"'{raw.surface}'s {tokens[end_index + 1].text}': a government, "
+                               "not a place"))
     if next_word in lex.other_heads and raw.cand.kind != "country":
         penalties.append((0.5, f"followed by '{next_word}': not a settlement"))
     if after and after[0] in lex.geo_heads and len(after) == 1:
