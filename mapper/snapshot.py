@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -184,6 +185,84 @@ class MapLayers:
     fronts: gpd.GeoDataFrame
     segments: pd.DataFrame
     places: gpd.GeoDataFrame
+
+    @cached_property
+    def basemap_paths(self) -> list[MplPath | None]:
+        """The country outlines as matplotlib paths, made once and shared by every panel."""
+        return [_path(geom) for geom in self.basemap.geometry]
+
+    @cached_property
+    def _atom_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every atom's rings as one vertex array, one code array, and each vertex's atom."""
+        verts: list[np.ndarray] = []
+        kinds: list[np.ndarray] = []
+        owner: list[np.ndarray] = []
+        for i, geom in enumerate(self.atoms):
+            path = _path(geom)
+            if path is not None and path.codes is not None:
+                xy = np.asarray(path.vertices)
+                verts.append(xy)
+                kinds.append(np.asarray(path.codes))
+                owner.append(np.full(len(xy), i, dtype=np.int64))
+        if not verts:
+            return np.zeros((0, 2)), np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
+        return np.concatenate(verts), np.concatenate(kinds), np.concatenate(owner)
+
+    @cached_property
+    def _front_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every front's line parts as one vertex array, one code array, and each vertex's
+        front."""
+        verts: list[np.ndarray] = []
+        owner: list[np.ndarray] = []
+        for i, geom in enumerate(self.fronts.geometry):
+            for xy in _lines_xy([geom]):
+                verts.append(xy)
+                owner.append(np.full(len(xy), i, dtype=np.int64))
+        if not verts:
+            return np.zeros((0, 2)), np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
+        kinds = [np.full(len(v), MplPath.LINETO, dtype=np.uint8) for v in verts]
+        for k in kinds:
+            k[0] = MplPath.MOVETO
+        return np.concatenate(verts), np.concatenate(kinds), np.concatenate(owner)
+
+    def front_path(self, mask: np.ndarray) -> MplPath | None:
+        """The fronts picked by ``mask`` (one boolean per row of ``fronts``) as one path.
+
+        Parameters
+        ----------
+        mask
+            As :func:`front_mask` gives.
+
+        Returns
+        -------
+        matplotlib.path.Path or None
+            One open sub-path per line part, in the order of ``fronts``; ``None`` if none.
+        """
+        verts, kinds, owner = self._front_parts
+        take = mask[owner] if len(owner) else np.zeros(0, dtype=bool)
+        return MplPath(verts[take], kinds[take]) if take.any() else None
+
+    def holder_paths(self, codes: np.ndarray) -> list[tuple[int, MplPath]]:
+        """The ground of each holder on a day, as one compound path per holder.
+
+        Parameters
+        ----------
+        codes
+            Controller code of each atom on the day (``-1``: no data), as
+            :meth:`mapper.model.Territory.codes_on` gives.
+
+        Returns
+        -------
+        list of (int, matplotlib.path.Path)
+            Each code that holds some drawable ground, in increasing order, with the
+            atoms it holds joined into one path (the atoms do not overlap).
+        """
+        verts, kinds, owner = self._atom_parts
+        if not len(owner):
+            return []
+        per_vertex = np.asarray(codes)[owner]
+        return [(int(code), MplPath(verts[per_vertex == code], kinds[per_vertex == code]))
+                for code in np.unique(per_vertex).tolist()]
 
 
 def _local_crs(lon: float, lat: float) -> pyproj.CRS:
@@ -494,6 +573,15 @@ def _path(geom: BaseGeometry) -> MplPath | None:
     return MplPath.make_compound_path(*parts) if parts else None
 
 
+def _add(ax: Axes, patch: PathPatch) -> None:
+    """Add a patch in data coordinates without ``add_patch``'s data-limit update.
+
+    The limits are the map's frame, set beforehand; updating them walks every vertex of
+    every patch (most of the time a map took).
+    """
+    ax.add_artist(patch)
+
+
 def _lines_xy(geoms: Iterable[BaseGeometry]) -> list[np.ndarray]:
     """Coordinate arrays of every line part of some geometries."""
     out: list[np.ndarray] = []
@@ -620,28 +708,24 @@ def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, day: date, *,
         spine.set_linewidth(0.6)
         spine.set_color("#555555")
 
-    for own, geom in zip(lay.basemap["own"], lay.basemap.geometry, strict=True):
-        path = _path(geom)
+    for own, path in zip(lay.basemap["own"], lay.basemap_paths, strict=True):
         if path is not None:
-            ax.add_patch(PathPatch(path, facecolor=OWN_LAND if own else OTHER_LAND,
-                                   edgecolor=BORDER_COLOUR, linewidth=(0.9 if own else 0.6) * scale,
-                                   zorder=1))
+            _add(ax, PathPatch(path, facecolor=OWN_LAND if own else OTHER_LAND,
+                               edgecolor=BORDER_COLOUR, linewidth=(0.9 if own else 0.6) * scale,
+                               zorder=1))
 
-    # Areas: each atom of ground in its holder's style (no data: the unknown style).
-    names = [None if c < 0 else lay.territory.sides[c] for c in codes.tolist()]
-    for i, (geom, holder) in enumerate(zip(lay.atoms, names, strict=True)):
-        path = _path(geom)
-        if path is not None:
-            ax.add_patch(PathPatch(path, edgecolor="none", linewidth=0, zorder=2,
-                                   gid=f"area-{i}-{holder or 'no-data'}",
-                                   **area_style(ds, holder)))
+    # Areas: the ground of each holder (no data: the unknown style) as one patch, joined
+    # from the atoms' paths that layers() made once.
+    for code, path in lay.holder_paths(codes):
+        side = None if code < 0 else lay.territory.sides[code]
+        _add(ax, PathPatch(path, edgecolor="none", linewidth=0, zorder=2,
+                           gid=f"area-{side or 'no-data'}", **area_style(ds, side)))
 
     # Fronts: borders between ground held by two different known sides.
-    shown = lay.fronts.geometry[front_mask(lay.fronts, codes)]
-    if len(shown):
-        ax.add_collection(LineCollection(_lines_xy(shown), colors=FRONT_COLOUR,
-                                         linewidths=1.8 * scale, capstyle="round", zorder=4,
-                                         gid="fronts"))
+    shown = lay.front_path(front_mask(lay.fronts, codes))
+    if shown is not None:  # one path: as a LineCollection of its parts, drawn in one call
+        _add(ax, PathPatch(shown, fill=False, edgecolor=FRONT_COLOUR, linewidth=1.8 * scale,
+                           capstyle="round", joinstyle="round", zorder=4, gid="fronts"))
 
     # Routes: each half coloured by the side holding its end; a cut mark where sides differ.
     width = 2.0 * scale
@@ -736,10 +820,13 @@ def source_line(ds: Dataset, day: date, territory: Territory | None = None) -> s
     """
     from mapper import model
 
-    events = ds.events[ds.events["date"].map(lambda d: d <= day).astype(bool)]
-    counts = Counter(
-        str(ds.sources.at[s, "publisher"]) for s in events["source_id"] if s in ds.sources.index
-    )
+    dates = ds.events["date"].to_numpy()
+    upto = np.fromiter((d <= day for d in dates), dtype=bool, count=len(dates))
+    used = Counter(ds.events["source_id"].to_numpy()[upto].tolist())  # once per source, not event
+    counts: Counter[str] = Counter()
+    for sid, n in used.items():
+        if sid in ds.sources.index:
+            counts[str(ds.sources.at[sid, "publisher"])] += n
     for snap in getattr(ds, "snapshots", None) or []:
         if snap.date <= day and snap.source_id in ds.sources.index:
             counts[str(ds.sources.at[snap.source_id, "publisher"])] += 1
