@@ -42,6 +42,7 @@ import click
 
 from mapper._files import write_atomic
 from mapper.bench import assets
+from mapper.bench.scorecard import CASES
 from mapper.bench.synth import SynthSpec, generate
 
 #: Repository root (``benchmarks/`` lives there).
@@ -787,10 +788,16 @@ def write_curve(records: list[dict[str, Any]], out: Path) -> list[Path]:
               help="Polygon case: vertices of a day's MultiPolygon.")
 @click.option("--jumps", type=int, default=10, show_default=True,
               help="Polygon case: round trips first day -> last day -> first day timed.")
+@click.option("--scorecard", is_flag=True,
+              help="Every target of issues 14 and 10 in one table (medians of --runs runs).")
+@click.option("--runs", type=int, default=3, show_default=True,
+              help="Scorecard: runs per case; each figure is their median.")
+@click.option("--cases", default=",".join(CASES), show_default=True,
+              help="Scorecard: the cases to run.")
 def main(sizes: str | None, places: int | None, days: int | None, changes: float, seed: int,
          curve: bool, no_peer: bool, no_browser: bool, repeat: int | None, profile: bool,
          steps: int, out: Path, cache: Path, polygons: bool, polygon_days: int,
-         polygon_vertices: int, jumps: int) -> None:
+         polygon_vertices: int, jumps: int, scorecard: bool, runs: int, cases: str) -> None:
     """Benchmark our map page against folium's TimestampedGeoJson on synthetic data.
 
     \b
@@ -800,7 +807,13 @@ def main(sizes: str | None, places: int | None, days: int | None, changes: float
       python -m mapper.bench.run --places 500 --days 300 --changes 6 --no-browser
       python -m mapper.bench.run --curve
       python -m mapper.bench.run --polygons        # 730 daily files x 3,000 vertices
+      python -m mapper.bench.run --scorecard       # every target, medians of 3 runs
+      python -m mapper.bench.run --scorecard --runs 1 --cases points-2000,phone
     """
+    if scorecard:
+        _scorecard(cases=[c.strip() for c in cases.split(",") if c.strip()], runs=runs, out=out,
+                   seed=seed, steps=steps, jumps=jumps, cache=cache, profile=True)
+        return
     names = [s.strip() for s in (sizes or "").split(",") if s.strip()]
     if "polygons" in names:
         polygons = True
@@ -861,6 +874,35 @@ def main(sizes: str | None, places: int | None, days: int | None, changes: float
     if curve:
         for path in write_curve(results["runs"], out):
             click.echo(f"wrote {path}")
+
+
+def _scorecard(*, cases: list[str], runs: int, out: Path, seed: int, steps: int, jumps: int,
+               cache: Path, profile: bool) -> None:
+    """Run :func:`mapper.bench.scorecard.run_scorecard`; print and write the table."""
+    from mapper.bench import scorecard as sc
+
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    info = machine()
+    try:
+        result = sc.run_scorecard(cases=cases, runs=runs, out=out, seed=seed, steps=steps,
+                                  jumps=jumps, cache=cache, profile=profile,
+                                  log=lambda m: click.echo(m, err=True))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--cases") from exc
+    load = ", ".join(f"{x:.1f}" for x in info["load_avg_at_start"])
+    head = (f"Scorecard started {started}, {info['cpu']} ({info['cores']} cores, load average "
+            f"{load} at the start), {info['chromium']}, folium {info['folium']}; medians of "
+            f"{runs} run(s) a case.")
+    table = sc.format_rows(result["rows"])
+    prof = sc.format_profiles(result["profiles"])
+    text = f"{head}\n\n{table}\n" + (f"\n### Profiles of the missed rows\n{prof}\n" if prof
+                                      else "")
+    click.echo(text)
+    results = {"started": started, "machine": info, "runs": runs, **result}
+    write_atomic(out / "scorecard.json",
+                 (json.dumps(results, indent=1, default=str) + "\n").encode())
+    write_atomic(out / "scorecard.md", text.encode())
+    click.echo(f"wrote {out / 'scorecard.json'} and scorecard.md")
 
 
 if __name__ == "__main__":  # pragma: no cover
