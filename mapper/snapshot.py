@@ -618,8 +618,17 @@ def _scale_bar(ax: Axes, extent: tuple[float, float, float, float], fontsize: fl
                 fontsize=fontsize, zorder=9, path_effects=halo)
 
 
-def _overlaps(box: Any, kept: list[Any]) -> bool:
-    return any(box.overlaps(other) for other in kept)
+def _overlaps(box: tuple[float, float, float, float],
+              grid: dict[tuple[int, int], list[tuple[float, float, float, float]]],
+              cell: float) -> bool:
+    """Whether ``box`` overlaps (edges excluded, as ``Bbox.overlaps``) a box kept in ``grid``."""
+    x0, y0, x1, y1 = box
+    for gx in range(int(x0 // cell), int(x1 // cell) + 1):
+        for gy in range(int(y0 // cell), int(y1 // cell) + 1):
+            for a0, b0, a1, b1 in grid.get((gx, gy), ()):
+                if x0 < a1 and a0 < x1 and y0 < b1 and b0 < y1:
+                    return True
+    return False
 
 
 def _declutter(ax: Axes, labels: list[tuple[tuple[int, float, str], Text]]) -> None:
@@ -631,15 +640,19 @@ def _declutter(ax: Axes, labels: list[tuple[tuple[int, float, str], Text]]) -> N
         canvas = FigureCanvasAgg(fig)
     renderer = canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
-    kept: list[Any] = []
+    cell = 50.0  # pixels: kept boxes are looked up in the grid cells a box spans
+    grid: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
     for _, text in sorted(labels, key=lambda item: item[0]):
-        box = text.get_window_extent(renderer).padded(1.5)
-        inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
-                  and box.y1 <= frame.y1)
-        if not inside or _overlaps(box, kept):
+        padded = text.get_window_extent(renderer).padded(1.5)
+        box = (float(padded.xmin), float(padded.ymin), float(padded.xmax), float(padded.ymax))
+        inside = (box[0] >= frame.x0 and box[2] <= frame.x1 and box[1] >= frame.y0
+                  and box[3] <= frame.y1)
+        if not inside or _overlaps(box, grid, cell):
             text.set_visible(False)
-        else:
-            kept.append(box)
+            continue
+        for gx in range(int(box[0] // cell), int(box[2] // cell) + 1):
+            for gy in range(int(box[1] // cell), int(box[3] // cell) + 1):
+                grid.setdefault((gx, gy), []).append(box)
 
 
 def front_mask(fronts: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
