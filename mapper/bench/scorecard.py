@@ -278,7 +278,7 @@ def check(records: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     Examples
     --------
     >>> rows = check({"acled": {"ours": {"build_s": 75.0}}})
-    >>> [r["why"] for r in rows if r["target"].endswith("build <= 60 s")]
+    >>> [r["why"] for r in rows if r["target"].endswith("<= 60 s")]
     ['75 s is 1.25x the bound 60 s']
     """
     rows: list[dict[str, Any]] = []
