@@ -758,6 +758,67 @@ def write_curve(records: list[dict[str, Any]], out: Path) -> list[Path]:
     return [out / "curve.csv", out / "curve.png"]
 
 
+#: Vertices of a day's MultiPolygon in the polygon cost curve (``--curve --polygons``).
+POLYGON_CURVE_VERTICES: tuple[int, ...] = (1_000, 3_000, 10_000)
+
+
+def write_polygon_curve(records: list[dict[str, Any]], out: Path) -> list[Path]:
+    """Write ``polygon-curve.csv`` and ``polygon-curve.png``: each figure of the polygon case
+    against the vertices of a day's polygon.
+
+    Parameters
+    ----------
+    records
+        Records of :func:`measure_polygons`, fewest vertices first.
+    out
+        The output folder.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = [("build_s", "import + build (s)"), ("peak_rss_mb", "peak RSS (MB)"),
+            ("page_bytes", "page (MB)"), ("first_draw_ms", "first draw (ms)"),
+            ("step_ms_p95", "next-day step p95 (ms)"), ("jump_ms_p95", "jump p95 (ms)")]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["size", "side", "days", "vertices", *[k for k, _ in keys]])
+    for rec in records:
+        for side in ("ours", "peer"):
+            fig = rec.get(side, {})
+            if fig and "build_s" in fig:
+                w.writerow([rec["size"], side, rec["days"], rec["vertices"],
+                            *[fig.get(k, "") for k, _ in keys]])
+    write_atomic(out / "polygon-curve.csv", buf.getvalue().encode("utf-8"))
+    fig_, axes = plt.subplots(2, 3, figsize=(12, 6), squeeze=False)
+    for i, (key, label) in enumerate(keys):
+        ax = axes[i // 3][i % 3]
+        for side, style in (("ours", "o-"), ("peer", "s--")):
+            pts = [(rec["vertices"], rec[side][key]) for rec in records
+                   if isinstance(rec.get(side, {}).get(key), int | float)]
+            if pts:
+                ax.plot([p[0] for p in pts],
+                        [p[1] / 1e6 if key == "page_bytes" else p[1] for p in pts], style,
+                        label=side)
+        ax.set_xlabel("vertices of a day's polygon")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        if i == 0:
+            ax.legend()
+    fig_.tight_layout()
+    png = io.BytesIO()
+    fig_.savefig(png, format="png", dpi=80, metadata={"Software": None})
+    plt.close(fig_)
+    write_atomic(out / "polygon-curve.png", png.getvalue())
+    return [out / "polygon-curve.csv", out / "polygon-curve.png"]
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--sizes", default=None,
               help=f"Comma-separated presets: {', '.join(SIZES)}, or polygons (the polygon "
@@ -807,12 +868,29 @@ def main(sizes: str | None, places: int | None, days: int | None, changes: float
       python -m mapper.bench.run --places 500 --days 300 --changes 6 --no-browser
       python -m mapper.bench.run --curve
       python -m mapper.bench.run --polygons        # 730 daily files x 3,000 vertices
+      python -m mapper.bench.run --curve --polygons --polygon-days 120   # against vertices
       python -m mapper.bench.run --scorecard       # every target, medians of 3 runs
       python -m mapper.bench.run --scorecard --runs 1 --cases points-2000,phone
     """
     if scorecard:
         _scorecard(cases=[c.strip() for c in cases.split(",") if c.strip()], runs=runs, out=out,
                    seed=seed, steps=steps, jumps=jumps, cache=cache, profile=True)
+        return
+    if curve and polygons:  # the polygon cost curve: each figure against vertices
+        recs = []
+        for vertices in POLYGON_CURVE_VERTICES:
+            case = PolygonCase(name=f"polygons-{vertices}", days=polygon_days,
+                               vertices=vertices)
+            recs.append(measure_polygons(case, out=out, seed=seed, peer=not no_peer,
+                                         browser=not no_browser, steps=steps, cache=cache,
+                                         repeat=repeat or 1, jumps=jumps,
+                                         log=lambda m: click.echo(m, err=True)))
+            click.echo(format_polygon_table(recs[-1]))
+        write_atomic(out / "polygon-curve.json",
+                     (json.dumps({"machine": machine(), "runs": recs}, indent=1, default=str)
+                      + "\n").encode())
+        for path in write_polygon_curve(recs, out):
+            click.echo(f"wrote {path}")
         return
     names = [s.strip() for s in (sizes or "").split(",") if s.strip()]
     if "polygons" in names:
