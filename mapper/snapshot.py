@@ -45,7 +45,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
@@ -642,7 +642,21 @@ def _declutter(ax: Axes, labels: list[tuple[tuple[int, float, str], Text]]) -> N
     frame = ax.get_window_extent(renderer)
     cell = 50.0  # pixels: kept boxes are looked up in the grid cells a box spans
     grid: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+    points = fig.dpi / 72
     for _, text in sorted(labels, key=lambda item: item[0]):
+        # A point surely inside the label's padded box: its anchor (centred labels), or just
+        # right of it (labels set off to the right of their marker). Inside a kept box, the
+        # label overlaps it: hidden without measuring its text, the costly part.
+        if isinstance(text, Annotation):
+            ax_, ay_ = ax.transData.transform(text.xy)
+            dx, dy = text.xyann
+            px, py = float(ax_ + dx * points + 1.0), float(ay_ + dy * points)
+        else:
+            px, py = (float(v) for v in ax.transData.transform(text.get_position()))
+        if any(a0 < px < a1 and b0 < py < b1
+               for a0, b0, a1, b1 in grid.get((int(px // cell), int(py // cell)), ())):
+            text.set_visible(False)
+            continue
         padded = text.get_window_extent(renderer).padded(1.5)
         box = (float(padded.xmin), float(padded.ymin), float(padded.xmax), float(padded.ymax))
         inside = (box[0] >= frame.x0 and box[2] <= frame.x1 and box[1] >= frame.y0
