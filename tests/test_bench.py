@@ -143,3 +143,22 @@ def test_payload_parts_add_up(mini_html: str, tmp_path: Path) -> None:
     # the payload's parts and the rest make the page, give or take the JSON punctuation
     assert abs(sum(parts[k] for k in top) + parts["(code and markup)"] - parts["(page)"]) \
         < 20 * len(top)
+
+
+def test_child_is_stopped_at_its_time_and_memory_limits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mapper.bench.run import run_child
+
+    (tmp_path / "busy.py").write_text(
+        "import sys, time\n"
+        "if sys.argv[1] == 'sleep':\n    time.sleep(60)\n"
+        "elif sys.argv[1] == 'grow':\n    b = bytearray(4 * 2**30)\n"
+        "print('{\"build_s\": 0.5}')\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    slept = run_child("busy", ["sleep"], timeout_s=1.0)
+    assert slept["error"] == "stopped after 1 s (the time limit of this case)"
+    assert slept["process_s"] < 30  # killed, not waited for
+    grown = run_child("busy", ["grow"], max_memory_mb=1024)
+    assert grown["error"].startswith("stopped at the memory cap of 1024 MB")
+    done = run_child("busy", ["quick"], timeout_s=60.0, max_memory_mb=4096)
+    assert "error" not in done and done["build_s"] == 0.5

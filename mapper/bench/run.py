@@ -104,7 +104,9 @@ TARGETS: tuple[tuple[str, str, str, float, str], ...] = (
 )
 
 
-def run_build(side: str, data: Path, out: Path, *, profile: bool = False) -> dict[str, Any]:
+def run_build(side: str, data: Path, out: Path, *, profile: bool = False,
+              timeout_s: float | None = None, max_memory_mb: float | None = None,
+              ) -> dict[str, Any]:
     """Build one page in a child process; add its wall time and peak resident memory.
 
     Parameters
@@ -117,6 +119,9 @@ def run_build(side: str, data: Path, out: Path, *, profile: bool = False) -> dic
         The page to write.
     profile
         Run the build under cProfile (slower; adds ``profile``).
+    timeout_s, max_memory_mb
+        Stop the child after this long, or when its address space passes this size (see
+        :func:`run_child`).
 
     Returns
     -------
@@ -126,26 +131,62 @@ def run_build(side: str, data: Path, out: Path, *, profile: bool = False) -> dic
         failure, ``error``.
     """
     return run_child("mapper.bench.build", [side, str(data), str(out),
-                                            *(["--profile"] if profile else [])])
+                                            *(["--profile"] if profile else [])],
+                     timeout_s=timeout_s, max_memory_mb=max_memory_mb)
 
 
-def run_child(module: str, args: list[str]) -> dict[str, Any]:
+def run_child(module: str, args: list[str], *, timeout_s: float | None = None,
+              max_memory_mb: float | None = None) -> dict[str, Any]:
     """Run ``python -m module args...``, which prints its timings as a last JSON line; add its
     wall time (``process_s``) and peak resident memory (``peak_rss_mb``, from ``os.wait4``),
-    or ``error`` (the last line of its stderr) when it fails."""
+    or ``error`` (the last line of its stderr) when it fails.
+
+    ``timeout_s`` kills the child after that many seconds, and ``max_memory_mb`` caps its
+    address space (``RLIMIT_AS``), so that a build far off its target cannot hold the
+    shared machine; either one is reported as the ``error``.
+    """
+    import resource
+    import threading
+
+    def limit() -> None:  # in the child, before it runs Python
+        if max_memory_mb is not None:
+            cap = int(max_memory_mb * 2**20)
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", module, *args],
-                                stdout=subprocess.PIPE, stderr=err, cwd=ROOT)
+                                stdout=subprocess.PIPE, stderr=err, cwd=ROOT,
+                                preexec_fn=limit if max_memory_mb is not None else None)
+        killed = threading.Event()
+
+        def stop() -> None:
+            killed.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout_s, stop) if timeout_s else None
+        if timer is not None:
+            timer.start()
         assert proc.stdout is not None
         text = proc.stdout.read().decode("utf-8", "replace")
+        proc.stdout.close()
         _, status, usage = os.wait4(proc.pid, 0)
+        if timer is not None:
+            timer.cancel()
+        timed_out = killed.is_set()
         proc.returncode = os.waitstatus_to_exitcode(status)
         elapsed = time.perf_counter() - t0
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     result: dict[str, Any] = {"process_s": round(elapsed, 3),
                               "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    if timed_out:
+        result["error"] = f"stopped after {timeout_s:g} s (the time limit of this case)"
+        return result
+    if proc.returncode != 0 and max_memory_mb is not None and "MemoryError" in stderr:
+        result["error"] = (f"stopped at the memory cap of {max_memory_mb:g} MB (MemoryError); "
+                           "its peak is above that")
+        return result
     if proc.returncode != 0:
         last = [ln for ln in stderr.strip().splitlines() if ln.strip()]
         result["error"] = last[-1][:400] if last else f"exit code {proc.returncode}"

@@ -50,6 +50,11 @@ SPECS: dict[str, SynthSpec] = {
 #: Cases whose build figures are the whole ``mapper build`` (page, images, chart, table).
 WHOLE_BUILD = frozenset({"acled"})
 
+#: A build of those cases is stopped after this long (ten times the ACLED target of 60 s) or
+#: past this much address space (three times its 2 GB), so that a build far off its targets
+#: cannot hold the shared machine.
+LIMIT_S, LIMIT_MB = 600.0, 6_144.0
+
 #: Every case, in the order run and printed.
 CASES: tuple[str, ...] = ("points-2000", "points-5000", "phone", "acled", "polygons")
 
@@ -229,7 +234,8 @@ def run_case(case: str, *, out: Path, seed: int, steps: int, jumps: int, cache: 
         page = out / "pages" / f"{case}-{side}.html"
         log(f"[{case}] {side}: building ...")
         if case in WHOLE_BUILD:  # `mapper build`, images included; its page is measured
-            fig = run_build("site", data, out / "site" / case)
+            fig = run_build("site", data, out / "site" / case, timeout_s=LIMIT_S,
+                            max_memory_mb=LIMIT_MB)
             page = out / "site" / case / data.name / "index.html"
         else:
             fig = run_build(side, data, page)
