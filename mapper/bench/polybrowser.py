@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mapper.bench import assets
-from mapper.bench.browser import DESKTOP, Conditions, _p95, open_page
+from mapper.bench.browser import DESKTOP, Conditions, _p95, _profile_steps, _trace_steps, open_page
 
 #: Per side: ``start(i)`` makes jump ``i`` and returns ``{ready, done}``: ``ready`` resolves
 #: with the time the page had done the date's work, ``done`` once the page says it is drawn.
@@ -103,13 +103,15 @@ class JumpFigures:
     jump_ms: list[float] = field(default_factory=list)
     jump_wrong_dates: int = 0
     area_layers: int | None = None  # ours: layers in ``window.mapper.layers.areas`` at load
+    jump_profile: list[list[Any]] = field(default_factory=list)  # with ``profile``
+    jump_trace: list[list[Any]] = field(default_factory=list)
     jump_error: str | None = None
 
 
 def measure_jumps(page_file: Path, side: str, *, first: tuple[str, int], last: tuple[str, int],
                   rounds: int = 10, warm: int = 2, cache: Path = assets.DEFAULT_CACHE,
-                  timeout_s: float = 600.0, conditions: Conditions = DESKTOP
-                  ) -> JumpFigures:
+                  timeout_s: float = 600.0, conditions: Conditions = DESKTOP,
+                  profile: bool = False) -> JumpFigures:
     """Open ``page_file`` and time ``2 * rounds`` jumps, first day to last and back.
 
     Parameters
@@ -130,6 +132,10 @@ def measure_jumps(page_file: Path, side: str, *, first: tuple[str, int], last: t
         Give up on the page after this long.
     conditions
         The reader's network, screen and CPU (default: online, desktop).
+    profile
+        After the timed jumps, make them again under the DevTools CPU profiler
+        (``jump_profile``) and a Chromium trace (``jump_trace``), as the steps' profiles of
+        :func:`mapper.bench.browser.measure_page`.
 
     Returns
     -------
@@ -144,15 +150,19 @@ def measure_jumps(page_file: Path, side: str, *, first: tuple[str, int], last: t
     with sync_playwright() as pw:
         browser = None
         try:
-            browser, page, _ = open_page(pw, page_file, side, conditions=conditions, cache=cache,
-                                         timeout_s=timeout_s)
+            browser, page, cdp = open_page(pw, page_file, side, conditions=conditions,
+                                           cache=cache, timeout_s=timeout_s)
             if side == "ours":  # a check that the page draws areas at all
                 fig.area_layers = page.evaluate("""() => {
                     const a = window.mapper.layers && window.mapper.layers.areas;
                     return a && a.getLayers ? a.getLayers().length : null; }""")
             args: dict[str, Any] = {"dates": [d for d, _ in order],
                                     "times": [t for _, t in order], "n": n, "warm": warm}
-            res = page.evaluate(_JUMPS.replace("__START__", _START[side]), args)
+            script = _JUMPS.replace("__START__", _START[side])
+            res = page.evaluate(script, args)
+            if profile:  # once more, under the profilers (the figures above are without)
+                fig.jump_profile = _profile_steps(cdp, page, script, {**args, "warm": 0})
+                fig.jump_trace = _trace_steps(browser, page, script, {**args, "warm": 0})
             latency = [float(x) for x in res["latency"]]
             resolved = [float(x) for x in res["resolved"]]
             cost = [float(x) for x in res["cost"]]

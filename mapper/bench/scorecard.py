@@ -179,11 +179,11 @@ def _browse(page: Path, side: str, *, start: date, days: int, steps: int, cache:
                               cache=cache, conditions=conditions, profile=profile,
                               play_seconds=0.5))
     fig.pop("final_state", None)
-    if jumps and not profile:
+    if jumps:
         ends_d, ends_t = _days(start, days)
         jump = measure_jumps(page, side, first=(ends_d[0], ends_t[0]),
                              last=(ends_d[-1], ends_t[-1]), rounds=jumps, cache=cache,
-                             conditions=conditions)
+                             conditions=conditions, profile=profile)
         fig.update(asdict(jump))
     return fig
 
@@ -372,8 +372,9 @@ def profile_missed(rows: list[dict[str, Any]], records: dict[str, dict[str, Any]
         data = ROOT / "geodata" / "aleppo-2024" if case == "phone" else out / "data" / case
         page = (out / "site" / case / data.name / "index.html" if case in WHOLE_BUILD
                 else out / "pages" / f"{case}-ours.html")
-        if r["key"] in _BROWSER_KEYS and f"{case} steps" not in found:
-            log(f"[{case}] profiling the slider steps ...")
+        kind = "jumps" if r["key"].startswith("jump") else "steps"
+        if r["key"] in _BROWSER_KEYS and f"{case} {kind}" not in found:
+            log(f"[{case}] profiling the slider {kind} ...")
             rec = records[case]
             start = date.fromisoformat(rec.get("start", "")) if rec.get("start") else None
             spec = SPECS.get(case)
@@ -389,9 +390,10 @@ def profile_missed(rows: list[dict[str, Any]], records: dict[str, dict[str, Any]
                 days = int(rec["days"])
             fig = _browse(page, "ours", start=start, days=days, steps=min(steps, 20),
                           cache=cache, conditions=PHONE if case == "phone" else DESKTOP,
-                          jumps=0, profile=True)
-            found[f"{case} steps"] = {"trace": fig.get("step_trace", [])[:top],
-                                      "self_time": fig.get("step_profile", [])[:top]}
+                          jumps=3 if kind == "jumps" else 0, profile=True)
+            prefix = "jump" if kind == "jumps" else "step"
+            found[f"{case} {kind}"] = {"trace": fig.get(f"{prefix}_trace", [])[:top],
+                                       "self_time": fig.get(f"{prefix}_profile", [])[:top]}
         elif r["key"] == "page_bytes" and page.is_file():
             found[f"{case} bytes"] = payload_parts(page)
         elif r["key"] not in _BROWSER_KEYS and f"{case} build" not in found:
