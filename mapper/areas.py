@@ -139,10 +139,11 @@ def _to_lonlat(crs: str | None) -> Any:
     return lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1]))
 
 
-def read_features(path: Path, label: str, *, columns: bool = True,
+def read_features(path: Path, label: str, *, columns: bool = True, points: bool = False,
+                  layer_field: str | None = None,
                   ) -> tuple[list[tuple[int, dict[str, Any], BaseGeometry]] | None,
                              list[Problem]]:
-    """The polygon features of every layer of a GIS file, in lon/lat, made valid.
+    """The polygon (or point) features of every layer of a GIS file, in lon/lat, made valid.
 
     No data frame is built (a snapshot folder holds hundreds of files);
     :func:`read_polygons` is the same as a GeoDataFrame.
@@ -155,13 +156,19 @@ def read_features(path: Path, label: str, *, columns: bool = True,
         How problems name the file.
     columns
         Also read the properties (lower-case names; the first of two alike is kept).
+    points
+        Keep the point features instead of the polygons (placemarks: the first point of a
+        multi-point); lines and polygons are then skipped.
+    layer_field
+        Also give each feature's layer name (a KML folder) as this property, unless the
+        feature has a property of that name already.
 
     Returns
     -------
     tuple
-        ``(number, properties, polygons)`` per polygon feature (numbers 1-based over all
-        layers, in file order; lines and points skipped), or ``None`` when unreadable; and
-        the problems.
+        ``(number, properties, geometry)`` per polygon (or point) feature (numbers 1-based
+        over all layers, in file order; other geometries skipped), or ``None`` when
+        unreadable; and the problems.
     """
 
     import pyogrio
@@ -176,14 +183,14 @@ def read_features(path: Path, label: str, *, columns: bool = True,
             for layer in layers:
                 meta, _, wkb, values = pyogrio.raw.read(path, layer=layer, force_2d=True,
                                                         columns=None if columns else [])
-                read.append((meta, wkb, values))
+                read.append((layer, meta, wkb, values))
     except Exception as exc:  # GDAL's own message says what it could not read
         return None, [Problem(label, None, None, f"cannot read this file as GIS data ({exc}); "
                                                  "save it as GeoJSON, GeoPackage, KML/KMZ or "
                                                  "Shapefile")]
     out: list[tuple[int, dict[str, Any], BaseGeometry]] = []
     number = 0
-    for meta, wkb, values in read:
+    for layer, meta, wkb, values in read:
         names = [str(n).strip().lower() for n in meta["fields"]]
         keep = [i for i, n in enumerate(names) if n not in names[:i] and n != "geometry"]
         geoms = shapely.from_wkb(wkb) if wkb is not None else np.full(len(values[0]) if
@@ -195,7 +202,12 @@ def read_features(path: Path, label: str, *, columns: bool = True,
                 problems.append(Problem(label, None, "geometry",
                                         f"feature {number}: has no geometry"))
                 continue
-            if geom.geom_type not in ("Polygon", "MultiPolygon"):
+            if points:
+                found = [g for g in shapely.get_parts(geom) if g.geom_type == "Point"]
+                if not found:
+                    continue  # a line or outline beside the placemarks
+                geom = found[0]
+            elif geom.geom_type not in ("Polygon", "MultiPolygon"):
                 polys = [g for g in shapely.get_parts(geom)
                          if g.geom_type in ("Polygon", "MultiPolygon")]
                 if not polys:
@@ -216,6 +228,8 @@ def read_features(path: Path, label: str, *, columns: bool = True,
                          if g.geom_type in ("Polygon", "MultiPolygon")]
                 geom = shapely.union_all(parts) if parts else shapely.Polygon()
             props = {names[i]: values[i][j] for i in keep}
+            if layer_field is not None and layer is not None:
+                props.setdefault(layer_field, str(layer))
             out.append((number, props, geom))
     return out, problems
 

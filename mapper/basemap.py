@@ -43,7 +43,8 @@ from shapely.geometry.base import BaseGeometry
 
 from mapper.errors import MapperError
 
-__all__ = ["countries", "country_shape", "layers", "to_geojson"]
+__all__ = ["cities", "countries", "country_labels", "country_shape", "layers", "levels", "rivers",
+           "to_geojson"]
 
 Bbox = tuple[float, float, float, float]
 
@@ -66,7 +67,16 @@ SOURCES: dict[str, str] = {
     "lakes": "natural_earth_10m/ne_10m_lakes.shp",
     "borders": "natural_earth_10m/ne_10m_admin_0_boundary_lines_land.shp",
     "regions": "natural_earth_10m/ne_10m_admin_1_states_provinces_lines.shp",
+    "coast": "natural_earth_10m/ne_10m_coastline.shp",
+    "coast110": "natural_earth_110m/ne_110m_coastline.shp",
+    "borders110": "natural_earth_110m/ne_110m_admin_0_boundary_lines_land.shp",
 }
+
+#: Natural Earth layers that no package ships, copied into ``mapper/data/`` (see its README):
+#: 1:10m rivers and lake centre lines, and the larger populated places.
+DATA_DIR = Path(__file__).parent / "data"
+RIVERS_FILE = DATA_DIR / "ne_10m_rivers.geojson"
+PLACES_FILE = DATA_DIR / "ne_10m_places.csv"
 
 #: Natural Earth leaves ``ISO_A3_EH`` as ``-99`` for Kosovo; GeoNames uses ``XKX``.
 _ISO3_BY_NAME = {"Kosovo": "XKX"}
@@ -96,11 +106,16 @@ def _path(layer: str) -> Path:
 @cache
 def _geometries(layer: str) -> np.ndarray:
     """Read one attribute-less 1:10m layer once per process: valid, non-empty geometries."""
-    geoms = pyogrio.read_dataframe(_path(layer)).geometry.to_numpy()
+    if layer == "land110":
+        geoms = shapely.make_valid(_load().geometry.to_numpy())
+    elif layer == "rivers":
+        geoms = _rivers().geometry.to_numpy()
+    else:
+        geoms = pyogrio.read_dataframe(_path(layer)).geometry.to_numpy()
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
     if layer in ("land", "lakes"):
         geoms = shapely.make_valid(geoms)
-    else:
+    elif layer != "land110":
         geoms = geoms[shapely.length(geoms) > 0]
     shapely.prepare(geoms)
     return np.asarray(geoms, dtype=object)
@@ -476,6 +491,254 @@ def layers(
         name: _layer(name, box, tolerance_deg, precision)
         for name in ("land", "lakes", "borders", "regions")
     }
+    out["labels"] = country_labels(box, precision=precision)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _rivers() -> gpd.GeoDataFrame:
+    """The 1:10m rivers of :data:`RIVERS_FILE` (``name``, ``scalerank``), read once."""
+    if not RIVERS_FILE.exists():  # pragma: no cover - shipped with the package
+        raise MapperError(f"{RIVERS_FILE}: missing; reinstall mapper")
+    gdf = pyogrio.read_dataframe(RIVERS_FILE)
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].reset_index(drop=True)
+    gdf["name"] = gdf["name"].fillna("").astype(str)
+    gdf["scalerank"] = gdf["scalerank"].astype(int)
+    return gdf.set_crs("EPSG:4326", allow_override=True)
+
+
+@lru_cache(maxsize=1)
+def _cities() -> pd.DataFrame:
+    """The populated places of :data:`PLACES_FILE`, read once."""
+    if not PLACES_FILE.exists():  # pragma: no cover - shipped with the package
+        raise MapperError(f"{PLACES_FILE}: missing; reinstall mapper")
+    return pd.read_csv(PLACES_FILE, keep_default_na=False,
+                       dtype={"name": str, "iso2": str, "scalerank": int, "pop_max": int,
+                              "lon": float, "lat": float})
+
+
+def rivers(bbox: Bbox, *, max_rank: int = 10) -> gpd.GeoDataFrame:
+    """Return the Natural Earth 1:10m rivers and lake centre lines that meet a box, cut to it.
+
+    Parameters
+    ----------
+    bbox
+        ``(lon_min, lat_min, lon_max, lat_max)`` in degrees.
+    max_rank
+        Keep rivers of Natural Earth ``scalerank`` up to this (1: the largest, such as the
+        Euphrates at 3 and the Tigris at 4; 10: the smallest).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``name``, ``scalerank`` and ``geometry`` (EPSG:4326), in file order.
+
+    Examples
+    --------
+    >>> sorted(set(rivers((42.5, 35.5, 44.0, 37.0), max_rank=4)["name"]))
+    ['Tigris']
+    """
+    x0, y0, x1, y1 = _check_bbox(bbox)
+    gdf = _rivers()
+    hit = np.sort(shapely.STRtree(gdf.geometry.to_numpy()).query(shapely.box(x0, y0, x1, y1),
+                                                                  predicate="intersects"))
+    sub = gdf.iloc[hit]
+    sub = sub[sub["scalerank"] <= max_rank]
+    cut = shapely.clip_by_rect(sub.geometry.to_numpy(), x0, y0, x1, y1)
+    keep = ~shapely.is_empty(cut)
+    return gpd.GeoDataFrame({"name": sub["name"].to_numpy()[keep],
+                             "scalerank": sub["scalerank"].to_numpy()[keep]},
+                            geometry=list(cut[keep]), crs="EPSG:4326")
+
+
+def cities(bbox: Bbox, *, max_rank: int = 7) -> pd.DataFrame:
+    """Return Natural Earth's populated places in a box, largest first.
+
+    Parameters
+    ----------
+    bbox
+        ``(lon_min, lat_min, lon_max, lat_max)`` in degrees.
+    max_rank
+        Keep places of ``scalerank`` up to this (0: world cities .. 7: towns of about
+        50,000 people; only ranks up to 7 are shipped).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``iso2``, ``scalerank``, ``pop_max``, ``lon``, ``lat``, sorted by
+        rank, then population (largest first), then name.
+
+    Examples
+    --------
+    >>> list(cities((42.5, 35.5, 44.5, 37.0), max_rank=4)["name"])
+    ['Mosul']
+    """
+    x0, y0, x1, y1 = _check_bbox(bbox)
+    df = _cities()
+    df = df[df["lon"].between(x0, x1) & df["lat"].between(y0, y1) & (df["scalerank"] <= max_rank)]
+    df = df.sort_values(["scalerank", "pop_max", "name"], ascending=[True, False, True],
+                        kind="stable")
+    return df.reset_index(drop=True)
+
+
+#: The page's base map in rings of detail around the data, from the nearest out:
+#: ``(margin_deg, tolerance_deg, precision, max_river_rank)``. The first ring is the box given
+#: to :func:`levels`; each next ring widens it by ``margin_deg`` (``None``: the whole world,
+#: from Natural Earth 1:110m), drawn at a coarser tolerance and precision, with fewer rivers.
+DETAIL_RINGS: tuple[tuple[float | None, float, int, int], ...] = (
+    (0.0, 0.002, 3, 10),
+    (14.0, 0.03, 2, 5),
+    (None, 0.25, 1, 1),
+)
+
+#: Lakes smaller than this many squared tolerances are left out of a coarse ring.
+_MIN_LAKE_TOLERANCES = 16.0
+
+
+def _ring_cut(geoms: np.ndarray, outer: Bbox, inner: Bbox | None, tolerance: float
+              ) -> BaseGeometry:
+    """The union of some geometries, simplified, then cut to ``outer`` less ``inner``.
+
+    Simplifying before cutting keeps the cut edges exactly on the boxes, so the browser can
+    tell them from the coast.
+    """
+    wide = _widen(outer, 1.0)
+    cut = shapely.clip_by_rect(geoms, *wide)
+    cut = cut[~shapely.is_empty(cut)]
+    if not len(cut):
+        return shapely.GeometryCollection()
+    merged = shapely.simplify(shapely.union_all(cut), tolerance, preserve_topology=True)
+    merged = shapely.clip_by_rect(merged, *outer)
+    if inner is not None:
+        merged = shapely.difference(merged, shapely.box(*inner))
+    return merged
+
+
+def _polygons_only(geom: BaseGeometry) -> BaseGeometry:
+    """Keep the polygons of a geometry (cutting can leave lines and points)."""
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and not p.is_empty]
+    return shapely.MultiPolygon(parts) if parts else shapely.MultiPolygon()
+
+
+def _lines_only(geom: BaseGeometry) -> BaseGeometry:
+    """Keep the lines of a geometry, merged."""
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("LineString", "LinearRing")]
+    return shapely.line_merge(shapely.MultiLineString(parts)) if parts else shapely.LineString()
+
+
+def _feature(geom: BaseGeometry, name: str, precision: int) -> dict[str, Any]:
+    """One rounded geometry as a FeatureCollection (empty when nothing is left)."""
+    if geom.is_empty:
+        return {"type": "FeatureCollection", "features": []}
+    gj = to_geojson(gpd.GeoDataFrame(geometry=[geom], index=[name], crs="EPSG:4326"),
+                    precision=precision)
+    gj["features"] = [f for f in gj["features"] if f["geometry"] is not None]
+    return gj
+
+
+def _widen(box: Bbox, margin: float | None) -> Bbox:
+    """A box widened by ``margin`` degrees (``None``: the world), within the web map's range."""
+    if margin is None:
+        return (-180.0, -85.0, 180.0, 85.0)
+    return (max(box[0] - margin, -180.0), max(box[1] - margin, -85.0),
+            min(box[2] + margin, 180.0), min(box[3] + margin, 85.0))
+
+
+def levels(bbox: Bbox) -> list[dict[str, Any]]:
+    """Return a base map with no edge: fine detail in a box, coarser and coarser around it.
+
+    ``bbox`` is first widened to a 0.1 degree grid. Each ring of :data:`DETAIL_RINGS` covers
+    its own box less the box of the ring inside it,
+    so the rings tile the world without overlapping: 1:10m land, coast, lakes, country
+    borders and rivers in ``bbox`` (as for :func:`layers`), the same more simplified and with
+    only the larger rivers (Natural Earth ``scalerank`` 6 or less) in a band of 14 degrees
+    around it, and Natural Earth 1:110m land, coast, borders and the largest rivers for the
+    rest of the world. Land is for filling (its cut edges along the ring boxes are not
+    coast); ``coast`` is the coastline to stroke.
+
+    Parameters
+    ----------
+    bbox
+        ``(lon_min, lat_min, lon_max, lat_max)``: the box of full detail.
+
+    Returns
+    -------
+    list of dict
+        One dict per ring, nearest first: ``box`` (the ring's outer box; the ring inside it
+        is cut out of it), ``precision``
+        (decimals kept) and GeoJSON FeatureCollections ``land``, ``coast``, ``lakes``,
+        ``borders``, ``rivers``.
+
+    Examples
+    --------
+    >>> rings = levels((35.5, 32.0, 42.5, 37.5))
+    >>> [r["precision"] for r in rings]
+    [3, 2, 1]
+    >>> sorted(rings[0])
+    ['borders', 'box', 'coast', 'lakes', 'land', 'precision', 'rivers']
+    """
+    x0, y0, x1, y1 = _check_bbox(bbox)
+    # On a 0.1 degree grid, so every ring's edges fall on the coarsest ring's grid.
+    box = (math.floor(x0 * 10) / 10, math.floor(y0 * 10) / 10,
+           math.ceil(x1 * 10) / 10, math.ceil(y1 * 10) / 10)
+    out: list[dict[str, Any]] = []
+    inner: Bbox | None = None
+    for margin, tol, precision, max_rank in DETAIL_RINGS:
+        outer = _widen(box, margin)
+        world = margin is None
+        land_src, coast_src, border_src = (("land110", "coast110", "borders110") if world
+                                           else ("land", "coast", "borders"))
+        land = _polygons_only(_ring_cut(_geometries(land_src), outer, inner, tol))
+        coast = _lines_only(_ring_cut(_geometries(coast_src), outer, inner, tol))
+        borders = _lines_only(_ring_cut(_geometries(border_src), outer, inner, tol))
+        lakes: BaseGeometry = shapely.MultiPolygon()
+        if not world:
+            lakes = _polygons_only(_ring_cut(_geometries("lakes"), outer, inner, tol))
+            if margin:
+                big = [p for p in shapely.get_parts(lakes)
+                       if p.area >= _MIN_LAKE_TOLERANCES * tol * tol]
+                lakes = shapely.MultiPolygon(big) if big else shapely.MultiPolygon()
+        river = rivers(outer, max_rank=max_rank).geometry.to_numpy()
+        river_geom = _lines_only(_ring_cut(river, outer, inner, tol)) if len(river) else (
+            shapely.LineString())
+        out.append({
+            "box": [round(v, 1) for v in outer],
+            "precision": precision,
+            "land": _feature(land, "land", precision),
+            "coast": _feature(coast, "coast", precision),
+            "lakes": _feature(lakes, "lakes", precision),
+            "borders": _feature(borders, "borders", precision),
+            "rivers": _feature(river_geom, "rivers", precision),
+        })
+        inner = outer
+        if world:
+            break
+    return out
+
+
+def country_labels(bbox: Bbox, *, precision: int = 4) -> dict[str, Any]:
+    """Return the country name labels of a box, as :func:`layers` gives them.
+
+    Parameters
+    ----------
+    bbox
+        ``(lon_min, lat_min, lon_max, lat_max)`` in degrees.
+    precision
+        Decimal places kept in coordinates.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection of points, properties ``iso2`` and ``name``: one per
+        country whose 1:110m label point lies in the box, or that covers
+        :data:`LABEL_MIN_SHARE` of it (then at a point of that part).
+
+    Examples
+    --------
+    >>> [f["id"] for f in country_labels((35.5, 33.0, 38.5, 37.5))["features"]]
+    ['Lebanon', 'Syria', 'Turkey']
+    """
+    box = _check_bbox(bbox)
     world = _load()
     x0, y0, x1, y1 = box
     inside = (
@@ -499,8 +762,7 @@ def layers(
         index=named["name"].to_numpy(),
         crs="EPSG:4326",
     )
-    out["labels"] = to_geojson(labels, precision=precision)
-    return out
+    return to_geojson(labels, precision=precision)
 
 
 def _plain(value: Any) -> Any:

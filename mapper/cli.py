@@ -426,7 +426,14 @@ def extract_cmd(article: Path, published: str, dataset: Path | None, out: Path |
 
 @main.group("import")
 def import_group() -> None:
-    """Make a dataset folder from files drawn elsewhere (see `mapper import snapshots`)."""
+    """Make a dataset folder from files made elsewhere.
+
+    \b
+    mapper import snapshots FOLDER --out DIR   # dated polygon files (trackers' maps)
+    mapper import acled FILE.csv --out DIR     # an ACLED export
+    mapper import ucdp FILE.csv --out DIR      # a UCDP GED export
+    mapper import places FILE --out DIR        # placemarks: KML/KMZ, GeoJSON, GIS files
+    """
 
 
 @import_group.command("snapshots")
@@ -492,3 +499,142 @@ def import_snapshots_cmd(folder: Path, out: Path, side: str | None, rest: str | 
     click.echo(f"{summary.path}: {summary.files} snapshots, {summary.start} to {summary.end}, "
                f"sides {', '.join(summary.factions)}; check it with: mapper validate "
                f"{summary.path}")
+
+
+def _import_failed(exc: MapperError, what: Path) -> NoReturn:
+    """Print every problem of a failed import and exit 2."""
+    from mapper.importers import ImportFailed
+
+    if isinstance(exc, ImportFailed):
+        for p in exc.problems:
+            click.echo(str(p), err=True)
+        errors = sum(p.severity == "error" for p in exc.problems)
+        _fail(f"{what}: {errors} error(s); nothing written")
+    _fail(f"error: {exc}")
+
+
+_MAPPING_HELP = ("Actor mapping: CSV (actor,faction[,label,colour]; * matches any text) or "
+                 "TOML ([[factions]] id, label, colour, actors). Without it each actor "
+                 "taking places is a faction of its own.")
+_UNMAPPED_HELP = ("With --mapping, an actor taking places that the mapping does not name: "
+                  "error (list the lines to add; the default) or other (put it in a faction "
+                  "'other', with a warning).")
+
+
+def _event_import(project: str, file: Path, out: Path, mapping: Path | None, unmapped: str,
+                  title: str | None, force: bool) -> None:
+    from mapper.imports import import_acled, import_ucdp
+
+    run = import_acled if project == "acled" else import_ucdp
+    try:
+        got = run(file, out, mapping=mapping, unmapped=unmapped, title=title, force=force)
+    except MapperError as exc:
+        _import_failed(exc, file)
+    for p in got.warnings:
+        click.echo(str(p), err=True)
+    click.echo(f"{got.path}: {got.events} events ({got.changes} changes of control), "
+               f"{got.places} places, {got.sources} sources, {got.start} to {got.end}; "
+               f"check it with: mapper validate {got.path}")
+
+
+@import_group.command("acled")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
+              help="The dataset folder to write (missing or empty, unless --force).")
+@click.option("--mapping", type=click.Path(path_type=Path), default=None, help=_MAPPING_HELP)
+@click.option("--unmapped", type=click.Choice(["error", "other"]), default="error",
+              show_default=True, help=_UNMAPPED_HELP)
+@click.option("--title", default=None, help="Dataset title (default: the file's name).")
+@click.option("--force", is_flag=True, help="Replace --out even if it holds files.")
+def import_acled_cmd(file: Path, out: Path, mapping: Path | None, unmapped: str,
+                     title: str | None, force: bool) -> None:
+    """Turn an ACLED export (CSV, ACLED's own columns) into a dataset.
+
+    "Non-state actor overtakes territory", "Government regains territory" and "Non-violent
+    transfer of territory" events hand the place to the faction of the actor that took it
+    (state forces regain, the non-state side overtakes, by the inter1/inter2 codes; actor1,
+    with a warning, where they cannot tell); every other event is an incident with its
+    fatalities. Dates known only to the month are written as
+    YYYY-MM; date_precision and location_precision columns say what ACLED's time_precision
+    and geo_precision codes mean for each event. One source per ACLED `source` value.
+    Also writes actors.csv: every actor and its faction, to edit and give back as --mapping.
+
+    \b
+    Example:
+      mapper import acled acled-iraq-2016.csv --out geodata/mosul-2016 --mapping actors.csv
+      mapper validate geodata/mosul-2016 && mapper build geodata/mosul-2016
+    """
+    _event_import("acled", file, out, mapping, unmapped, title, force)
+
+
+@import_group.command("ucdp")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
+              help="The dataset folder to write (missing or empty, unless --force).")
+@click.option("--mapping", type=click.Path(path_type=Path), default=None, help=_MAPPING_HELP)
+@click.option("--unmapped", type=click.Choice(["error", "other"]), default="error",
+              show_default=True, help=_UNMAPPED_HELP)
+@click.option("--title", default=None, help="Dataset title (default: the file's name).")
+@click.option("--force", is_flag=True, help="Replace --out even if it holds files.")
+def import_ucdp_cmd(file: Path, out: Path, mapping: Path | None, unmapped: str,
+                    title: str | None, force: bool) -> None:
+    """Turn a UCDP GED export (CSV, GED's own columns) into a dataset of incidents.
+
+    GED records deaths, not who holds ground: every event is an incident (state-based,
+    non-state or one-sided violence) with its best estimate of deaths (low-high kept).
+    Dates known to the month or year (date_prec 4, 5) are written as YYYY-MM or YYYY;
+    date_precision and location_precision (where_prec) are kept per event. One source per
+    source_article. Factions: the mapping's, else one per side_a actor.
+
+    \b
+    Example:
+      mapper import ucdp GEDEvent_v24_1.csv --out geodata/ged-iraq --mapping actors.toml
+    """
+    _event_import("ucdp", file, out, mapping, unmapped, title, force)
+
+
+@import_group.command("places")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=None,
+              help="A new dataset folder to write (missing or empty, unless --force).")
+@click.option("--append", "append", type=click.Path(path_type=Path), default=None,
+              help="An existing dataset whose places.csv gets the new places.")
+@click.option("--kind", default="town", show_default=True,
+              help="Kind of every place (a placemark's own `kind` property wins).")
+@click.option("--country", default=None, metavar="CC",
+              help="ISO code of every place (default: the country holding each point).")
+@click.option("--name-field", default=None, metavar="NAME",
+              help="The property holding the name (default: name, title or label).")
+@click.option("--title", default=None, help="Title of a new dataset (default: the file's name).")
+@click.option("--start", default=None, metavar="YYYY-MM-DD",
+              help="With --out: the day the new dataset's [time] shows (default: today).")
+@click.option("--force", is_flag=True, help="Replace --out even if it holds files.")
+def import_places_cmd(file: Path, out: Path | None, append: Path | None, kind: str,
+                      country: str | None, name_field: str | None, title: str | None,
+                      start: str | None, force: bool) -> None:
+    """Turn the placemarks of FILE into places.csv rows (KML/KMZ, GeoJSON, any GIS file).
+
+    Reads Google My Maps and Google Earth KML/KMZ (placemarks in folders; the folder name
+    is kept), GeoJSON and QGIS exports. Each point becomes a place: a unique id from its
+    name, its coordinates, and its description as plain text in `notes` (HTML is turned
+    into text, never kept). Lines and polygons are skipped. A new dataset (--out) gets a
+    placeholder side and a one-day [time] to edit; --append adds to an existing one.
+
+    \b
+    Examples:
+      mapper import places "Front line.kmz" --out geodata/front-2024
+      mapper import places extra-villages.geojson --append geodata/kharkiv-2022
+    """
+    from mapper.imports import import_places
+
+    try:
+        got = import_places(file, out=out, append=append, kind=kind, country=country,
+                            name_field=name_field, title=title, force=force,
+                            start=_report_day(start, "--start") if start else None)
+    except MapperError as exc:
+        _import_failed(exc, file)
+    for p in got.warnings:
+        click.echo(str(p), err=True)
+    skipped = f" ({got.skipped} already there)" if got.skipped else ""
+    click.echo(f"{got.path}: {got.added} places added{skipped}; check it with: "
+               f"mapper validate {got.path}")

@@ -942,9 +942,54 @@ def _check_meta(raw: dict[str, Any], lines: list[str], codes: frozenset[str],
         first_index[fid] = index
         if faction is not None:
             meta.factions[fid] = faction
+    _check_colours(meta.factions, first_index, lines, problems)
     if unusable:
         meta.faction_ids = None
     return meta
+
+
+#: The greys the maps use for ground and places of no known side, and for contested ones
+#: (mapper/render/static/js/styles.js, mapper/snapshot.py), with the area pattern each has.
+_BUILTIN_COLOURS = {"unknown": ("#9e9e9e", "solid"), "contested": ("#5f5f5f", "hatch")}
+
+
+def _check_colours(factions: dict[str, Faction], index: dict[str, int], lines: list[str],
+                   problems: _Problems) -> None:
+    """Warn about two sides (or a side and the unknown/contested grey) that only colour tells
+    apart and whose colours are too alike (:func:`mapper.colours.close_pairs`).
+
+    Markers differ by shape already; areas differ by pattern only when the patterns differ, so
+    a pair with different patterns is not reported.
+    """
+    from mapper.colours import MAX_GREY_CHROMA, chroma, close_pairs
+
+    for fid, f in factions.items():
+        c = chroma(f.colour)
+        if c < MAX_GREY_CHROMA:
+            problems.warn(
+                "dataset.toml", _toml_line(lines, "factions", "colour", index[fid]),
+                "factions.colour",
+                f"{f.colour} of faction {fid!r} is a grey (CIELAB chroma {c:.1f}): readers "
+                "take grey for unknown or contested ground; give it a hue (a dark one such as "
+                "#4a2c6f or #5b3a29 where black is usual) and a pattern (hatch, cross, dots)")
+    colours = {fid: f.colour for fid, f in factions.items()}
+    patterns = {fid: f.pattern or "solid" for fid, f in factions.items()}
+    for name, (colour, pattern) in _BUILTIN_COLOURS.items():
+        colours[name], patterns[name] = colour, pattern
+    seen: set[tuple[str, str]] = set()
+    for vision, a, b, de in close_pairs(colours):
+        if (a, b) in seen or patterns[a] != patterns[b] or a not in factions:
+            continue
+        seen.add((a, b))
+        what = f"the {b} grey" if b in _BUILTIN_COLOURS else f"faction {b!r} ({colours[b]})"
+        line = _toml_line(lines, "factions", "colour", index[a])
+        problems.warn(
+            "dataset.toml", line, "factions.colour",
+            f"{colours[a]} of faction {a!r} is too close to {what} for readers with "
+            f"{vision} (CIEDE2000 difference {de:.1f}) and both areas are "
+            f"{patterns[a]}: pick a more distinct colour (the Okabe-Ito set: #e69f00 "
+            "#56b4e9 #009e73 #f0e442 #0072b2 #d55e00 #cc79a7) or give one a pattern "
+            "(hatch, cross, dots)")
 
 
 def _toml_controls(raw: dict[str, Any], lines: list[str], problems: _Problems) -> None:

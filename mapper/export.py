@@ -5,8 +5,10 @@ Three layers, all in EPSG:4326:
 ``places``
     Every place with a point: ``id``, ``name``, ``kind``, ``country``, ``population``,
     ``controller`` (faction id, ``contested`` or ``unknown``), ``controller_label``,
-    ``colour`` (the side's colour, ``#rrggbb``, for data-defined styling) and ``since`` (the
-    day the current controller took over, ISO, empty when not recorded).
+    ``colour`` (the side's colour, ``#rrggbb``, for data-defined styling), ``since`` (when
+    the current controller took over, as precisely as the event's date is known: ISO
+    ``2024-11-28``, ``2014-06`` for a month, ``2014`` for a year; empty when not recorded) and
+    ``since_precision`` (``day``, ``month``, ``year`` or empty).
 ``areas``
     The ground of each side on the day, from the territory model (:mod:`mapper.model`), one
     (Multi)Polygon per side, ``unknown`` for the ground no fact covers: ``id`` (the side),
@@ -72,6 +74,32 @@ _GPKG_TIMESTAMP = "2000-01-01T00:00:00Z"
 
 
 
+def coarse_date(day: date, precision: str) -> str:
+    """Write a date no more precisely than it is known (ISO 8601 reduced precision).
+
+    Parameters
+    ----------
+    day
+        The date (a coarse date is stored as its first day).
+    precision
+        ``"day"``, ``"month"`` or ``"year"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> coarse_date(date(2014, 6, 1), "month"), coarse_date(date(2014, 1, 1), "year")
+    ('2014-06', '2014')
+    """
+    if precision == "year":
+        return f"{day.year:04d}"
+    if precision == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    return day.isoformat()
+
+
 def _controller_columns(ds: Dataset, controllers: list[str | None]) -> dict[str, list[str]]:
     from mapper.snapshot import UNKNOWN_COLOUR, side_label
 
@@ -113,10 +141,8 @@ def export_layers(ds: Dataset, day: date) -> dict[str, gpd.GeoDataFrame]:
     'contested'
     """
     from mapper import model
-    from mapper.snapshot import require_points
     from mapper.timeline import Timeline
 
-    require_points(ds)
     t = model.build(ds)
     t.day_index(day)
     state = t.places_on(day)
@@ -125,21 +151,32 @@ def export_layers(ds: Dataset, day: date) -> dict[str, gpd.GeoDataFrame]:
 
     pl = ds.places
     ids = [str(p) for p in pl.index]
+    ev = ds.events
+    precision_of: dict[int, str] = {}
+    if "line" in ev.columns and "precision" in ev.columns:
+        precision_of = {int(n): str(p) for n, p in zip(ev["line"], ev["precision"], strict=True)
+                        if pd.notna(n) and pd.notna(p)}
     since: list[str] = []
+    since_precision: list[str] = []
+    held_now = tl.control_at(day)
     for pid in ids:
-        current = ""
+        current, prec = "", ""
         for interval in tl.intervals(pid):
             if interval.start is not None and interval.start > day:
                 break
-            current = interval.start.isoformat() if interval.start is not None else ""
-        since.append(current if tl.control_at(day).get(pid) == state.get(pid) else "")
+            prec = (precision_of.get(interval.line, "day") if interval.line is not None
+                    else "day") if interval.start is not None else ""
+            current = coarse_date(interval.start, prec) if interval.start is not None else ""
+        same = held_now.get(pid) == state.get(pid)
+        since.append(current if same else "")
+        since_precision.append(prec if same and current else "")
     population = pl["population"].astype("Int64")
     places = gpd.GeoDataFrame(
         {"id": ids, "name": pl["name"].astype(str).to_list(),
          "kind": pl["kind"].astype(str).to_list(), "country": pl["country"].astype(str).to_list(),
          "population": population.reset_index(drop=True),
          **_controller_columns(ds, [state.get(p) for p in ids]), "since": since,
-         "date": [iso] * len(ids)},
+         "since_precision": since_precision, "date": [iso] * len(ids)},
         geometry=list(pl.geometry), crs="EPSG:4326",
     )
 

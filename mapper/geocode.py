@@ -25,7 +25,7 @@ import re
 import sys
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -235,6 +235,58 @@ class Entry:
     alternatenames: tuple[str, ...]
 
 
+#: Words of a place name that name a feature, not a populated place ("Mosul airport",
+#: "Saydnaya prison"): left out for a second try when suggesting gazetteer entries.
+GENERIC_WORDS: frozenset[str] = frozenset({
+    "airport", "airbase", "air", "base", "international", "prison", "university", "of", "the",
+    "citadel", "old", "city", "district", "government", "security", "square", "and",
+    "camp", "bridge", "dam", "checkpoint", "crossing", "hill", "mount", "station",
+    "factory", "plant", "hospital", "military", "academy", "school", "front", "line",
+})
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A gazetteer entry offered for a name that was not found.
+
+    Attributes
+    ----------
+    entry
+        The GeoNames entry.
+    name
+        Its name (or alternate name) closest to the one asked.
+    score
+        Similarity of the folded names, 0 to 1 (:class:`difflib.SequenceMatcher` ratio).
+    km
+        Distance to the nearest other place of the dataset, when known.
+    query
+        The ``query`` that picks this entry in ``places.csv``, or ``None`` when no name
+        does (another place of that name ranks first): give its ``lat``/``lon`` then.
+    """
+
+    entry: Entry
+    name: str
+    score: float
+    km: float | None
+    query: str | None
+
+    def kind(self) -> str:
+        """The kind its population suggests (``city``, ``town``, ``village``)."""
+        pop = self.entry.population
+        return "city" if pop >= 100_000 else "town" if pop >= 5_000 else \
+            "village" if pop > 0 else "place (population unknown)"
+
+    def __str__(self) -> str:
+        e = self.entry
+        where = f", {self.km:.0f} km from the nearest place of the dataset" \
+            if self.km is not None else ""
+        pick = (f"query = {self.query!r}" if self.query is not None
+                else f"lat, lon = {e.lat:.4f}, {e.lon:.4f}")
+        spelled = f" as {self.name!r}" if self.name != e.name else ""
+        return (f"{e.name}{spelled} ({e.country}, {self.kind()}, pop. {e.population:,}, "
+                f"GeoNames {e.geonameid}{where}): {pick}")
+
+
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in km between two points given in degrees."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -302,6 +354,7 @@ class Gazetteer:
         self._entries = ordered
         self.by_id: Mapping[int, Entry] = {e.geonameid: e for e in ordered}
         self._skeletons: dict[str, dict[str, tuple[Entry, ...]]] = {}
+        self._by_country: dict[str, dict[str, tuple[Entry, ...]]] = {}
 
     @classmethod
     def load(cls) -> Gazetteer:
@@ -439,6 +492,91 @@ class Gazetteer:
             (self._rank_key(e, tiers[i], country, kind), e) for i, e in found.items()]
         ranked.sort(key=lambda pair: pair[0])
         return ranked
+
+    def suggest(self, name: str, *, country: str | None = None,
+                near: Sequence[tuple[float, float]] = (), limit: int = 5) -> list[Suggestion]:
+        """Gazetteer entries whose names look like ``name``: help for a name not found.
+
+        Names are compared folded (:func:`fold`) with :mod:`difflib`'s ratio, within
+        ``country`` when given (else worldwide, slower); each entry appears once, under its
+        closest name.
+
+        Parameters
+        ----------
+        name
+            The name that was not found.
+        country
+            ISO2 code to search in.
+        near
+            (lat, lon) of the dataset's other places: each suggestion gives its distance to
+            the nearest.
+        limit
+            How many suggestions at most.
+
+        Returns
+        -------
+        list of Suggestion
+            Closest first (then nearer, then larger).
+
+        Examples
+        --------
+        >>> gaz = Gazetteer.load()  # doctest: +SKIP
+        >>> gaz.suggest("Bashiqa", country="IQ")[0].query  # doctest: +SKIP
+        'Bashiqah'
+        """
+        import difflib
+
+        key = fold(name)
+        if not key:
+            return []
+        code = country.upper() if country else None
+        pool = self._country_names(code)
+        names = list(pool)
+        # "Mosul airport", "Hasakah (security square)": also the name without what the
+        # gazetteer of populated places never holds (ranked a little lower)
+        words = [w for w in fold(re.sub(r"\(.*?\)", " ", name)).split()
+                 if w not in GENERIC_WORDS]
+        variants = [(key, 1.0)]
+        if words and " ".join(words) != key:
+            variants.append((" ".join(words), 0.9))
+        for inner in re.findall(r"\((.*?)\)", name):  # "Al-Lataminah (Latamneh)"
+            other = " ".join(w for w in fold(inner).split() if w not in GENERIC_WORDS)
+            if other and other != key:
+                variants.append((other, 0.9))
+        best: dict[int, tuple[float, str, Entry]] = {}
+        for text, weight in variants:
+            for candidate in difflib.get_close_matches(text, names, n=limit * 6, cutoff=0.6):
+                ratio = weight * difflib.SequenceMatcher(None, text, candidate).ratio()
+                for entry in pool[candidate]:
+                    if entry.geonameid not in best or best[entry.geonameid][0] < ratio:
+                        best[entry.geonameid] = (ratio, candidate, entry)
+        out = []
+        for ratio, candidate, entry in best.values():
+            km = min((_haversine_km(entry.lat, entry.lon, lat, lon) for lat, lon in near),
+                     default=None)
+            spelled = next((n for n in (entry.name, *entry.alternatenames)
+                            if fold(n) == candidate), entry.name)
+            picked = self.lookup(spelled, country=entry.country)
+            query = spelled if picked and picked[0].geonameid == entry.geonameid else None
+            out.append(Suggestion(entry, spelled, ratio, km, query))
+        # similar spellings (to 0.05) rank the nearer first: the dataset's area is the hint
+        out.sort(key=lambda s: (-round(s.score * 20) / 20, s.km if s.km is not None else 1e9,
+                                -s.entry.population, s.entry.geonameid))
+        return out[:limit]
+
+    def _country_names(self, country: str | None) -> dict[str, tuple[Entry, ...]]:
+        """Folded name -> entries, within one country (or all)."""
+        if country is None:
+            return dict(self.by_folded_name)
+        cached = self._by_country.get(country)
+        if cached is None:
+            index: dict[str, list[Entry]] = {}
+            for key, found in self.by_folded_name.items():
+                inside = [e for e in found if e.country == country]
+                if inside:
+                    index[key] = inside
+            cached = self._by_country[country] = {k: tuple(v) for k, v in index.items()}
+        return cached
 
     def lookup(self, name: str, *, country: str | None = None,
                kind: str | None = None) -> list[Entry]:
@@ -967,9 +1105,14 @@ def locate_places(places: pd.DataFrame, *, file: str = "places.csv", cache: Path
                 continue
 
         where = "the gazetteer, cache or Nominatim" if online else "the gazetteer or cache"
+        others = [(float(a), float(b)) for a, b in zip(lats, lons, strict=True)
+                if a is not None and b is not None and not (math.isnan(a) or math.isnan(b))]
+        offers = gaz.suggest(target, country=target_country or country or None, near=others)
+        hint = ("; closest gazetteer entries: " + "; ".join(str(o) for o in offers)
+                if offers else "; no gazetteer entry has a close name")
         problems.append(Problem(file, line, field,
                                 f"{text!r} ({country or '??'}) not found in {where}; "
-                                f"add lat/lon or a query"))
+                                f"add lat/lon or a query{hint}"))
 
     out["lat"] = pd.Series(lats, index=out.index, dtype="float64")
     out["lon"] = pd.Series(lons, index=out.index, dtype="float64")

@@ -51,8 +51,9 @@ from mapper._files import folder_lock, recover_folder, replace_folder
 from mapper.areas import AREA_SUFFIXES, SNAPSHOT_DIR, date_in_name, read_features, slug
 from mapper.errors import MapperError, Problem
 
-__all__ = ["OKABE_ITO", "ImportFailed", "ImportSummary", "faction_styles", "import_snapshots",
-           "snapshot_geojson"]
+__all__ = ["OKABE_ITO", "ImportFailed", "ImportSummary", "check_out", "csv_text",
+           "faction_styles", "fit_view", "import_snapshots", "snapshot_geojson", "toml_string",
+           "write_dataset"]
 
 #: The Okabe-Ito palette (Okabe and Ito 2008, "Color Universal Design"), most distinct first:
 #: blue and vermillion, then bluish green, orange, reddish purple, sky blue, yellow, black.
@@ -226,11 +227,6 @@ def snapshot_geojson(features: Iterable[tuple[str, BaseGeometry]]) -> tuple[str,
             + "]}\n"), vertices
 
 
-def _toml_string(text: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's; DEL is escaped too)."""
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
 def _fit_view(bounds: tuple[float, float, float, float]) -> tuple[float, float, int]:
     """Centre (lat, lon) and zoom that show ``bounds`` (lon/lat) on an 800x500 map."""
     west, south, east, north = bounds
@@ -245,6 +241,61 @@ def _fit_view(bounds: tuple[float, float, float, float]) -> tuple[float, float, 
     zoom = math.floor(min(fits)) if fits else _VIEW_MAX_ZOOM
     return (round((south + north) / 2, 4), round((west + east) / 2, 4),
             max(2, min(_VIEW_MAX_ZOOM, zoom)))
+
+
+def check_out(out: Path, force: bool, problems: list[Problem], *,
+              source: Path | None = None) -> None:
+    """Record why ``out`` cannot receive a new dataset (a file, not empty, the source itself)."""
+    if out.exists() and not out.is_dir():
+        problems.append(Problem(str(out), None, None, "exists and is not a folder"))
+    elif out.is_dir() and any(out.iterdir()) and not force:
+        problems.append(Problem(str(out), None, None, "is not empty; choose another --out, "
+                                "or add --force to replace it"))
+    if source is not None and out.exists() and source.exists() \
+            and out.resolve() == source.resolve():
+        problems.append(Problem(str(out), None, None, "is the folder being imported; write "
+                                "the dataset elsewhere"))
+
+
+def write_dataset(out: Path, texts: dict[str, str], *, force: bool = False,
+                  keep: bool = False) -> None:
+    """Write a dataset folder whole or not at all (staged beside ``out``, then swapped in).
+
+    Every importer writes through here (:func:`mapper._files.replace_folder`). With
+    ``keep`` the folder's other files are kept (adding rows to an existing dataset).
+
+    Raises
+    ------
+    ImportFailed
+        When ``out`` was filled meanwhile and ``force`` is not set.
+    """
+    with folder_lock(out):
+        recover_folder(out)
+        if not keep and out.is_dir() and any(out.iterdir()) and not force:  # filled meanwhile
+            raise ImportFailed([Problem(str(out), None, None, "is not empty; choose another "
+                                        "--out, or add --force to replace it")])
+        replace_folder(out, texts, keep=keep)
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's; DEL is escaped too).
+
+    Examples
+    --------
+    >>> toml_string('Say "hi"')
+    '"Say \\\\"hi\\\\""'
+    """
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def fit_view(bounds: tuple[float, float, float, float]) -> tuple[float, float, int]:
+    """Centre (lat, lon) and zoom that show ``bounds`` (lon/lat) on an 800x500 map."""
+    return _fit_view(bounds)
+
+
+def csv_text(header: list[str], rows: list[list[str]]) -> str:
+    """CSV text with a header, ``\\n`` line ends (the dataset files' form)."""
+    return _csv_text(header, rows)
 
 
 def _csv_text(header: list[str], rows: list[list[str]]) -> str:
@@ -335,7 +386,7 @@ def _read_file(day: date, path: Path, side: str | None, field_name: str,
 def _dataset_toml(*, title: str, description: str, countries: Sequence[str], start: date,
                   end: date, view: tuple[float, float, int] | None, settings_: dict[str, str],
                   factions: list[tuple[str, str]]) -> str:
-    q = _toml_string
+    q = toml_string
     lines = [
         "# Written by `mapper import snapshots`; edit freely (geodata/README.md).",
         f"title = {q(title)}",
@@ -449,12 +500,7 @@ def import_snapshots(
         fail("--url", why)
     if not folder.is_dir():
         fail(str(folder), "not a folder")
-    if out.exists() and not out.is_dir():
-        fail(str(out), "exists and is not a folder")
-    elif out.is_dir() and any(out.iterdir()) and not force:
-        fail(str(out), "is not empty; choose another --out, or add --force to replace it")
-    if folder.is_dir() and out.exists() and out.resolve() == folder.resolve():
-        fail(str(out), "is the folder being imported; write the dataset elsewhere")
+    check_out(out, force, problems, source=folder)
     if any(p.severity == "error" for p in problems):
         raise ImportFailed(problems)
 
@@ -533,12 +579,7 @@ def import_snapshots(
                                 f"written as {UNKNOWN_PUBLISHER!r}", severity="warning"))
     texts["places.csv"] = "id,name,kind,country,lat,lon\n"
     texts["events.csv"] = "date,place_id,controller,kind,description,source_id\n"
-    with folder_lock(out):
-        recover_folder(out)
-        if out.is_dir() and any(out.iterdir()) and not force:  # filled meanwhile
-            raise ImportFailed([Problem(str(out), None, None, "is not empty; choose another "
-                                        "--out, or add --force to replace it")])
-        replace_folder(out, texts, keep=False)
+    write_dataset(out, texts, force=force)
     return ImportSummary(path=out, files=len(reads), start=start, end=end,
                          factions=tuple(order), vertices=vertices,
                          warnings=[p for p in problems if p.severity != "error"])

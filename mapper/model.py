@@ -45,7 +45,8 @@ from shapely.geometry.base import BaseGeometry
 if TYPE_CHECKING:
     from mapper.dataset import Dataset
 
-__all__ = ["CONTESTED", "EQUAL_AREA_CRS", "NO_DATA", "Fact", "Territory", "build", "topology"]
+__all__ = ["CONTESTED", "EQUAL_AREA_CRS", "NO_DATA", "Fact", "Territory", "build", "require_points",
+           "topology"]
 
 #: Equal-area CRS for every km² figure (NSIDC EASE-Grid 2.0 global, cylindrical equal-area).
 EQUAL_AREA_CRS = "EPSG:6933"
@@ -445,6 +446,70 @@ def _merge_atoms(geoms: np.ndarray, codes: np.ndarray, source: np.ndarray,
     return merged, codes[keep], source[keep]
 
 
+def require_points(ds: Dataset) -> None:
+    """Check that every place has coordinates, as the maps, statistics and exports need.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+
+    Raises
+    ------
+    ValueError
+        Naming the first place without coordinates and its line in ``places.csv`` (a dataset
+        loaded with ``geocode=False`` keeps such places).
+    """
+    geoms = ds.places.geometry
+    missing = geoms.isna() | geoms.is_empty
+    if missing.any():
+        pid = str(ds.places.index[missing.to_numpy()][0])
+        line = ds.places["line"][pid] if "line" in ds.places.columns else None
+        where = f"places.csv:{line}" if line is not None else "places.csv"
+        raise ValueError(f"{where}: lat/lon: place {pid!r} has no coordinates; give them, or "
+                         "load the dataset with geocoding on")
+
+
+def _snapshot_holders(snap_geoms: Sequence[Sequence[tuple[str | None, BaseGeometry]]],
+                      probe: np.ndarray) -> np.ndarray:
+    """Who holds each probe point in each snapshot (the last part containing it; None: no one).
+
+    A snapshot is tested in full only when its sides differ from the one before; otherwise
+    only the points near the ground that changed between the two (the symmetric difference
+    of each side's outline, through an index of the points) are tested again, the others keep
+    the previous snapshot's holder. Daily files that move a front a little cost little.
+    """
+    out = np.full((len(snap_geoms), len(probe)), None, dtype=object)
+    if not len(probe):
+        return out
+    tree = shapely.STRtree(probe)
+
+    def holders(parts: Sequence[tuple[str | None, BaseGeometry]], idx: np.ndarray) -> np.ndarray:
+        got = np.full(len(idx), None, dtype=object)
+        pts = probe[idx]
+        for ctl, g in parts:
+            if g.is_empty or not len(idx):
+                continue
+            shapely.prepare(g)
+            got[shapely.contains(g, pts)] = ctl
+        return got
+
+    everything = np.arange(len(probe))
+    prev: dict[str | None, BaseGeometry] | None = None
+    for s_i, parts in enumerate(snap_geoms):
+        sides = dict(parts)
+        if prev is None or len(sides) != len(parts) or set(sides) != set(prev):
+            out[s_i] = holders(parts, everything)
+        else:
+            out[s_i] = out[s_i - 1]
+            near = [tree.query(shapely.symmetric_difference(g, prev[ctl]))
+                    for ctl, g in parts]
+            idx = np.unique(np.concatenate(near)) if near else everything[:0]
+            out[s_i, idx] = holders(parts, idx)
+        prev = sides if len(sides) == len(parts) else None
+    return out
+
+
 def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
     """Build the territory model of a dataset.
 
@@ -466,6 +531,7 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
     """
     from mapper import basemap, territory
 
+    require_points(ds)
     reach = reach_km if reach_km is not None else float(getattr(ds, "reach_km", 25.0))
     sides = [*ds.factions, CONTESTED]
     code: dict[str | None, int] = {s: i for i, s in enumerate(sides)}
@@ -542,10 +608,7 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
     # snapshots; instead each face gets one "snapshot" fact whose controller changes.
     if snap_geoms:
         snap_dates = tuple(s.date for s in sorted(snapshots, key=lambda s: s.date))
-        face_ctl = np.full((len(snap_geoms), len(faces)), None, dtype=object)
-        for s_i, snap_parts in enumerate(snap_geoms):
-            for ctl, g in snap_parts:
-                face_ctl[s_i, covered_by(g)] = ctl
+        face_ctl = _snapshot_holders(snap_geoms, probe)
         # Faces with the same snapshot history share one fact.
         keyed: dict[tuple[Any, ...], list[int]] = {}
         for f in range(len(faces)):

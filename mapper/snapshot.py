@@ -72,7 +72,6 @@ __all__ = [
     "line_colour",
     "multiples",
     "multiples_figure",
-    "require_points",
     "save_figure",
     "side_label",
     "snapshot",
@@ -295,30 +294,6 @@ def _fit_aspect(bounds: tuple[float, float, float, float], *, lo: float = 0.62,
     return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
-def require_points(ds: Dataset) -> None:
-    """Check that every place has coordinates, as the maps, statistics and exports need.
-
-    Parameters
-    ----------
-    ds
-        The dataset.
-
-    Raises
-    ------
-    ValueError
-        Naming the first place without coordinates and its line in ``places.csv`` (a dataset
-        loaded with ``geocode=False`` keeps such places).
-    """
-    geoms = ds.places.geometry
-    missing = geoms.isna() | geoms.is_empty
-    if missing.any():
-        pid = str(ds.places.index[missing.to_numpy()][0])
-        line = ds.places["line"][pid] if "line" in ds.places.columns else None
-        where = f"places.csv:{line}" if line is not None else "places.csv"
-        raise ValueError(f"{where}: lat/lon: place {pid!r} has no coordinates; give them, or "
-                         "load the dataset with geocoding on")
-
-
 def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None,
            territory: Territory | None = None) -> MapLayers:
     """Compute the date-independent geometry of a dataset's map, once.
@@ -351,7 +326,6 @@ def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None
     from mapper import basemap, model
     from mapper import territory as terr
 
-    require_points(ds)
     pts = ds.places
     ground = pts[~pts["kind"].isin(list(LABEL_ONLY_KINDS)).to_numpy()]
     t = territory if territory is not None else model.build(ds)

@@ -114,9 +114,8 @@ def territory_series(ds: Dataset, *, territory: Territory | None = None) -> pd.D
     ['date', 'government_km2', 'hts_km2']
     """
     from mapper import model
-    from mapper.snapshot import LABEL_ONLY_KINDS, require_points
+    from mapper.snapshot import LABEL_ONLY_KINDS
 
-    require_points(ds)
     t = territory if territory is not None else model.build(ds)
     sides = _sides(ds)
     # Model codes: factions, contested, then -1 (no data) -> the last side, unknown.

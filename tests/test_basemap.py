@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import shapely.geometry
 
 from mapper.basemap import countries, country_shape, layers, to_geojson
 from mapper.territory import area_km2
@@ -282,3 +284,66 @@ def test_countries_at_10m_cut_to_box() -> None:
         countries(detail="10m")
     with pytest.raises(ValueError, match="detail"):
         countries(bbox=ALEPPO_BBOX, detail="50m")  # type: ignore[arg-type]
+
+
+# ---- the page's base map: no edge, rivers, towns --------------------------------------------
+
+
+def test_levels_tile_the_world_without_overlap() -> None:
+    from mapper.basemap import levels
+
+    rings = levels((36.0, 35.0, 38.0, 37.0))
+    assert [r["box"] for r in rings][-1] == [-180.0, -85.0, 180.0, 85.0]
+    lands = [shapely.geometry.shape(r["land"]["features"][0]["geometry"]) for r in rings]
+    # Turkey, Iraq and Jordan are land at every ring that reaches them (no sea past the box).
+    for lon, lat in ((32.85, 39.93), (44.4, 33.3), (35.9, 31.95)):
+        assert any(g.buffer(0.05).contains(shapely.Point(lon, lat)) for g in lands), (lon, lat)
+    # The rings do not overlap (the inner box is cut out of the next ring).
+    assert lands[0].intersection(lands[1]).area < 1e-3
+    assert lands[1].intersection(lands[2]).area < 1e-2
+
+
+def test_mosul_map_shows_the_tigris() -> None:
+    from mapper.basemap import cities, levels, rivers
+
+    box = (42.6, 35.9, 43.7, 36.8)  # a dataset box around Mosul, Iraq
+    names = set(rivers(box)["name"])
+    assert "Tigris" in names
+    near = levels(box)[0]
+    tigris = shapely.geometry.shape(near["rivers"]["features"][0]["geometry"])
+    assert tigris.distance(shapely.Point(43.13, 36.34)) < 0.05  # it runs through Mosul
+    assert "Mosul" in set(cities(box)["name"])
+
+
+def test_euphrates_near_aleppo() -> None:
+    from mapper.basemap import rivers
+
+    found = rivers((37.5, 35.5, 39.0, 36.9), max_rank=3)
+    # Natural Earth names the Euphrates locally here: Al Furat in Syria, Firat in Turkey.
+    assert set(found["name"]) == {"Al Furat", "Firat"}
+    assert shapely.length(found.geometry.to_numpy()).sum() > 1.5  # degrees
+
+
+@pytest.mark.browser
+def test_page_draws_land_beyond_the_data_box(open_page: Any, mini_html: str) -> None:
+    op = open_page(mini_html)
+    op.page.evaluate("window.mapper.map.setView([39.0, 34.0], 5, {animate: false})")
+    op.page.wait_for_timeout(300)
+    # Central Anatolia (40.3 N, 37.5 E), past the fixture's box and its 3-degree margin, is
+    # land: the land colour, not the sea's.
+    pt = op.page.evaluate("""() => {
+      const m = window.mapper.map, p = m.latLngToContainerPoint([40.3, 37.5]);
+      const r = m.getContainer().getBoundingClientRect();
+      return [r.left + p.x, r.top + p.y];
+    }""")
+    png = op.page.screenshot(clip={"x": pt[0], "y": pt[1], "width": 2, "height": 2})
+    from io import BytesIO
+
+    from PIL import Image
+
+    pixel = Image.open(BytesIO(png)).convert("RGB").getpixel((0, 0))
+    assert pixel == (0xf4, 0xf2, 0xec), pixel  # BASE.land, not BASE.sea (#cfdfe8)
+    assert op.page.locator("path.ts-base-rivers").count() == 1
+    assert op.page.locator("path.ts-base-coast").count() == 1
+    assert op.foreign_requests() == []
+    assert op.unexpected_console_errors() == []

@@ -38,7 +38,10 @@ def test_places_carry_their_controller_on_the_day(layers: dict[str, gpd.GeoDataF
     assert places.loc["saraqib", "controller"] == "hts"
     assert places.loc["saraqib", "since"] == "2024-11-28"
     assert places.loc["saraqib", "colour"] == "#009e73"
-    assert places.loc["idlib", "since"] == "2015-01-01"  # the coarse date's first day
+    assert places.loc["saraqib", "since_precision"] == "day"
+    # Known to the month or the year only: written so, not as a false first day.
+    assert places.loc["idlib", "since"] == "2015"  # events.csv says "2015", not 2015-01-01
+    assert places.loc["idlib", "since_precision"] == "year"
     assert places.loc["tell-rifaat", "controller"] == "unknown"
     assert places.loc["tell-rifaat", "since"] == ""
     assert places.loc["western-countryside", "kind"] == "region"

@@ -288,12 +288,14 @@ def test_unresolved_place_is_an_error_with_its_line(tmp_path: Path) -> None:
     df = places({"name": "Aleppo"}, {"name": "Foo"}, {"name": "Bar", "query": "Bar hill"})
     out, problems = locate_places(df, file="geodata/x/places.csv", cache=tmp_path / "c.csv",
                                   online=False)
-    assert [str(p) for p in problems] == [
-        "geodata/x/places.csv:3: name: 'Foo' (SY) not found in the gazetteer or cache; "
-        "add lat/lon or a query",
-        "geodata/x/places.csv:4: query: 'Bar hill' (SY) not found in the gazetteer or cache; "
-        "add lat/lon or a query",
-    ]
+    texts = [str(p) for p in problems]
+    assert len(texts) == 2
+    assert texts[0] == ("geodata/x/places.csv:3: name: 'Foo' (SY) not found in the gazetteer "
+                        "or cache; add lat/lon or a query; no gazetteer entry has a close name")
+    assert texts[1].startswith("geodata/x/places.csv:4: query: 'Bar hill' (SY) not found in "
+                               "the gazetteer or cache; add lat/lon or a query; closest "
+                               "gazetteer entries: ")
+    assert "(SY, " in texts[1] and "query = " in texts[1]
     assert all(p.severity == "error" for p in problems)
     assert out.loc["p1", "geocode_source"] == ""
     assert math.isnan(out.loc["p1", "lat"])
@@ -477,3 +479,52 @@ def test_places_with_coordinates_need_no_gazetteer(tmp_path: Path) -> None:
     assert out.loc["p0", "population"] == 128840 and out.loc["p0", "match_id"] == "169389"
     assert out.loc["p1", "population"] == 34000 and out.loc["p1", "match_id"] == ""
     assert pd.isna(out.loc["p2", "population"])
+
+
+# --- suggestions for names the gazetteer does not find ------------------------------------
+
+
+def test_suggest_offers_close_names_with_the_query_that_picks_them() -> None:
+    from mapper.geocode import Gazetteer
+
+    gaz = Gazetteer.load()
+    offers = gaz.suggest("Shirqat", country="IQ", near=[(36.335, 43.1189)])
+    assert offers, "no suggestion for Shirqat"
+    first = offers[0]
+    assert first.entry.country == "IQ"
+    assert first.query is not None
+    assert gaz.lookup(first.query, country="IQ")[0].geonameid == first.entry.geonameid
+    assert first.km is not None and 50 < first.km < 150   # Sharqat lies ~90 km from Mosul
+    text = str(first)
+    assert "IQ" in text and "pop." in text and "km from the nearest place" in text
+    assert gaz.suggest("", country="IQ") == []
+
+
+def test_validate_and_geocode_show_suggestions(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from mapper.cli import main
+
+    ds = tmp_path / "mosul"
+    ds.mkdir()
+    (ds / "dataset.toml").write_text(
+        'title = "t"\ncountries = ["IQ"]\n[time]\nstart = "2016-10-17"\nend = "2016-10-18"\n'
+        '[[factions]]\nid = "a"\nlabel = "A"\ncolour = "#000000"\n', encoding="utf-8")
+    (ds / "places.csv").write_text(
+        "id,name,kind,country,lat,lon\nmosul,Mosul,city,IQ,36.335,43.1189\n"
+        "shirqat,Shirqat,town,IQ,,\n", encoding="utf-8")
+    (ds / "events.csv").write_text("date,place_id,controller,kind,description,source_id\n",
+                                   encoding="utf-8")
+    (ds / "sources.csv").write_text("id,title,publisher,url,published\n", encoding="utf-8")
+    empty = tmp_path / "cache.csv"
+    empty.write_text("query,country,lat,lon,source,match_id,match_name,population\n",
+                     encoding="utf-8")
+    monkeypatch.setattr(settings, "geocode_cache", empty)
+    runner = CliRunner()
+    result = runner.invoke(main, ["validate", str(ds)])
+    geocoded = runner.invoke(main, ["geocode", str(ds), "--dry-run"])
+    assert result.exit_code == 2
+    assert "places.csv:3:" in result.output and "closest gazetteer entries" in result.output
+    assert "as 'Sharqat' (IQ" in result.output
+    assert geocoded.exit_code == 2 and "closest gazetteer entries" in geocoded.output

@@ -193,3 +193,31 @@ def test_unknown_controller_in_a_snapshot_is_a_clear_problem(tmp_path: Path) -> 
     problems = [str(p) for p in validate(folder, geocode=False)]
     assert any(p.startswith("snapshots/2024-11-26.geojson: controller: feature 1: 'htss' is "
                             "not a declared faction") for p in problems), problems
+
+
+def test_snapshot_holders_tested_near_the_changes_only_agree_with_every_point() -> None:
+    """Daily snapshots are tested again only where they changed: the same holders as testing
+    every point against every snapshot, also when a day's sides differ from the day before."""
+    from mapper.model import _snapshot_holders
+
+    rng = np.random.default_rng(7)
+    probe = shapely.points(rng.uniform(0, 2, 4000), rng.uniform(0, 1, 4000))
+    snaps = []
+    x = 1.0
+    for day in range(40):
+        x = min(1.9, max(0.1, x + rng.normal(0, 0.05)))
+        wobble = shapely.Polygon([(x, 0), (x + rng.normal(0, 0.05), 0.5), (x, 1), (0, 1), (0, 0)])
+        a, b = wobble, shapely.difference(shapely.box(0, 0, 2, 1), wobble)
+        if day == 17:
+            snaps.append([("a", a)])  # one side only: a full test
+        elif day == 25:
+            snaps.append([("b", b), ("a", a), ("c", shapely.box(0.5, 0.2, 0.7, 0.4))])
+        else:
+            snaps.append([("a", a), ("b", b)])
+    got = _snapshot_holders(snaps, probe)
+    want = np.full(got.shape, None, dtype=object)
+    for s_i, parts in enumerate(snaps):
+        for ctl, g in parts:
+            want[s_i, shapely.contains(g, probe)] = ctl
+    assert (got == want).all()
+    assert len(set(got[:, 0])) >= 1 and (got[5] != got[30]).any()  # the front moved

@@ -152,7 +152,10 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
     assert "no data" in payload["method"]
     assert payload["routes"]["name"] == ["M5 highway"]
     base = payload["basemap"]
-    assert base["land"] and base["borders"] and base["regions"]  # 1:10m Natural Earth
+    near, _band, world = base["levels"]  # 1:10m near the data, coarser around it, 1:110m
+    assert near["land"] and near["borders"] and near["rivers"] and base["regions"]
+    assert [lv["scale"] for lv in base["levels"]] == [1000, 100, 10]
+    assert world["box"] == [-180.0, -85.0, 180.0, 85.0] and world["land"]
     assert set(base["labels"]) == {"name", "iso2", "lat", "lon"}
     assert {"Syria", "Lebanon"} <= set(base["labels"]["name"])  # label points in the box
     i = base["labels"]["name"].index("Syria")
@@ -179,7 +182,8 @@ def test_coordinates_are_rounded(mini_html: str) -> None:
     for arc in payload["atoms"]["arcs"]:
         assert arc and all(isinstance(v, int) for v in arc)
     base = payload["basemap"]
-    for ring in base["land"][0] + base["borders"]:
+    near = base["levels"][0]
+    for ring in near["land"][0] + near["borders"] + near["rivers"]:
         assert ring and all(isinstance(v, int) for v in ring)
     for value in base["labels"]["lat"] + base["labels"]["lon"]:
         assert round(value, 3) == value
@@ -191,8 +195,8 @@ def test_page_size_is_small(mini_html: str) -> None:
     own = size - len(js.encode()) - len(css.encode())
     assert size < 400_000, size
     payload = len(payload_json(_payload_from_page(mini_html)).encode())
-    assert payload < 60_000, payload  # mostly the base map
-    assert own - payload < 100_000  # our JS (slider, chart, PNG drawing), CSS, markup
+    assert payload < 110_000, payload  # mostly the base map (about 80 KB: the whole world)
+    assert own - payload < 140_000  # our JS (slider, chart, ground, compare, PNG), CSS, markup
 
 
 def test_payload_does_not_grow_with_days(mini: Dataset) -> None:

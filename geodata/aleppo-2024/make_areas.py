@@ -240,9 +240,16 @@ add("aleppo-east", "Eastern Aleppo countryside (government)", "area",
     "A unit for area-level reporting: government-held Aleppo governorate east of ~37.35 E: Kuweires, "
     "as-Safira, Khanasir, Deir Hafer, Maskanah (all GN) and the desert road.")
 
+add("aleppo-west", "Aleppo city and its countryside west of 37.35 E (government)", "area",
+    poly([(36.70, 36.45), (37.35, 36.45), (37.35, 35.70), (36.95, 35.70), (36.80, 35.95), (36.70, 36.10)]),
+    "A unit for area-level reporting (added so the ground around Aleppo does not stay with the government "
+    "after the city fell): government-held Aleppo governorate west of ~37.35 E outside the units above: "
+    "the city (whose own points decide it first) and the countryside west, north and south of it (al-Zirbah, al-Hadir, Tell al-Daman, Haritan; all GN). "
+    "Its edges are our approximation; the HTS pocket, the SNA and SDF areas and the Idlib unit are cut out.")
+
 add("government", "Government-held rest of Syria", "area", SY,
     "Everything no other area covers: Aleppo city and countryside west of 37.35 E (minus the Kurdish "
-    "districts), Hama, Homs and the west. Jusoor counts the nominally reconciled south and the squares in "
+    "districts) where the aleppo-west unit does not reach, Hama, Homs and the west. Jusoor counts the nominally reconciled south and the squares in "
     "the SDF's cities as government too; they are separate units here.")
 
 

@@ -102,7 +102,7 @@ class JumpFigures:
     jump_cost_ms_p95: float | None = None
     jump_ms: list[float] = field(default_factory=list)
     jump_wrong_dates: int = 0
-    area_layers: int | None = None  # ours: layers in ``window.mapper.layers.areas`` at load
+    area_layers: int | None = None  # ours: atoms of ground the page paints (mapper.ground())
     jump_profile: list[list[Any]] = field(default_factory=list)  # with ``profile``
     jump_trace: list[list[Any]] = field(default_factory=list)
     jump_error: str | None = None
@@ -153,9 +153,8 @@ def measure_jumps(page_file: Path, side: str, *, first: tuple[str, int], last: t
             browser, page, cdp = open_page(pw, page_file, side, conditions=conditions,
                                            cache=cache, timeout_s=timeout_s)
             if side == "ours":  # a check that the page draws areas at all
-                fig.area_layers = page.evaluate("""() => {
-                    const a = window.mapper.layers && window.mapper.layers.areas;
-                    return a && a.getLayers ? a.getLayers().length : null; }""")
+                fig.area_layers = page.evaluate("""() => window.mapper.ground
+                    ? window.mapper.ground().length : null""")
             args: dict[str, Any] = {"dates": [d for d, _ in order],
                                     "times": [t for _, t in order], "n": n, "warm": warm}
             script = _JUMPS.replace("__START__", _START[side])

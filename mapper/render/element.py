@@ -36,8 +36,9 @@ BUTTONS = (
 #: The browser code: the modules under ``mapper/render/static/js``, in the order they are
 #: joined into the page's one ``<script>`` (each registers itself on ``window.__mapper`` and
 #: may use the ones before it; ``main.js`` defines ``window.mapperTimeSlider``).
-SCRIPTS = ("util.js", "state.js", "styles.js", "canvas.js", "labels.js", "incidents.js",
-           "layers.js", "popups.js", "chart.js", "controls.js", "snapshot.js", "main.js")
+SCRIPTS = ("util.js", "state.js", "styles.js", "canvas.js", "ground.js", "labels.js",
+           "incidents.js", "layers.js", "popups.js", "chart.js", "controls.js", "compare.js",
+           "snapshot.js", "main.js")
 
 
 def _check_inlinable(text: str, what: str) -> str:

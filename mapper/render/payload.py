@@ -45,11 +45,11 @@ Layout of the payload (keys of the top-level object):
 ``territory``
     Area held by each side per day, for the chart under the slider (see :func:`_territory`).
 ``basemap``, ``countries``
-    The offline base map around the data, from Natural Earth 1:10m: ``land`` and
-    ``lakes`` (polygons), ``borders`` (country borders) and ``regions`` (first-level
-    subdivision borders) as lines, all encoded like the areas, and country ``labels``
-    (columns ``name``, ``iso2``, ``lat``, ``lon``); and the ISO codes of the dataset's own
-    countries.
+    The offline base map, from Natural Earth, with no edge: ``levels`` of detail (1:10m
+    around the data, coarser around it, 1:110m for the world; each with its ``scale``,
+    ``box``, ``land`` and ``lakes`` polygons, ``borders`` and ``rivers`` lines), ``regions``
+    (first-level subdivision borders near the places), country ``labels`` and ``cities``
+    (see :func:`_basemap`); and the ISO codes of the dataset's own countries.
 ``tiles``
     Online tile layer (``name``, ``url``, ``attribution``, ``max_zoom``), only when the
     author asked for one (``mapper build --tiles NAME``); ``null`` otherwise.
@@ -516,22 +516,42 @@ def _geojson_lines(fc: dict[str, Any], precision: int) -> list[list[int]]:
 
 
 def _basemap(ds: Dataset) -> dict[str, Any]:
-    """The offline base map around the places (Natural Earth 1:10m), encoded like areas.
+    """The offline base map (Natural Earth), encoded like areas, with no edge at any zoom.
 
-    ``land`` and ``lakes`` are lists of polygons, ``borders`` (countries) and ``regions``
-    (first-level subdivisions, only within :data:`BASEMAP_MARGIN` of the places) lists of
-    lines, all as :func:`encode_line` integers at
-    :data:`AREA_PRECISION`; ``labels`` has columns ``name``, ``iso2``, ``lat``, ``lon``
-    (country label points; countries named like a place of the dataset are left out).
+    ``levels`` are the rings of :func:`mapper.basemap.levels`, nearest first: 1:10m detail
+    around the data, coarser in a band around it, Natural Earth 1:110m for the rest of the
+    world. Each has ``scale`` (coordinates are integers, degrees x scale), ``box`` (its outer
+    box; the ring before it is cut out of it), ``land`` and ``lakes`` (polygons), ``borders``
+    and ``rivers`` (lines), encoded as :func:`encode_line` does. ``land`` is for filling:
+    the browser strokes its coast, leaving out the edges that lie on the ring boxes.
+    ``regions`` (first-level subdivision borders, only within :data:`BASEMAP_MARGIN` of the
+    places) are encoded at :data:`AREA_PRECISION`; ``labels`` has columns ``name``,
+    ``iso2``, ``lat``, ``lon`` (country label points; countries named like a place of the
+    dataset are left out); ``cities`` has columns ``name``, ``rank`` (Natural Earth
+    ``scalerank``), ``lat``, ``lon``: Natural Earth's towns and cities that are not places of
+    the dataset (none within :data:`CITY_CLEARANCE_DEG` of a place, none of the same name).
     """
     from mapper import basemap
 
-    base = basemap.layers(_basemap_bbox(ds), precision=AREA_PRECISION)
-    # Region lines (the bulk of the bytes) only around the places, where they help.
-    near = basemap.layers(_basemap_bbox(ds, view=False), precision=AREA_PRECISION)
+    near_box = _basemap_bbox(ds, view=False)
+    rings = basemap.levels(near_box)
+    levels = []
+    for ring in rings:
+        p = int(ring["precision"])
+        levels.append({
+            "scale": 10 ** p,
+            "box": ring["box"],
+            "land": _geojson_polygons(ring["land"], p),
+            "lakes": _geojson_polygons(ring["lakes"], p),
+            "borders": _geojson_lines(ring["borders"], p),
+            "rivers": _geojson_lines(ring["rivers"], p),
+        })
+    # Region lines (many bytes) only around the places, where they help.
+    near = basemap.layers(near_box, precision=AREA_PRECISION)
     names = {_text(v).strip().lower() for v in ds.places["name"]}
     labels: dict[str, list[Any]] = {"name": [], "iso2": [], "lat": [], "lon": []}
-    for feature in base["labels"]["features"]:
+    label_box = tuple(rings[1]["box"]) if len(rings) > 1 else near_box
+    for feature in basemap.country_labels(label_box, precision=AREA_PRECISION)["features"]:
         props = feature.get("properties") or {}
         name = _text(props.get("name"))
         if not name or name.strip().lower() in names:
@@ -542,12 +562,48 @@ def _basemap(ds: Dataset) -> dict[str, Any]:
         labels["lat"].append(round(float(lat), AREA_PRECISION))
         labels["lon"].append(round(float(lon), AREA_PRECISION))
     return {
-        "land": _geojson_polygons(base["land"], AREA_PRECISION),
-        "lakes": _geojson_polygons(base["lakes"], AREA_PRECISION),
-        "borders": _geojson_lines(base["borders"], AREA_PRECISION),
+        "levels": levels,
         "regions": _geojson_lines(near["regions"], AREA_PRECISION),
         "labels": labels,
+        "cities": _cities(ds, near_box, label_box),
     }
+
+
+#: A Natural Earth city this close (degrees, about 10 km) to a place of the dataset is left
+#: out of the base map: the dataset's own marker names it.
+CITY_CLEARANCE_DEG = 0.1
+#: Natural Earth cities kept: up to this ``scalerank`` near the data (about 50,000 people and
+#: up), and up to the second value in the band around it (large cities only).
+CITY_MAX_RANK = (7, 3)
+
+
+def _cities(ds: Dataset, near_box: tuple[float, float, float, float],
+            far_box: tuple[float, float, float, float]) -> dict[str, list[Any]]:
+    """Natural Earth cities for the base map, largest first (see :func:`_basemap`)."""
+    from mapper import basemap
+
+    near = basemap.cities(near_box, max_rank=CITY_MAX_RANK[0])
+    far = basemap.cities(far_box, max_rank=CITY_MAX_RANK[1])
+    both = pd.concat([near, far]).drop_duplicates(["name", "lon", "lat"])
+    both = both.sort_values(["scalerank", "pop_max", "name"], ascending=[True, False, True],
+                            kind="stable")
+    names = {_text(v).strip().lower() for v in ds.places["name"]}
+    pts = ds.places.geometry
+    lons = pts.x.to_numpy() if len(pts) else []
+    lats = pts.y.to_numpy() if len(pts) else []
+    out: dict[str, list[Any]] = {"name": [], "rank": [], "lat": [], "lon": []}
+    for name, rank, lon, lat in zip(both["name"], both["scalerank"], both["lon"], both["lat"],
+                                    strict=True):
+        if name.strip().lower() in names:
+            continue
+        if any(abs(lon - x) < CITY_CLEARANCE_DEG and abs(lat - y) < CITY_CLEARANCE_DEG
+               for x, y in zip(lons, lats, strict=True)):
+            continue
+        out["name"].append(name)
+        out["rank"].append(int(rank))
+        out["lat"].append(round(float(lat), AREA_PRECISION))
+        out["lon"].append(round(float(lon), AREA_PRECISION))
+    return out
 
 
 def tile_layer(name: str) -> dict[str, Any]:
@@ -632,9 +688,7 @@ def build_payload(ds: Dataset, *, tiles: str | None = None,
     ['aleppo', 'saraqib']
     """
     from mapper import model
-    from mapper.snapshot import require_points
 
-    require_points(ds)
     t = territory if territory is not None else model.build(ds)
     places, kinds = _places(ds)
     if places["id"] != list(t.place_ids):

@@ -11,22 +11,37 @@ const dateOf = (e) => "day " + e;
 
 test("history of control: since, from, until, unknown before the first", () => {
   // Events 0..3 of one place: HTS on day 2, an incident (ctl -2) on day 3, Government on 5.
-  const ev = {day: [2, 3, 5, 9], ctl: [1, -2, 0, 1]};
+  const ev = {day: [2, 3, 5, 9], ctl: [1, -2, 0, 1], src: [4, -1, 7, 2]};
   const history = (day) => Pp.history([0, 1, 2], ev, day, label, dateOf);
   assert.deepEqual(history(0), [
-    {text: "Unknown until day 0", current: true},
-    {text: "HTS from day 0", current: false},
-    {text: "Government from day 2", current: false}]);
+    {text: "Unknown until day 0", current: true, sources: []},
+    {text: "HTS from day 0", current: false, sources: [4]},
+    {text: "Government from day 2", current: false, sources: [7]}]);
   assert.deepEqual(history(3), [
-    {text: "HTS since day 0", current: true},
-    {text: "Government from day 2", current: false}]);
+    {text: "HTS since day 0", current: true, sources: [4]},
+    {text: "Government from day 2", current: false, sources: [7]}]);
   assert.deepEqual(history(5), [
-    {text: "HTS from day 0 until day 2", current: false},
-    {text: "Government since day 2", current: true}]);
+    {text: "HTS from day 0 until day 2", current: false, sources: [4]},
+    {text: "Government since day 2", current: true, sources: [7]}]);
   assert.deepEqual(Pp.history([1], ev, 4, label, dateOf),
-    [{text: "No recorded control", current: true}]);
+    [{text: "No recorded control", current: true, sources: []}]);
   assert.deepEqual(Pp.history([], ev, 4, label, dateOf),
-    [{text: "No recorded control", current: true}]);
+    [{text: "No recorded control", current: true, sources: []}]);
+});
+
+test("history: a second event of the same change only adds its source", () => {
+  // Day 2: two reports of HTS (sources 4 and 5); day 5: Government, no source.
+  const ev = {day: [2, 2, 5], ctl: [1, 1, 0], src: [4, 5, -1]};
+  assert.deepEqual(Pp.history([0, 1, 2], ev, 6, label, dateOf), [
+    {text: "HTS from day 0 until day 2", current: false, sources: [4, 5]},
+    {text: "Government since day 2", current: true, sources: []}]);
+});
+
+test("column names read as words", () => {
+  assert.equal(Pp.humanise("source_id"), "Source");
+  assert.equal(Pp.humanise("casualties_note"), "Casualties note");
+  assert.equal(Pp.humanise("population"), "Population");
+  assert.equal(Pp.humanise("id"), "Identifier");
 });
 
 test("source dates as precise as given, with the publisher", () => {

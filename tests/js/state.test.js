@@ -137,3 +137,12 @@ test("events: days rebuilt, precisions expanded, grouped by place and incident d
   assert.deepEqual(S.events({day: [], place: [], ctl: [], prec: {at: [], value: []}}, 1, 1)
     .extras, {});
 });
+
+test("the state on any day, without moving the shown one", () => {
+  const ctl = sample();
+  const tl = S.timeline(ctl, 3, 6);
+  tl.moveTo(4);
+  for (let d = 0; d < 6; d++) assert.deepEqual(Array.from(tl.at(d)), STATES[d]);
+  assert.equal(tl.day, 4);
+  assert.deepEqual(Array.from(tl.at(99)), STATES[5]);
+});

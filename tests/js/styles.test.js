@@ -25,26 +25,20 @@ test("controller labels, ids and colours: factions, contested, unknown", () => {
 test("marker styles: contested white with a dashed ring, unknown grey", () => {
   const st = S.create(FACTIONS);
   assert.deepEqual(st.markerStyle(0), {fillColor: "#c0392b", fillOpacity: 0.95,
-    color: "#1f1f1f", weight: 1.2, dashArray: null});
+    color: "#1f1f1f", weight: 1.2, dashArray: null, shape: "circle"});
+  assert.equal(st.markerStyle(1).shape, "square");  // a shape per side, not colour alone
+  assert.equal(st.markerStyle(2).shape, "circle");
   assert.equal(st.markerStyle(2).fillColor, "#ffffff");
   assert.equal(st.markerStyle(2).dashArray, "3 2");
   assert.equal(st.markerStyle(-1).fillColor, S.UNKNOWN_COLOUR);
 });
 
-test("area styles use the SVG patterns once the layers made them", () => {
+test("area fills: the faction's colour and pattern, contested striped, unknown faint", () => {
   const st = S.create(FACTIONS);
-  assert.deepEqual(st.areaStyle(1), {fillColor: "#2e7d32", fillOpacity: 1, fill: true,
-    stroke: true, color: "#2e7d32", opacity: 1});
-  assert.equal(st.areaStyle(2).fillColor, "#5f5f5f");
-  assert.deepEqual(st.areaStyle(-1), {fillColor: S.UNKNOWN_COLOUR, fillOpacity: 0.3,
-    fill: true, stroke: false});
-  st.patternFill[1] = "url(#ts-pattern-1)";
-  st.patternFill[2] = "url(#ts-pattern-contested)";
-  assert.equal(st.areaStyle(1).fillColor, "url(#ts-pattern-1)");
-  assert.equal(st.areaStyle(1).color, "#2e7d32");
-  assert.equal(st.areaStyle(2).fillColor, "url(#ts-pattern-contested)");
-  assert.equal(st.areaStyle(2).color, "#bdbdbd");
-  assert.equal(st.areaStyle(0).fillColor, "#c0392b");  // no pattern for this faction
+  assert.deepEqual(st.areaFill(1), {colour: "#2e7d32", alpha: 1, pattern: "hatch"});
+  assert.deepEqual(st.areaFill(0), {colour: "#c0392b", alpha: 1, pattern: null});
+  assert.deepEqual(st.areaFill(2), {colour: "#bdbdbd", alpha: 1, pattern: "stripes"});
+  assert.deepEqual(st.areaFill(-1), {colour: S.UNKNOWN_COLOUR, alpha: 0.3, pattern: null});
 });
 
 test("fronts show between two known, different holders", () => {
@@ -62,4 +56,31 @@ test("route segments: halves by their ends, a cut mark between two sides", () =>
   assert.deepEqual(S.segmentEnds(0, -1), [0, 0, false]);
   assert.deepEqual(S.segmentEnds(-1, 1), [1, 1, false]);
   assert.deepEqual(S.segmentEnds(-1, -1), [-1, -1, false]);
+});
+
+test("marker shapes: one per side, corners around the centre", () => {
+  const st = S.create(FACTIONS.concat([{id: "c", label: "C", colour: "#000"}]));
+  assert.deepEqual([0, 1, 2, 3, -1].map(st.shapeOf),
+    ["circle", "square", "triangle", "circle", "circle"]);  // 3 is contested here
+  assert.equal(new Set(S.SHAPES).size, S.SHAPES.length);
+  for (const shape of S.SHAPES.slice(1)) {
+    const pts = S.shapePoints(shape, 10, 20, 5);
+    assert.ok(pts.length >= 3, shape);
+    const cx = pts.reduce((a, p) => a + p[0], 0) / pts.length;
+    const cy = pts.reduce((a, p) => a + p[1], 0) / pts.length;
+    assert.ok(Math.abs(cx - 10) < 1e-9 && Math.abs(cy - 20) < 1e-9, shape);
+  }
+  assert.equal(S.shapePoints("circle", 0, 0, 5), null);
+  assert.equal(S.pointsPath(S.shapePoints("square", 0, 0, 4)), "M3.5,-3.5L3.5,3.5L-3.5,3.5L-3.5,-3.5z");
+});
+
+test("coast of a ring of land: edges along the ring's boxes left out", () => {
+  // A square of land cut by the box's east edge (lon 10): its edge there is no coast.
+  const land = [[[[0, 5], [0, 10], [4, 10], [4, 5], [0, 5]]]];
+  const coast = S.coastLines(land, [0, -10, 10, 10], null, 1e-6);
+  assert.deepEqual(coast, [[[0, 5], [0, 10]], [[4, 10], [4, 5], [0, 5]]]);
+  // The inner box's edges too (a hole cut out of the land).
+  const both = S.coastLines(land, [-20, -20, 20, 20], [10, -3, 12, 3], 1e-6);
+  assert.deepEqual(both, coast);
+  assert.equal(S.coastLines(land, [-20, -20, 20, 20], null, 1e-6)[0].length, 5);
 });

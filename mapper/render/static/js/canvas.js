@@ -12,7 +12,7 @@
   "use strict";
   var mergePatches = M.util.mergePatches;
 
-  var MAX_PATCHES = 120, GRID = 32;
+  var MAX_PATCHES = 120, GRID = 32, MAX_BUCKETS = 4096;
   var PatchCanvas = L.Canvas.extend({
     _extendRedrawBounds: function (layer) {
       if (this._full) return;
@@ -33,7 +33,6 @@
       if (this._postponeUpdatePaths) return;
       this._patches = null;
       this._patchKeys = null;
-      this._restyled = null;
       this._full = true;
       L.Canvas.prototype._updatePaths.call(this);
     },
@@ -44,51 +43,6 @@
     _addPath: function (layer) {
       this._gridAdd(layer, true);
       L.Canvas.prototype._addPath.call(this, layer);
-    },
-    // Paths that never overlap (option ``disjoint``: the cells): a restyled one is repainted
-    // alone, clipped to its own outline, instead of everything in its box.
-    // Option ``additive`` (the fronts): a line that appears is simply drawn over the canvas;
-    // only one that disappears needs its box repainted.
-    _updateStyle: function (layer) {
-      var o = this.options;
-      var alone = o.disjoint || (o.additive && layer.options.stroke);
-      if (!alone || this._full) {
-        L.Canvas.prototype._updateStyle.call(this, layer);
-        return;
-      }
-      this._updateDashArray(layer);
-      if (!this._map) return;
-      (this._restyled || (this._restyled = [])).push(layer);
-      this._redrawRequest = this._redrawRequest || L.Util.requestAnimFrame(this._redraw, this);
-    },
-    _repaintAlone: function (list) {
-      var ctx = this._ctx, seen = this._query = (this._query || 0) + 1;
-      for (var i = 0; i < list.length; i++) {
-        var layer = list[i], parts = layer._parts;
-        if (layer._tsSeen === seen || !layer._order || !parts || !parts.length) continue;
-        layer._tsSeen = seen;
-        if (!this.options.disjoint) {  // additive: draw on top
-          this._drawing = true;
-          layer._updatePath();
-          this._drawing = false;
-          continue;
-        }
-        ctx.save();
-        ctx.beginPath();
-        for (var j = 0; j < parts.length; j++) {
-          for (var k = 0; k < parts[j].length; k++) {
-            ctx[k ? "lineTo" : "moveTo"](parts[j][k].x, parts[j][k].y);
-          }
-          ctx.closePath();
-        }
-        ctx.clip(layer.options.fillRule || "evenodd");
-        var b = layer._pxBounds;
-        ctx.clearRect(b.min.x - 2, b.min.y - 2, b.max.x - b.min.x + 4, b.max.y - b.min.y + 4);
-        this._drawing = true;
-        layer._updatePath();
-        this._drawing = false;
-        ctx.restore();
-      }
     },
     _bringToFront: function (layer) {
       L.Canvas.prototype._bringToFront.call(this, layer);
@@ -114,6 +68,8 @@
       if (last || layer._tsOrder === undefined) layer._tsOrder = ++this._gridOrder;
       var x1 = Math.floor((b.min.x - 4) / GRID), x2 = Math.floor((b.max.x + 4) / GRID);
       var y1 = Math.floor((b.min.y - 4) / GRID), y2 = Math.floor((b.max.y + 4) / GRID);
+      // A path over thousands of buckets (a world-wide line): no index, full repaints.
+      if ((x2 - x1 + 1) * (y2 - y1 + 1) > MAX_BUCKETS) { this._grid = null; return; }
       var box = x1 + ":" + x2 + ":" + y1 + ":" + y2 + ":" + this._gridGen;
       if (!last && layer._tsBox === box) return;
       layer._tsBox = box;
@@ -160,8 +116,8 @@
       ctx.restore();
     },
     _redraw: function () {
-      var patches = this._patches, full = this._full, restyled = this._restyled;
-      this._patches = this._patchKeys = this._restyled = null;
+      var patches = this._patches, full = this._full;
+      this._patches = this._patchKeys = null;
       this._full = false;
       this._redrawRequest = null;
       if (full) {
@@ -170,10 +126,7 @@
         this._buildGrid();
         return;
       }
-      if (!patches) {
-        if (restyled) this._repaintAlone(restyled);
-        return;
-      }
+      if (!patches) return;
       patches = mergePatches(patches);
       for (var i = 0; i < patches.length; i++) {
         var p = patches[i];
@@ -189,8 +142,6 @@
         this._drawPatch(p);
         this._redrawBounds = null;
       }
-      // After the patches, which may have wiped part of a repainted path.
-      if (restyled) this._repaintAlone(restyled);
     }
   });
 

@@ -3,9 +3,9 @@
  * control, fronts, routes, places, labels, incidents), their restyling when the state moves,
  * and the layer control.
  *
- * build(app) adds to ``app`` what the other modules read (the layer groups, the layers of
- * each cell, front, segment and place, the labels) and restyleAll, restyleTouched,
- * updateIncidents, declutter.
+ * build(app) adds to ``app`` what the other modules read (the layer groups, the ground's
+ * geometry and fronts, painted by module ground, the layers of each route segment and place,
+ * the labels) and restyleAll, restyleTouched, updateIncidents, declutter.
  */
 (function (M) {
   "use strict";
@@ -15,8 +15,8 @@
     var P = app.P, map = app.map, name = app.name, style = app.style, tl = app.tl;
     var factions = app.factions, nf = app.nf, CONTESTED = app.CONTESTED;
     var places = app.places, np = app.np, cur = tl.cur, useCanvas = app.useCanvas;
-    var patternFill = style.patternFill, markerStyle = style.markerStyle;
-    var areaStyle = style.areaStyle, lineColour = style.lineColour, dashOf = style.dashOf;
+    var markerStyle = style.markerStyle;
+    var lineColour = style.lineColour, dashOf = style.dashOf;
     var BASE = S.BASE;
     function placePopup(p) { return M.popups.place(app, p); }
     function incidentPopup(e) { return M.popups.incident(app, e); }
@@ -34,99 +34,66 @@
     pane("ts-lines", 420, true);
     pane("ts-places", 450, true);
     pane("ts-fronts", 430, false);
-    function renderer(paneName, mode) {
-      return useCanvas ? new M.PatchCanvas({pane: paneName, padding: 0.1,
-        disjoint: mode === "disjoint", additive: mode === "additive"})
+    function renderer(paneName) {
+      return useCanvas ? new M.PatchCanvas({pane: paneName, padding: 0.1})
         : L.svg({pane: paneName, padding: 0.1});
     }
-    var areaRenderer = renderer("ts-areas", "disjoint");
-    var frontRenderer = renderer("ts-fronts", "additive");
     // Canvas: routes and places share one canvas, routes drawn first; SVG: one layer each.
     var placeRenderer = renderer("ts-places");
     var lineRenderer = useCanvas ? placeRenderer : renderer("ts-lines");
-    var baseRenderer = renderer("ts-base");
-
-    // SVG fill patterns for factions drawn with a pattern, and stripes for contested areas.
-    function addPatterns() {
-      if (useCanvas) return;
-      var svg = areaRenderer._container;
-      if (!svg) return;
-      var NS = "http://www.w3.org/2000/svg";
-      var defs = document.createElementNS(NS, "defs");
-      function pattern(id, colour, kind) {
-        var p = document.createElementNS(NS, "pattern");
-        p.setAttribute("id", id);
-        p.setAttribute("patternUnits", "userSpaceOnUse");
-        p.setAttribute("width", "8");
-        p.setAttribute("height", "8");
-        if (kind !== "dots") p.setAttribute("patternTransform", "rotate(45)");
-        var bg = document.createElementNS(NS, "rect");
-        bg.setAttribute("width", "8"); bg.setAttribute("height", "8");
-        bg.setAttribute("fill", colour);
-        p.appendChild(bg);
-        // Light marks on the faction's colour (the whole pane is see-through).
-        var ink = kind === "stripes" ? "#222222" : "#ffffff";
-        function line(x1, y1, x2, y2) {
-          var l = document.createElementNS(NS, "line");
-          l.setAttribute("x1", x1); l.setAttribute("y1", y1);
-          l.setAttribute("x2", x2); l.setAttribute("y2", y2);
-          l.setAttribute("stroke", ink);
-          l.setAttribute("stroke-width", "2.5");
-          p.appendChild(l);
-        }
-        if (kind === "dots") {
-          var c = document.createElementNS(NS, "circle");
-          c.setAttribute("cx", "4"); c.setAttribute("cy", "4"); c.setAttribute("r", "1.8");
-          c.setAttribute("fill", ink);
-          p.appendChild(c);
-        } else {
-          line(0, 0, 0, 8);
-          if (kind === "cross") line(0, 4, 8, 4);
-        }
-        defs.appendChild(p);
-        return "url(#" + id + ")";
-      }
-      for (var f = 0; f < nf; f++) {
-        var kind = factions[f].pattern;
-        if (kind === "hatch" || kind === "cross" || kind === "dots") {
-          patternFill[f] = pattern(name + "-pattern-" + f, factions[f].colour, kind);
-        }
-      }
-      patternFill[CONTESTED] = pattern(name + "-pattern-contested", "#bdbdbd", "stripes");
-      svg.insertBefore(defs, svg.firstChild);
-    }
-    app.addPatternsOnce = function () {
-      if (areaRenderer._container && !areaRenderer._container.querySelector("defs")) addPatterns();
-    };
+    // The base map never changes with the date: a plain renderer (the patch index of
+    // PatchCanvas would only cost memory on its world-wide paths).
+    var baseRenderer = useCanvas ? L.canvas({pane: "ts-base", padding: 0.1})
+      : L.svg({pane: "ts-base", padding: 0.1});
 
     // ---- layers ---------------------------------------------------------------------------
-    // Offline base map (Natural Earth 1:10m), and country names (decluttered with the places'
-    // labels, which win).
+    // Offline base map (Natural Earth; see payload basemap): rings of detail from 1:10m near
+    // the data to 1:110m for the world, land filled without a stroke and its coast drawn apart
+    // (the rings' cut edges are no coast); lakes, rivers, borders; country names and towns
+    // (decluttered with the places' labels, which win).
     var baseLayer = L.layerGroup();
     var baseLabels = [];
+    var cityMarkers = [];
     (function baseMap() {
       var bm = P.basemap || {};
-      function lines(list) {
-        return (list || []).map(function (l) { return decodeLine(l, 1000); });
-      }
       var common = {renderer: baseRenderer, pane: "ts-base", interactive: false};
-      var land = U.decodePolygons(bm.land || [], 1000), lakes = U.decodePolygons(bm.lakes || [], 1000);
-      var regions = lines(bm.regions), borders = lines(bm.borders);
-      app.baseGeom = {land: land, lakes: lakes, regions: regions, borders: borders};
-      if (land.length) {
-        L.polygon(land, L.extend({color: BASE.coast, weight: 0.8, fillColor: BASE.land,
+      var geom = {land: [], lakes: [], coast: [], regions: [], borders: [], rivers: []};
+      var prev = null;
+      (bm.levels || []).forEach(function (lv) {
+        function lines(list) { return (list || []).map(function (l) { return decodeLine(l, lv.scale); }); }
+        var land = U.decodePolygons(lv.land || [], lv.scale);
+        geom.land = geom.land.concat(land);
+        geom.coast = geom.coast.concat(S.coastLines(land, lv.box, prev, 0.5 / lv.scale));
+        geom.lakes = geom.lakes.concat(U.decodePolygons(lv.lakes || [], lv.scale));
+        geom.borders = geom.borders.concat(lines(lv.borders));
+        geom.rivers = geom.rivers.concat(lines(lv.rivers));
+        prev = lv.box;
+      });
+      geom.regions = (bm.regions || []).map(function (l) { return decodeLine(l, 1000); });
+      app.baseGeom = geom;
+      if (geom.land.length) {
+        // A hairline of the land colour hides the seams between rings.
+        L.polygon(geom.land, L.extend({color: BASE.land, weight: 0.6, fillColor: BASE.land,
           fillOpacity: 1, className: "ts-base-land"}, common)).addTo(baseLayer);
       }
-      if (lakes.length) {
-        L.polygon(lakes, L.extend({color: BASE.coast, weight: 0.6, fillColor: BASE.sea,
+      if (geom.coast.length) {
+        L.polyline(geom.coast, L.extend({color: BASE.coast, weight: 0.8,
+          className: "ts-base-coast"}, common)).addTo(baseLayer);
+      }
+      if (geom.lakes.length) {
+        L.polygon(geom.lakes, L.extend({color: BASE.coast, weight: 0.6, fillColor: BASE.sea,
           fillOpacity: 1, className: "ts-base-lakes"}, common)).addTo(baseLayer);
       }
-      if (regions.length) {
-        L.polyline(regions, L.extend({color: BASE.region, weight: 0.7, dashArray: "3 3",
+      if (geom.rivers.length) {
+        L.polyline(geom.rivers, L.extend({color: BASE.river, weight: 1.1,
+          className: "ts-base-rivers"}, common)).addTo(baseLayer);
+      }
+      if (geom.regions.length) {
+        L.polyline(geom.regions, L.extend({color: BASE.region, weight: 0.7, dashArray: "3 3",
           className: "ts-base-regions"}, common)).addTo(baseLayer);
       }
-      if (borders.length) {
-        L.polyline(borders, L.extend({color: BASE.border, weight: 1.3,
+      if (geom.borders.length) {
+        L.polyline(geom.borders, L.extend({color: BASE.border, weight: 1.3,
           className: "ts-base-borders"}, common)).addTo(baseLayer);
       }
       var lab = bm.labels || {name: []};
@@ -138,48 +105,48 @@
           keyboard: false, pane: "ts-base-labels"}).addTo(baseLayer);
         baseLabels.push(mk);
       }
+      // Towns and cities that are not places of the dataset: a grey dot and a name, the
+      // larger ones (Natural Earth scalerank) from further out.
+      var cities = bm.cities || {name: []};
+      for (var c = 0; c < cities.name.length; c++) {
+        var cicon = L.divIcon({html: el("span", "ts-city-text", cities.name[c]),
+          className: "ts-city", iconSize: null});
+        var cm = L.marker([cities.lat[c], cities.lon[c]], {icon: cicon, interactive: false,
+          keyboard: false, pane: "ts-base-labels"});
+        cm._tsMinZoom = cities.rank[c] <= 1 ? 0 : cities.rank[c] <= 3 ? 5 : cities.rank[c] <= 5 ? 6 : 7;
+        cityMarkers.push(cm);
+        baseLabels.push(cm);
+      }
     })();
-    var areaLayer = L.layerGroup();
-    var frontLayer = L.layerGroup();
+    // Cities show from their zoom on (the declutter skips those off the map).
+    function showCities() {
+      var z = map.getZoom();
+      cityMarkers.forEach(function (cm) {
+        if (z >= cm._tsMinZoom) { if (!baseLayer.hasLayer(cm)) baseLayer.addLayer(cm); }
+        else if (baseLayer.hasLayer(cm)) baseLayer.removeLayer(cm);
+      });
+    }
+    showCities();
+    map.on("zoomend", showCities);
     var routeLayer = L.layerGroup();
     var placeLayer = L.layerGroup();
     var labelLayer = L.layerGroup();
     var incidentLayer = L.layerGroup();
 
-    // Areas: one polygon per atom of ground, rebuilt from the shared border arcs.
-    var atoms = P.atoms, na = app.na, acur = app.atl.cur;
-    var arcs = atoms.arcs.map(function (a) { return decodeLine(a, 1000); });
-    function ringOf(refs) {
-      var out = [];
-      for (var r = 0; r < refs.length; r++) {
-        var ref = refs[r], arc = ref >= 0 ? arcs[ref] : arcs[-1 - ref].slice().reverse();
-        for (var v = out.length ? 1 : 0; v < arc.length; v++) out.push(arc[v]);
-      }
-      return out;
-    }
-    var cellLayers = new Array(na);
-    for (var k = 0; k < na; k++) {
-      var polys = atoms.rings[k].map(function (poly) { return poly.map(ringOf); });
-      cellLayers[k] = L.polygon(polys, {renderer: areaRenderer,
-        pane: "ts-areas", stroke: false, weight: 1, interactive: false, className: "ts-cell"})
-        .addTo(areaLayer);
-    }
-
-    // Fronts: the border arcs between two atoms, shown where their holders differ.
-    var fronts = P.fronts, frontLayers = new Array(fronts.a.length);
+    // Areas and fronts: painted from the model's atoms by module ground, one path a holder
+    // (areas see-through in their pane, CSS), the fronts above them.
+    var G = M.ground, atoms = P.atoms, acur = app.atl.cur, fronts = P.fronts;
+    var geom = G.geometry(atoms.arcs.map(function (a) { return decodeLine(a, 1000); }),
+      atoms.rings);
     var frontWeight = np > 2000 ? 2 : 3.5;
-    var frontsOf = new Array(na);
-    for (var fo = 0; fo < na; fo++) frontsOf[fo] = [];
-    for (var e = 0; e < fronts.a.length; e++) {
-      frontsOf[fronts.a[e]].push(e);
-      frontsOf[fronts.b[e]].push(e);
-      // Every edge stays on the map; a hidden one has no stroke (and costs no drawing).
-      frontLayers[e] = L.polyline(arcs[fronts.arc[e]], {
-        renderer: frontRenderer, pane: "ts-fronts", color: S.FRONT_COLOUR, weight: frontWeight,
-        opacity: 0.9,
-        lineCap: "round", interactive: false, stroke: false, fill: false, className: "ts-front"
-      }).addTo(frontLayer);
-    }
+    var areaLayer = new G.Layer({pane: "ts-areas", padding: 0.1, paint: function (ctx, view) {
+      G.paintAreas(ctx, geom, acur, style.areaFill, view);
+    }});
+    var frontLayer = new G.Layer({pane: "ts-fronts", padding: 0.1, paint: function (ctx, view) {
+      if (app.paintComparison) app.paintComparison(ctx, view);
+      G.paintFronts(ctx, geom, fronts, G.shownFronts(fronts, acur, S.frontShown), view,
+        S.FRONT_COLOUR, frontWeight);
+    }});
 
     // Routes: each segment as two halves (coloured by its two ends) and a cut mark between.
     var segs = P.segments, segLayers = new Array(segs.a.length);
@@ -208,8 +175,13 @@
 
     // Places: a circle marker each (regions and countries: a label only).
     // Long histories scroll inside the popup rather than run off a small map.
-    var popupOptions = {maxWidth: 340, minWidth: 220, autoPanPadding: [20, 20],
-      maxHeight: Math.max(220, map.getSize().y - 90)};
+    // On a phone the popup stays compact (at most half the map's height, narrower) and
+    // clear of the layers button at the top right (autoPanPaddingTopLeft).
+    var mapSize = map.getSize(), small = mapSize.x < 560;
+    var popupOptions = {maxWidth: small ? Math.min(300, mapSize.x - 70) : 340,
+      minWidth: small ? 180 : 220, autoPanPadding: [20, 20], autoPanPaddingTopLeft: [20, 64],
+      maxHeight: small ? Math.max(150, Math.round(mapSize.y * 0.4)) : Math.max(220, mapSize.y - 90),
+      className: small ? "ts-popup-compact" : ""};
     var markers = new Array(np);
     // Many places: smaller dots, so neighbours and the areas under them stay visible.
     var radiusScale = np > 2000 ? 0.55 : np > 500 ? 0.75 : 1;
@@ -220,7 +192,8 @@
       var latlng = [places.lat[i], places.lon[i]];
       if (places.marker[i]) {
         var r = (S.RADIUS[kind] || S.DEFAULT_RADIUS) * radiusScale;
-        var m = L.circleMarker(latlng, L.extend({renderer: placeRenderer, pane: "ts-places",
+        // A shape per side (styles.SHAPES), so colour is not the only cue.
+        var m = S.shapeMarker(latlng, L.extend({renderer: placeRenderer, pane: "ts-places",
           radius: r, bubblingMouseEvents: false, className: "ts-place"}, markerStyle(cur[i])));
         m.bindPopup(placePopup.bind(null, i), popupOptions);
         m.addTo(placeLayer);
@@ -250,7 +223,6 @@
 
     baseLayer.addTo(map);
     areaLayer.addTo(map);
-    addPatterns();
     frontLayer.addTo(map);
     routeLayer.addTo(map);
     incidentLayer.addTo(map);
@@ -265,9 +237,6 @@
       for (var mi = 0; mi < np; mi++) {
         if (markers[mi]) tag(markers[mi], {"data-place": places.id[mi]});
       }
-      for (var fi = 0; fi < frontLayers.length; fi++) {
-        tag(frontLayers[fi], {"data-a": String(fronts.a[fi]), "data-b": String(fronts.b[fi])});
-      }
       for (var si2 = 0; si2 < segLayers.length; si2++) {
         var ends = {"data-route": P.routes.id[segs.route[si2]],
           "data-a": segs.a[si2] >= 0 ? places.id[segs.a[si2]] : "",
@@ -277,16 +246,6 @@
     }
 
     // ---- restyling ------------------------------------------------------------------------
-    function styleCell(k2) {
-      cellLayers[k2].setStyle(areaStyle(acur[k2]));
-      if (!useCanvas && cellLayers[k2]._path) {
-        cellLayers[k2]._path.setAttribute("data-controller", style.controllerId(acur[k2], "no-data"));
-      }
-    }
-    function styleFront(e2) {
-      var show = S.frontShown(acur[fronts.a[e2]], acur[fronts.b[e2]]);
-      if (frontLayers[e2].options.stroke !== show) frontLayers[e2].setStyle({stroke: show});
-    }
     function styleSegment(s2) {
       var a = segs.a[s2] >= 0 ? cur[segs.a[s2]] : -1;
       var b = segs.b[s2] >= 0 ? cur[segs.b[s2]] : -1;
@@ -300,17 +259,17 @@
         markers[p].setStyle(markerStyle(cur[p]));
         if (!useCanvas && markers[p]._path) {
           markers[p]._path.setAttribute("data-controller", style.controllerId(cur[p], ""));
+          markers[p]._path.setAttribute("data-shape", style.shapeOf(cur[p]));
         }
       }
     }
     function restyleAll() {
       for (var p = 0; p < np; p++) stylePlace(p);
-      for (var k3 = 0; k3 < na; k3++) styleCell(k3);
-      for (var e2 = 0; e2 < frontLayers.length; e2++) styleFront(e2);
+      areaLayer.refresh();
+      frontLayer.refresh();
       for (var s2 = 0; s2 < segLayers.length; s2++) styleSegment(s2);
     }
     var stampNow = 0;
-    var frontStamp = new Int32Array(frontLayers.length);
     var segStamp = new Int32Array(segLayers.length);
     // Restyle the places and atoms that changed (from moveTo), their fronts and routes.
     function restyleTouched(touched, atomsTouched) {
@@ -323,14 +282,9 @@
           if (segStamp[ss[b]] !== stampNow) { segStamp[ss[b]] = stampNow; styleSegment(ss[b]); }
         }
       }
-      var at = atomsTouched || [];
-      for (var u = 0; u < at.length; u++) {
-        styleCell(at[u]);
-        var fs = frontsOf[at[u]];
-        for (var a = 0; a < fs.length; a++) {
-          if (frontStamp[fs[a]] !== stampNow) { frontStamp[fs[a]] = stampNow; styleFront(fs[a]); }
-        }
-      }
+      // The ground is painted whole (one path a holder), once a frame.
+      if (atomsTouched && atomsTouched.length) { areaLayer.refresh(); frontLayer.refresh(); }
+      if (app.compare) app.compare.update();
     }
 
     // Incidents (events that change no control): a small diamond on its day at full
@@ -378,7 +332,7 @@
     app.baseLayer = baseLayer; app.areaLayer = areaLayer; app.frontLayer = frontLayer;
     app.routeLayer = routeLayer; app.placeLayer = placeLayer; app.labelLayer = labelLayer;
     app.incidentLayer = incidentLayer;
-    app.cellLayers = cellLayers; app.frontLayers = frontLayers;
+    app.ground = geom; app.fronts = fronts;
     app.frontWeight = frontWeight; app.segLayers = segLayers; app.markers = markers;
     app.labels = labels; app.incidentMarkers = incidentMarkers;
     app.restyleAll = restyleAll; app.restyleTouched = restyleTouched;
@@ -400,7 +354,6 @@
       if (app.useCanvas && e8.layer === app.routeLayer && map.hasLayer(app.placeLayer)) {
         app.placeLayer.eachLayer(function (m3) { m3.bringToFront(); });
       }
-      if (e8.layer === app.areaLayer && !app.useCanvas) app.addPatternsOnce();
       if (e8.layer === app.labelLayer || e8.layer === app.placeLayer) app.declutter();
     });
   }

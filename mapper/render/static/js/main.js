@@ -66,6 +66,7 @@
     M.popups.sourcesPanel(app);
     M.popups.legend(app);
     M.layers.control(app);
+    M.compare.setup(app);
     M.snapshot.setup(app);
 
     // Online tiles only when the author asked for them (mapper build --tiles NAME); the page
@@ -101,11 +102,32 @@
         for (var j = 0; j < np; j++) out[places.id[j]] = style.controllerId(tl.cur[j], null);
         return out;
       },
+      // The holder the page paints on each atom of ground ("no-data" where none), the fronts
+      // drawn (pairs of atoms), and the holder painted at a point (null: outside the ground).
+      ground: function () {
+        return Array.prototype.map.call(atl.cur, function (c) {
+          return style.controllerId(c, "no-data");
+        });
+      },
+      fronts: function () {
+        var f = P.fronts;
+        return M.ground.shownFronts(f, atl.cur, M.styles.frontShown).map(function (e) {
+          return [f.a[e], f.b[e]];
+        });
+      },
+      holderAt: function (lat, lon) {
+        var k = M.ground.atomAt(app.ground, Number(lat), Number(lon));
+        return k < 0 ? null : style.controllerId(atl.cur[k], "no-data");
+      },
       play: function () { app.setPlaying(true); },
       pause: function () { app.setPlaying(false); },
       playing: function () { return app.playing(); },
       changeDates: function () { return tl.changeDays.map(function (d) { return dates[d]; }); },
       snapshot: app.snapshot,
+      // Compare with an earlier day: compare.set("2024-11-26"), compare.rows() ->
+      // [[holder code, gained km², lost km², net km²]], compare.moved() -> atoms, clear().
+      compare: {set: app.compare.set, clear: app.compare.clear, rows: app.compare.rows,
+        moved: app.compare.moved},
       map: map,
       layers: {places: app.placeLayer, labels: app.labelLayer, areas: app.areaLayer,
         fronts: app.frontLayer, routes: app.routeLayer, incidents: app.incidentLayer,

@@ -9,12 +9,19 @@
 
   // "5 December 2024", "December 2024" or "2024", as precise as the source of event e.
   function eventDate(app, e) { return longDate(app.start + app.ev.day[e] * DAY_MS, app.ev.prec[e]); }
+  // A column name as a reader would write it: "source_id" -> "Source",
+  // "casualties_note" -> "Casualties note". No DOM.
+  function humanise(col) {
+    var words = String(col).replace(/[_\-]+/g, " ").replace(/\s+/g, " ").trim()
+      .replace(/ id$/i, "").replace(/^id$/i, "identifier");
+    return words ? words.charAt(0).toUpperCase() + words.slice(1) : String(col);
+  }
   // A <dl> of [column, text] pairs with text, or null.
   function extraList(pairs) {
     var dl = el("dl", "ts-extra");
     pairs.forEach(function (pair) {
       if (!pair[1]) return;
-      dl.appendChild(el("dt", null, pair[0]));
+      dl.appendChild(el("dt", null, humanise(pair[0])));
       dl.appendChild(el("dd", null, pair[1]));
     });
     return dl.childNodes.length ? dl : null;
@@ -66,17 +73,37 @@
     return li;
   }
   // A place's history of control on ``day``, from its events (ids, in date order):
-  // [{text, current}], e.g. "HTS since 29 November 2024". ``label(controller)`` and
-  // ``dateOf(event)`` give the words. No DOM.
+  // [{text, current, sources}], e.g. "HTS since 29 November 2024", with the sources (indexes)
+  // of the events that record the change: the step's own event and any other event of the
+  // place that day naming the same controller. ``label(controller)`` and ``dateOf(event)``
+  // give the words. No DOM.
   function history(events, ev, day, label, dateOf) {
-    var list = events.filter(function (x) { return ev.ctl[x] >= 0; });
+    var all = events.filter(function (x) { return ev.ctl[x] >= 0; });
     var items = [];
-    if (!list.length) {
-      items.push({text: "No recorded control", current: true});
+    if (!all.length) {
+      items.push({text: "No recorded control", current: true, sources: []});
       return items;
     }
+    // One step per change: an event naming the controller the previous one named, the same
+    // day, only adds its source to that step.
+    var list = [], extra = {};
+    all.forEach(function (x) {
+      var last = list[list.length - 1];
+      if (last !== undefined && ev.day[x] === ev.day[last] && ev.ctl[x] === ev.ctl[last]) {
+        (extra[last] = extra[last] || []).push(x);
+      } else {
+        list.push(x);
+      }
+    });
+    function sourcesOf(x) {
+      var out = [];
+      [x].concat(extra[x] || []).forEach(function (y) {
+        if (ev.src[y] >= 0 && out.indexOf(ev.src[y]) < 0) out.push(ev.src[y]);
+      });
+      return out;
+    }
     if (ev.day[list[0]] > day) {
-      items.push({text: "Unknown until " + dateOf(list[0]), current: true});
+      items.push({text: "Unknown until " + dateOf(list[0]), current: true, sources: []});
     }
     for (var h = 0; h < list.length; h++) {
       var x = list[h], next = list[h + 1];
@@ -86,7 +113,7 @@
       if (isCurrent) text = who + " since " + dateOf(x);
       else if (ev.day[x] > day) text = who + " from " + dateOf(x);
       else text = who + " from " + dateOf(x) + " until " + dateOf(next);
-      items.push({text: text, current: isCurrent});
+      items.push({text: text, current: isCurrent, sources: sourcesOf(x)});
     }
     return items;
   }
@@ -110,31 +137,48 @@
       return eventDate(app, x);
     }).forEach(function (item) {
       var li = el("li", item.current ? "ts-current" : null, item.text);
+      // Each step names the source(s) that back it, linked (http(s) only: util.link).
+      if (item.sources.length) {
+        var cite = el("span", "ts-history-source", " — ");
+        item.sources.forEach(function (si, k) {
+          if (k) cite.appendChild(document.createTextNode("; "));
+          cite.appendChild(link(P.sources.url[si], P.sources.title[si]));
+        });
+        li.appendChild(cite);
+      }
       hist.appendChild(li);
     });
     box.appendChild(hist);
 
+    // Every event of the place: the shown day's first, then the others in date order.
     var today = eventsOf[p].filter(function (x) { return ev.day[x] === curDay; });
+    var others = eventsOf[p].filter(function (x) { return ev.day[x] !== curDay; });
     box.appendChild(el("h4", null, "On " + longDate(app.start + curDay * DAY_MS, 0)));
     if (today.length) {
-      var ul = el("ul", "ts-events");
+      var ul = el("ul", "ts-events ts-events-today");
       today.forEach(function (x) { ul.appendChild(eventItem(app, x, false)); });
       box.appendChild(ul);
     } else {
       box.appendChild(el("p", "ts-none", "No event recorded this day."));
     }
+    if (others.length) {
+      box.appendChild(el("h4", null, "Other events (" + others.length + ")"));
+      var ul2 = el("ul", "ts-events ts-events-other");
+      others.forEach(function (x) { ul2.appendChild(eventItem(app, x, true)); });
+      box.appendChild(ul2);
+    }
 
     var extra = places.extra, cols = Object.keys(extra);
     var dl = el("dl", "ts-extra");
     if (places.population && places.population[p] > 0) {
-      dl.appendChild(el("dt", null, "population"));
+      dl.appendChild(el("dt", null, "Population"));
       dl.appendChild(el("dd", null, U.thousands(places.population[p]) +
         (places.population_source[p] ? " (" + places.population_source[p] + ")" : "")));
     }
     cols.forEach(function (col) {
       var v = extra[col][p];
       if (!v) return;
-      dl.appendChild(el("dt", null, col));
+      dl.appendChild(el("dt", null, humanise(col)));
       var dd = el("dd", null, col === "source_id" && sourceIndex[v] !== undefined ? null : v);
       // A column naming a source shows that source, linked.
       if (col === "source_id" && sourceIndex[v] !== undefined) {
@@ -204,6 +248,23 @@
     }
     return colour;
   }
+  // The legend's marker sample for a shape other than a circle: a small inline SVG.
+  function shapeSwatch(shape, colour) {
+    var NS = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("class", "ts-swatch ts-swatch-shape");
+    svg.setAttribute("width", "15"); svg.setAttribute("height", "15");
+    svg.setAttribute("viewBox", "0 0 15 15");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("data-shape", shape);
+    var path = document.createElementNS(NS, "path");
+    path.setAttribute("d", M.styles.pointsPath(M.styles.shapePoints(shape, 7.5, 7.5, 5.2)));
+    path.setAttribute("fill", colour);
+    path.setAttribute("stroke", "#1f1f1f");
+    path.setAttribute("stroke-width", "1.1");
+    svg.appendChild(path);
+    return svg;
+  }
   function legend(app) {
     var Legend = L.Control.extend({
       options: {position: "bottomright"},
@@ -212,10 +273,11 @@
         var details = el("details");
         details.open = window.innerWidth > 700 && window.innerHeight > 560;  // small embeds: closed
         details.appendChild(el("summary", null, "Legend"));
-        function row(swatchClass, colour, text, area) {
+        function row(swatchClass, colour, text, area, shape) {
           var r2 = el("div", "ts-legend-row");
-          var sw = el("span", "ts-swatch " + swatchClass);
-          if (colour) sw.style.background = colour;
+          var sw = shape && shape !== "circle" ? shapeSwatch(shape, colour) :
+            el("span", "ts-swatch " + swatchClass);
+          if (colour && !(shape && shape !== "circle")) sw.style.background = colour;
           r2.appendChild(sw);
           var sample = el("span", "ts-swatch ts-swatch-area");
           if (area) sample.style.background = area; else sample.style.visibility = "hidden";
@@ -223,13 +285,14 @@
           r2.appendChild(el("span", null, text));
           details.appendChild(r2);
         }
-        app.factions.forEach(function (f) {
-          row("ts-swatch-dot", f.colour, f.label, areaSample(f.colour, f.pattern));
+        app.factions.forEach(function (f, k) {
+          row("ts-swatch-dot", f.colour, f.label, areaSample(f.colour, f.pattern),
+            app.style.shapeOf(k));
         });
         row("ts-swatch-dot ts-swatch-contested", "#ffffff", "Contested",
-          app.useCanvas ? "#5f5f5f" : "repeating-linear-gradient(45deg, #222 0 2px, transparent 2px 6px), #bdbdbd");
+          "repeating-linear-gradient(45deg, #222 0 2px, transparent 2px 6px), #bdbdbd");
         row("ts-swatch-dot", M.styles.UNKNOWN_COLOUR, "No data", "rgba(158,158,158,0.3)");
-        if (app.frontLayers.length) row("ts-swatch-front", M.styles.FRONT_COLOUR, "Front line");
+        if (app.fronts.arc.length) row("ts-swatch-front", M.styles.FRONT_COLOUR, "Front line");
         if (app.segLayers.length) row("ts-swatch-cut", null, "Route cut between sides");
         if (app.incidentsOn.some(function (x) { return x.length; })) {
           row("ts-swatch-incident", null, "Incident (fades over " + app.incidentDays + " days)");
@@ -243,7 +306,7 @@
     new Legend().addTo(app.map);
   }
 
-  M.popups = {history: history, sourceDate: sourceDate, sourceMeta: sourceMeta,
+  M.popups = {history: history, humanise: humanise, sourceDate: sourceDate, sourceMeta: sourceMeta,
     areaSample: areaSample, place: place, incident: incident, sourcesPanel: sourcesPanel,
     legend: legend};
 })(window.__mapper || (window.__mapper = {}));

@@ -11,39 +11,9 @@
   "use strict";
   var U = M.util, S = M.styles;
 
-  var PATTERN_INK = {hatch: "#ffffff", cross: "#ffffff", dots: "#ffffff", stripes: "#222222"};
   var FONT = "system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', Arial, sans-serif";
   var CREDIT_TAIL = " · Screenshot of the interactive map, mapper";
 
-  // The SVG patterns again (see layers' addPatterns): an 8-pixel tile, lines turned 45 degrees.
-  function canvasPattern(ctx, colour, kind) {
-    var c = document.createElement("canvas");
-    c.width = c.height = 8;
-    var g = c.getContext("2d");
-    g.fillStyle = colour;
-    g.fillRect(0, 0, 8, 8);
-    g.strokeStyle = g.fillStyle = PATTERN_INK[kind] || "#ffffff";
-    g.lineWidth = 2.5;
-    g.beginPath();
-    if (kind === "dots") {
-      g.arc(4, 4, 1.8, 0, 2 * Math.PI);
-      g.fill();
-    } else {
-      g.moveTo(0, 0); g.lineTo(0, 8);
-      if (kind === "cross") { g.moveTo(0, 4); g.lineTo(8, 4); }
-      g.stroke();
-    }
-    var pattern = ctx.createPattern(c, "repeat");
-    if (kind !== "dots" && pattern.setTransform && window.DOMMatrix) {
-      pattern.setTransform(new DOMMatrix().rotate(45));
-    }
-    return pattern;
-  }
-  // The rings of a polygon layer, whether Leaflet holds it as one polygon or several.
-  function ringsOf(layer) {
-    var ll = layer.getLatLngs();
-    return ll.length && Array.isArray(ll[0][0]) ? [].concat.apply([], ll) : ll;
-  }
   function panel(ctx, x, y, w, h) {
     ctx.fillStyle = "rgba(255,255,255,0.92)";
     ctx.fillRect(x, y, w, h);
@@ -123,38 +93,25 @@
       if (map.hasLayer(app.baseLayer)) {
         var baseGeom = app.baseGeom;
         ctx.beginPath(); polygons(baseGeom.land);
-        ctx.fillStyle = BASE.land; ctx.fill("evenodd"); stroke(BASE.coast, 0.8);
+        ctx.fillStyle = BASE.land; ctx.fill("evenodd"); stroke(BASE.land, 0.6);
+        ctx.beginPath(); path(baseGeom.coast, false); stroke(BASE.coast, 0.8);
         ctx.beginPath(); polygons(baseGeom.lakes);
         ctx.fillStyle = BASE.sea; ctx.fill("evenodd"); stroke(BASE.coast, 0.6);
+        ctx.beginPath(); path(baseGeom.rivers, false); stroke(BASE.river, 1.1);
         ctx.beginPath(); path(baseGeom.regions, false); stroke(BASE.region, 0.7, "3 3");
         ctx.beginPath(); path(baseGeom.borders, false); stroke(BASE.border, 1.3);
       }
+      // The ground as the map paints it (module ground), in this canvas's pixels.
+      var origin = map.getPixelOrigin(), corner = map.containerPointToLayerPoint([0, 0]);
+      var view = {scale: Math.pow(2, map.getZoom()),
+        ox: origin.x + corner.x - box.left, oy: origin.y + corner.y - box.top};
       if (map.hasLayer(app.areaLayer)) {
         // Areas on their own layer, then laid over the map see-through, like their pane.
         var areas = document.createElement("canvas");
         areas.width = canvas.width; areas.height = canvas.height;
-        var main = ctx;
-        ctx = areas.getContext("2d");
-        ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-        var fills = {}, cellLayers = app.cellLayers;
-        for (var k = 0; k < cellLayers.length; k++) {
-          var c = app.atl.cur[k], st = style.areaStyle(c);
-          var kind = c === CONTESTED ? "stripes" : c >= 0 ? factions[c].pattern : "";
-          var key = c + ":" + kind;
-          if (!(key in fills)) {  // SVG maps fill with patterns; canvas maps with colours
-            fills[key] = !app.useCanvas && c >= 0 && style.patternFill[c]
-              ? canvasPattern(ctx, c === CONTESTED ? "#bdbdbd" : factions[c].colour, kind)
-              : st.fillColor;
-          }
-          ctx.beginPath();
-          path(ringsOf(cellLayers[k]), true);
-          ctx.globalAlpha = st.fillOpacity;
-          ctx.fillStyle = fills[key];
-          ctx.fill("evenodd");
-          ctx.globalAlpha = 1;
-          if (st.stroke) stroke(st.color, 1);
-        }
-        ctx = main;
+        var actx = areas.getContext("2d");
+        actx.setTransform(ratio, 0, 0, ratio, 0, 0);
+        M.ground.paintAreas(actx, app.ground, app.atl.cur, style.areaFill, view);
         ctx.save();
         ctx.setTransform(1, 0, 0, 1, 0, 0);
         ctx.globalAlpha = 0.38;  // .leaflet-ts-areas-pane in the CSS
@@ -162,12 +119,10 @@
         ctx.restore();
       }
       if (map.hasLayer(app.frontLayer)) {
-        var frontLayers = app.frontLayers;
-        ctx.beginPath();
-        for (var e9 = 0; e9 < frontLayers.length; e9++) {
-          if (frontLayers[e9].options.stroke) path(frontLayers[e9].getLatLngs(), false);
-        }
-        stroke(S.FRONT_COLOUR, app.frontWeight, null, 0.9);
+        if (app.paintComparison) app.paintComparison(ctx, view);
+        M.ground.paintFronts(ctx, app.ground, app.fronts,
+          M.ground.shownFronts(app.fronts, app.atl.cur, S.frontShown), view, S.FRONT_COLOUR,
+          app.frontWeight);
       }
       if (map.hasLayer(app.routeLayer)) {
         var segLayers = app.segLayers;
@@ -254,7 +209,7 @@
       // Legend, bottom right.
       var rows = factions.map(function (f, j) { return [f.colour, f.label, j]; });
       rows.push(["#ffffff", "Contested", CONTESTED]);
-      if (app.frontLayers.length) rows.push([S.FRONT_COLOUR, "Front line", "front"]);
+      if (app.fronts.arc.length) rows.push([S.FRONT_COLOUR, "Front line", "front"]);
       ctx.font = "12px " + FONT;
       var lw = 0;
       rows.forEach(function (r) { lw = Math.max(lw, ctx.measureText(r[1]).width); });

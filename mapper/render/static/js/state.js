@@ -72,6 +72,12 @@
       t.day = to;
       return touched;
     };
+    // The state on day d (a new array; ``cur`` is left alone).
+    t.at = function (d2) {
+      var out = Int16Array.from(ctl.initial), end = firstChange[Math.max(0, Math.min(n - 1, d2)) + 1];
+      for (var k3 = 0; k3 < end; k3++) out[ctl.place[k3]] = ctl.after[k3];
+      return out;
+    };
     // How many changes are dated on day d.
     t.changesOn = function (d2) { return firstChange[d2 + 1] - firstChange[d2]; };
     // The next day with a change after the shown one (dir > 0; else the last day), or the

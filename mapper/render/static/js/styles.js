@@ -17,13 +17,105 @@
   // The offline base map: land on a sea-coloured background, lakes in the sea colour,
   // first-level regions as thin dashed lines, country borders in grey.
   var BASE = {sea: "#cfdfe8", land: "#f4f2ec", coast: "#9fb7c8", border: "#8c8c8c",
-    region: "#b9b5ad"};
+    region: "#b9b5ad", river: "#8fb3cc", city: "#6b665c"};
 
-  // The styles of one dataset's factions. ``patternFill`` (controller -> SVG fill) is filled
-  // in by the layers on an SVG map; areaStyle uses it once there.
+  // The coast of one ring of base-map land (payload basemap.levels): the edges of its
+  // polygons ([[lat, lon], ...] rings) less those that lie along the ring's own box or the
+  // box cut out of it (``inner``, or null), where the land was only cut. Boxes are
+  // [lon0, lat0, lon1, lat1]; ``eps`` is half a coordinate unit. Returns polylines.
+  function coastLines(polys, box, inner, eps) {
+    var boxes = inner ? [box, inner] : [box];
+    function onEdge(a, b) {
+      for (var k = 0; k < boxes.length; k++) {
+        var bx = boxes[k];
+        for (var c = 0; c < 2; c++) {
+          var v0 = bx[c], v1 = bx[c + 2], ax = a[1 - c], bxv = b[1 - c];
+          if ((Math.abs(ax - v0) < eps && Math.abs(bxv - v0) < eps) ||
+              (Math.abs(ax - v1) < eps && Math.abs(bxv - v1) < eps)) return true;
+        }
+      }
+      return false;
+    }
+    var out = [];
+    polys.forEach(function (poly) {
+      poly.forEach(function (ring) {
+        var line = [];
+        for (var i = 1; i < ring.length; i++) {
+          if (onEdge(ring[i - 1], ring[i])) {
+            if (line.length > 1) out.push(line);
+            line = [];
+          } else {
+            if (!line.length) line.push(ring[i - 1]);
+            line.push(ring[i]);
+          }
+        }
+        if (line.length > 1) out.push(line);
+      });
+    });
+    return out;
+  }
+
+  // Marker shapes, one per faction in legend order (then round again), so that colour is not
+  // the only cue, as the areas' patterns do; contested and unknown places are circles
+  // (contested with a dashed outline).
+  var SHAPES = ["circle", "square", "triangle", "diamond", "hexagon", "triangle-down",
+    "pentagon"];
+  // The corners of a shape of "radius" r centred on (x, y), in pixels (y down), sized to
+  // cover about the area of the circle of radius r. A circle: null. No DOM.
+  function shapePoints(shape, x, y, r) {
+    function regular(n, turn, scale) {
+      var out = [], k = r * scale;
+      for (var i = 0; i < n; i++) {
+        var a = turn + i * 2 * Math.PI / n;
+        out.push([x + k * Math.sin(a), y - k * Math.cos(a)]);
+      }
+      return out;
+    }
+    switch (shape) {
+      case "square": return regular(4, Math.PI / 4, 1.25);
+      case "diamond": return regular(4, 0, 1.3);
+      case "triangle": return regular(3, 0, 1.55);
+      case "triangle-down": return regular(3, Math.PI, 1.55);
+      case "pentagon": return regular(5, 0, 1.15);
+      case "hexagon": return regular(6, 0, 1.1);
+      default: return null;
+    }
+  }
+  // An SVG path ("M..L..z") through some points, or "" for none.
+  function pointsPath(pts) {
+    if (!pts || !pts.length) return "";
+    return "M" + pts.map(function (p) {
+      return Math.round(p[0] * 10) / 10 + "," + Math.round(p[1] * 10) / 10;
+    }).join("L") + "z";
+  }
+  // Leaflet's circle marker drawn as options.shape (SVG or canvas), built once Leaflet is there.
+  var ShapeMarker = null;
+  function shapeMarker(latlng, options) {
+    if (!ShapeMarker) {
+      ShapeMarker = L.CircleMarker.extend({
+        _updatePath: function () {
+          var pts = shapePoints(this.options.shape, this._point.x, this._point.y, this._radius);
+          var r = this._renderer;
+          if (!pts) return L.CircleMarker.prototype._updatePath.call(this);
+          if (r._ctx) {  // canvas
+            if (!r._drawing || this._empty()) return;
+            var ctx = r._ctx;
+            ctx.beginPath();
+            pts.forEach(function (p, k) { if (k) ctx.lineTo(p[0], p[1]); else ctx.moveTo(p[0], p[1]); });
+            ctx.closePath();
+            r._fillStroke(ctx, this);
+          } else {
+            r._setPath(this, pointsPath(pts));
+          }
+        }
+      });
+    }
+    return new ShapeMarker(latlng, options);
+  }
+
+  // The styles of one dataset's factions.
   function create(factions) {
     var nf = factions.length, CONTESTED = nf;
-    var patternFill = {};
     function controllerLabel(c) {
       if (c === CONTESTED) return "Contested";
       if (c >= 0 && c < nf) return factions[c].label;
@@ -34,41 +126,39 @@
       return c === CONTESTED ? "contested" : c >= 0 ? factions[c].id : none;
     }
     function colourOf(c) { return c >= 0 && c < nf ? factions[c].colour : UNKNOWN_COLOUR; }
+    // The marker shape of a controller (see SHAPES).
+    function shapeOf(c) { return c >= 0 && c < nf ? SHAPES[c % SHAPES.length] : "circle"; }
     function markerStyle(c) {
       if (c === CONTESTED) {
         return {fillColor: "#ffffff", fillOpacity: 1, color: "#111111", weight: 2.5,
-          dashArray: "3 2"};
+          dashArray: "3 2", shape: "circle"};
       }
       if (c < 0) {
         return {fillColor: UNKNOWN_COLOUR, fillOpacity: 0.85, color: "#5f5f5f", weight: 1,
-          dashArray: null};
+          dashArray: null, shape: "circle"};
       }
       return {fillColor: factions[c].colour, fillOpacity: 0.95, color: "#1f1f1f", weight: 1.2,
-        dashArray: null};
+        dashArray: null, shape: shapeOf(c)};
     }
-    function areaStyle(c) {
-      // Opaque fills, and an outline of the same colour, in a see-through pane (CSS): cells of
-      // one side merge without seams.
-      if (c >= 0 && patternFill[c]) {
-        return {fillColor: patternFill[c], fillOpacity: 1, fill: true, stroke: true,
-          color: c === CONTESTED ? "#bdbdbd" : factions[c].colour, opacity: 1};
-      }
-      if (c === CONTESTED) {
-        return {fillColor: "#5f5f5f", fillOpacity: 1, fill: true, stroke: true, color: "#5f5f5f",
-          opacity: 1};
-      }
-      if (c < 0) return {fillColor: UNKNOWN_COLOUR, fillOpacity: 0.3, fill: true, stroke: false};
-      return {fillColor: factions[c].colour, fillOpacity: 1, fill: true, stroke: true,
-        color: factions[c].colour, opacity: 1};
+    // How the ground a controller holds is filled: a colour, its opacity (in a pane that is
+    // itself see-through, CSS), and the faction's pattern (hatch, cross, dots; contested:
+    // stripes), drawn over the colour.
+    function areaFill(c) {
+      if (c === CONTESTED) return {colour: "#bdbdbd", alpha: 1, pattern: "stripes"};
+      if (c < 0 || c >= nf) return {colour: UNKNOWN_COLOUR, alpha: 0.3, pattern: null};
+      var kind = factions[c].pattern;
+      return {colour: factions[c].colour, alpha: 1,
+        pattern: kind === "hatch" || kind === "cross" || kind === "dots" ? kind : null};
     }
     function lineColour(c) {
       if (c === CONTESTED) return "#555555";
       return colourOf(c);
     }
     function dashOf(c) { return c >= 0 && c < nf && factions[c].dash ? factions[c].dash : null; }
-    return {factions: factions, nf: nf, CONTESTED: CONTESTED, patternFill: patternFill,
+    return {factions: factions, nf: nf, CONTESTED: CONTESTED,
       controllerLabel: controllerLabel, controllerId: controllerId, colourOf: colourOf,
-      markerStyle: markerStyle, areaStyle: areaStyle, lineColour: lineColour, dashOf: dashOf};
+      shapeOf: shapeOf, markerStyle: markerStyle, areaFill: areaFill, lineColour: lineColour,
+      dashOf: dashOf};
   }
 
   // A front line between two places shows where both are held, by different sides.
@@ -83,6 +173,7 @@
   }
 
   M.styles = {UNKNOWN_COLOUR: UNKNOWN_COLOUR, FRONT_COLOUR: FRONT_COLOUR, RADIUS: RADIUS,
-    DEFAULT_RADIUS: DEFAULT_RADIUS, BASE: BASE, create: create, frontShown: frontShown,
+    DEFAULT_RADIUS: DEFAULT_RADIUS, BASE: BASE, coastLines: coastLines, SHAPES: SHAPES,
+    shapePoints: shapePoints, pointsPath: pointsPath, shapeMarker: shapeMarker, create: create, frontShown: frontShown,
     segmentEnds: segmentEnds};
 })(window.__mapper || (window.__mapper = {}));
