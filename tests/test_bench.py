@@ -128,6 +128,14 @@ def test_scorecard_rows_say_met_missed_and_why() -> None:
     records["points-2000"]["peer"]["blocked"] = ["https://x.invalid/font.woff"]
     clean = next(r for r in scorecard.check(records) if r["kind"] == "clean")
     assert clean["ok"] is False and clean["why"] == "1 request(s) aborted"
+    # a build stopped at the time limit: its time row missed, its memory not a pass
+    stopped = scorecard.check({"acled": {"ours": {
+        "peak_rss_mb": 1014.0, "error": "stopped after 600 s (the time limit of this case)"}}})
+    by = {r["target"]: r for r in stopped if r["case"] == "acled"}
+    build = next(r for t, r in by.items() if t.endswith("<= 60 s"))
+    assert build["ok"] is False and build["why"].startswith("stopped after 600 s")
+    memory = by["50k x 500k: peak memory < 2 GB"]
+    assert memory["ok"] is None and memory["why"].startswith("the build did not finish")
     table = scorecard.format_rows(scorecard.check(records))
     assert table.count("\n") == len(scorecard.TARGETS) + 1
     assert "**MISSED**: 75 s is 1.25x the bound 60 s" in table
@@ -162,3 +170,22 @@ def test_child_is_stopped_at_its_time_and_memory_limits(
     assert grown["error"].startswith("stopped at the memory cap of 1024 MB")
     done = run_child("busy", ["quick"], timeout_s=60.0, max_memory_mb=4096)
     assert "error" not in done and done["build_s"] == 0.5
+
+
+def test_a_profiled_build_stopped_by_its_time_limit_keeps_its_profile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mapper.bench.run import run_child
+
+    (tmp_path / "slow_build.py").write_text(
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "import mapper.bench.build as b\n"
+        "def fake(side, data, out):\n"
+        "    while True:\n        sum(range(10000))\n"
+        "b.build = fake\n"
+        "print(__import__('json').dumps(b.profiled_build('ours', Path('.'), Path('x'))))\n",
+        encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}:{ROOT}")
+    result = run_child("slow_build", [], timeout_s=3.0)
+    assert result["error"].startswith("stopped after 3 s")
+    assert any("fake" in row[0] for row in result["profile"])  # where the time went

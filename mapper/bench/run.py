@@ -160,9 +160,13 @@ def run_child(module: str, args: list[str], *, timeout_s: float | None = None,
                                 preexec_fn=limit if max_memory_mb is not None else None)
         killed = threading.Event()
 
-        def stop() -> None:
+        last_resort: list[threading.Timer] = []
+
+        def stop() -> None:  # SIGTERM (a profiled build then prints what it has), then kill
             killed.set()
-            proc.kill()
+            proc.terminate()
+            last_resort.append(threading.Timer(30.0, proc.kill))
+            last_resort[0].start()
 
         timer = threading.Timer(timeout_s, stop) if timeout_s else None
         if timer is not None:
@@ -173,6 +177,8 @@ def run_child(module: str, args: list[str], *, timeout_s: float | None = None,
         _, status, usage = os.wait4(proc.pid, 0)
         if timer is not None:
             timer.cancel()
+        for late in last_resort:  # the child is gone: never signal its pid again
+            late.cancel()
         timed_out = killed.is_set()
         proc.returncode = os.waitstatus_to_exitcode(status)
         elapsed = time.perf_counter() - t0
@@ -182,6 +188,9 @@ def run_child(module: str, args: list[str], *, timeout_s: float | None = None,
                               "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
     if timed_out:
         result["error"] = f"stopped after {timeout_s:g} s (the time limit of this case)"
+        lines = text.strip().splitlines()
+        if lines and lines[-1].startswith("{"):  # a profiled build's profile until then
+            result["profile"] = json.loads(lines[-1]).get("profile")
         return result
     if proc.returncode != 0 and max_memory_mb is not None and "MemoryError" in stderr:
         result["error"] = (f"stopped at the memory cap of {max_memory_mb:g} MB (MemoryError); "

@@ -123,6 +123,9 @@ TARGETS: tuple[Target, ...] = (
     Target("polygons", "peak memory <= 1.5 GB", "peak_rss_mb", "max", 1536, "MB", issue=10),
 )
 
+#: Figures of the build itself (meaningless when it did not finish).
+_BUILD_KEYS = frozenset({"build_s", "site_build_s", "peak_rss_mb", "page_bytes"})
+
 #: Figures taken in the browser (a missed row on them is profiled there, else in the build).
 _BROWSER_KEYS = frozenset({"first_draw_ms", "step_ms_p95", "jump_ms_p95"})
 
@@ -296,8 +299,14 @@ def check(records: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"case": t.case, "issue": t.issue, "target": t.words,
                                "key": t.key, "ours": mine, "peer": theirs, "unit": t.unit,
                                "bound": t.bound, "kind": t.kind}
+        err = ours.get("error")
         if rec is None:
             row.update(ok=None, why="case not run")
+        elif err and t.key in _BUILD_KEYS:  # the build did not finish
+            stopped = (("time limit" in err and t.key in ("build_s", "site_build_s"))
+                       or ("memory cap" in err and t.key == "peak_rss_mb"))
+            row.update(ours=None, ok=False if stopped else None,
+                       why=err if stopped else f"the build did not finish: {err}")
         elif mine is None:
             row.update(ok=None, why=ours.get("error") or ours.get("site_error")
                        or ours.get("jump_error") or "not measured")
@@ -401,7 +410,9 @@ def profile_missed(rows: list[dict[str, Any]], records: dict[str, dict[str, Any]
             side = "site" if r["key"].startswith("site_") or case in WHOLE_BUILD else "ours"
             target = out / "site" / f"{case}.prof" if side == "site" else \
                 out / "pages" / f"{case}-ours.prof.html"
-            again = run_build(side, data, target, profile=True)
+            limits = {"timeout_s": LIMIT_S, "max_memory_mb": LIMIT_MB} \
+                if case in WHOLE_BUILD else {}
+            again = run_build(side, data, target, profile=True, **limits)
             found[f"{case} build"] = again.get("profile", again.get("error"))
     return found
 
