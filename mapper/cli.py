@@ -13,6 +13,7 @@ from typing import NoReturn
 import click
 
 from mapper import __version__, settings
+from mapper._files import write_atomic
 from mapper.dataset import Dataset
 from mapper.errors import DatasetError, MapperError
 
@@ -186,19 +187,24 @@ _BBOX_HELP = "Frame min_lon,min_lat,max_lon,max_lat (default: every area of cont
 @click.option("--dpi", type=click.IntRange(30, 1200), default=300, show_default=True,
               help="PNG resolution.")
 @click.option("--bbox", default=None, help=_BBOX_HELP)
+@click.option("--alt", is_flag=True,
+              help="Also write the image's text alternative (who holds what: km², shares, "
+                   "main places per side) to <out>.txt and print it.")
 def snapshot_cmd(dataset: Path, day: str, fmt: str | None, out: Path | None, dpi: int,
-                 bbox: str | None) -> None:
+                 bbox: str | None, alt: bool) -> None:
     """Draw the map of DATASET on one day as a print-ready image (PNG, SVG or PDF).
 
     Areas, front lines, routes, the main towns' labels, a legend, a title with the date, a
     source line and a scale bar, on the offline base map. The same input always gives the
-    same bytes.
+    same bytes. With --alt, the text alternative (the words the page's screen-reader summary
+    says on that day) goes beside the image and to the terminal.
 
     \b
-    Example:
+    Examples:
       mapper snapshot geodata/aleppo-2024 --date 2024-11-30 --format pdf --out aleppo.pdf
+      mapper snapshot geodata/aleppo-2024 --date 2024-11-30 --alt
     """
-    from mapper import snapshot
+    from mapper import snapshot, summary
 
     when = _report_day(day)
     frame = _report_bbox(bbox)
@@ -207,9 +213,15 @@ def snapshot_cmd(dataset: Path, day: str, fmt: str | None, out: Path | None, dpi
     out = out if out is not None else Path(f"{ds.id}-{when.isoformat()}.{fmt}")
     try:
         written = snapshot.snapshot(ds, when, out, fmt=fmt, dpi=dpi, bbox=frame)
+        text = summary.describe(ds, when) if alt else ""
     except ValueError as exc:
         _fail(f"error: {exc}")
     click.echo(str(written))
+    if alt:
+        alt_file = Path(written).with_suffix(".txt")
+        write_atomic(alt_file, text + "\n")
+        click.echo(str(alt_file))
+        click.echo(text)
 
 
 @main.command("multiples")

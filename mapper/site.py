@@ -300,12 +300,14 @@ textarea {{ display: block; width: 100%; font: 12px monospace; margin-top: .3rem
 </style>
 </head>
 <body>
+<main>
 <h1>Maps of territorial change</h1>
 <ul>
 {body}
 </ul>
-<p><small>Built with mapper. Place coordinates: GeoNames (CC-BY 4.0);
-country outlines: Natural Earth; map library: Leaflet.</small></p>
+</main>
+<footer><p><small>Built with mapper. Place coordinates: GeoNames (CC-BY 4.0);
+country outlines: Natural Earth; map library: Leaflet.</small></p></footer>
 </body>
 </html>
 """

@@ -51,6 +51,20 @@ def tampered(mini: Dataset) -> Dataset:
     return ds
 
 
+@pytest.fixture(scope="session")
+def aleppo() -> Dataset:
+    """The Aleppo dataset of geodata/ (geocoded offline from the committed cache)."""
+    return load_dataset(Path(__file__).parent.parent / "geodata" / "aleppo-2024")
+
+
+@pytest.fixture(scope="session")
+def aleppo_html(aleppo: Dataset) -> str:
+    """The Aleppo page built by this checkout's code (not the committed site/)."""
+    from mapper.render import render_html
+
+    return render_html(aleppo)
+
+
 @dataclass
 class OpenedPage:
     """A page opened from a file, with what it tried to fetch and what it logged."""

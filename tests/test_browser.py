@@ -240,12 +240,15 @@ def test_default_date_is_the_start(open_page: Opener, mini_html: str) -> None:
 def test_embed_mode_hides_the_chrome(open_page: Opener, mini_html: str, suffix: str) -> None:
     op = open_page(mini_html, suffix)
     assert _date(op) == "2024-11-30"
-    assert not op.page.is_visible(".ts-title")
+    # A one-line title stays (tests/test_embed_print.py); the description and controls go.
+    assert op.page.is_visible(".ts-title")
+    assert not op.page.is_visible(".ts-description")
+    assert not op.page.is_visible(".ts-speed")
     assert op.page.is_visible(".ts-bar")
     assert op.page.is_visible(".ts-map")
     _set(op, "2024-12-02")
     op.page.wait_for_function("location.hash.includes('2024-12-02')", timeout=2000)
-    assert not op.page.is_visible(".ts-title")
+    assert not op.page.is_visible(".ts-description")
 
 
 def test_play_advances_and_pause_stops(open_page: Opener, mini_html: str) -> None:
@@ -813,7 +816,7 @@ def test_download_png_on_a_canvas_map(open_page: Opener, mini: Dataset, tmp_path
 def test_download_button_stays_in_embeds(open_page: Opener, mini_html: str) -> None:
     op = open_page(mini_html, "#2024-11-30&embed", width=600, height=400)
     assert op.page.is_visible(".ts-download")
-    assert not op.page.is_visible(".ts-head")
+    assert not op.page.is_visible(".ts-description")
     with op.page.expect_download() as info:
         op.page.click(".ts-download")
     assert info.value.suggested_filename == "mini-2024-11-30.png"

@@ -38,7 +38,7 @@ BUTTONS = (
 #: may use the ones before it; ``main.js`` defines ``window.mapperTimeSlider``).
 SCRIPTS = ("util.js", "state.js", "styles.js", "canvas.js", "ground.js", "labels.js",
            "incidents.js", "layers.js", "popups.js", "chart.js", "controls.js", "compare.js",
-           "snapshot.js", "main.js")
+           "snapshot.js", "a11y.js", "main.js")
 
 
 def _check_inlinable(text: str, what: str) -> str:
@@ -139,7 +139,8 @@ def chrome_html(name: str, speed: int) -> tuple[str, str]:
     Returns
     -------
     tuple of str
-        ``(before_map, after_map)``: the title bar, and the sources panel plus slider bar.
+        ``(before_map, after_map)``: the title bar, and the sources panel, the slider bar (a
+        region landmark) and the credit line (the page's footer).
 
     Raises
     ------
@@ -157,7 +158,7 @@ def chrome_html(name: str, speed: int) -> tuple[str, str]:
     if not name.isidentifier():
         raise ValueError(f"element id prefix must be an identifier, not {name!r}")
     head = (
-        f'<header class="ts-chrome ts-head" id="{name}-head">'
+        f'<header class="ts-head" id="{name}-head">'
         '<div class="ts-titles"><h1 class="ts-title"></h1>'
         '<p class="ts-description"></p></div>'
         f'<button type="button" class="ts-sources-toggle" aria-expanded="false" '
@@ -174,7 +175,7 @@ def chrome_html(name: str, speed: int) -> tuple[str, str]:
         '<button type="button" class="ts-sources-close" aria-label="Close sources">'
         "&times;</button></div>"
         '<ol class="ts-sources-list"></ol></aside>\n'
-        f'<div class="ts-bar" id="{name}-bar" role="group" aria-label="Time slider">'
+        f'<div class="ts-bar" id="{name}-bar" role="region" aria-label="Time slider">'
         '<div class="ts-date" aria-live="polite">'
         '<span class="ts-date-big"></span><span class="ts-date-sub"></span></div>'
         f'<div class="ts-controls">{buttons}'
@@ -188,7 +189,7 @@ def chrome_html(name: str, speed: int) -> tuple[str, str]:
         '<path d="M7 1h2v7h3l-4 4-4-4h3zM2 13h12v2H2z"/></svg><span>PNG</span></button>'
         "</div>"
         '<div class="ts-chart-legend" hidden></div>'
-        '<div class="ts-track"><div class="ts-chart" hidden><div class="ts-chart-plot">'
+        '<div class="ts-track"><div class="ts-chart" hidden><div class="ts-chart-plot" role="img">'
         '<canvas class="ts-chart-canvas" aria-hidden="true"></canvas>'
         '<div class="ts-chart-marker" aria-hidden="true"></div>'
         '<div class="ts-chart-tip" role="tooltip" hidden></div></div></div>'
@@ -198,5 +199,6 @@ def chrome_html(name: str, speed: int) -> tuple[str, str]:
         '<div class="ts-ticks" aria-hidden="true"></div>'
         '<div class="ts-ends"><span class="ts-start"></span><span class="ts-end"></span></div>'
         "</div></div></div>\n"
+        f'<footer class="ts-foot" id="{name}-foot"><p class="ts-credit"></p></footer>\n'
     )
     return head, bar

@@ -20,7 +20,7 @@ test("each module uses only the modules before it when it loads", (t) => {
     "canvas.js": "PatchCanvas", "ground.js": "ground", "labels.js": "labels",
     "incidents.js": "incidents", "layers.js": "layers",
     "popups.js": "popups", "chart.js": "chart", "controls.js": "controls", "compare.js": "compare",
-    "snapshot.js": "snapshot"};
+    "snapshot.js": "snapshot", "a11y.js": "a11y"};
   const window = {};
   for (let i = 0; i < order.length; i++) {
     const M = load(order.slice(0, i + 1), {L: L, window: {}});
@@ -42,9 +42,9 @@ test("the page's joined script (mapper.render.element.browser_script) loads the 
   const window = {};
   new Function("window", "L", "document", fs.readFileSync(file, "utf8"))(window, L, undefined);
   assert.equal(typeof window.mapperTimeSlider, "function");
-  assert.deepEqual(Object.keys(window.__mapper).sort(), ["PatchCanvas", "chart", "compare",
-    "controls", "ground", "incidents", "labels", "layers", "popups", "snapshot", "state",
-    "styles", "util"]);
+  assert.deepEqual(Object.keys(window.__mapper).sort(), ["PatchCanvas", "a11y", "chart",
+    "compare", "controls", "ground", "incidents", "labels", "layers", "popups", "snapshot",
+    "state", "styles", "util"]);
   assert.equal(window.mapperTimeSlider.helpers.longDate(Date.UTC(2024, 11, 5), 0),
     "5 December 2024");
 });

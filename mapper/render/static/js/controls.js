@@ -1,6 +1,11 @@
 /*
  * mapper browser code, module controls: the slider bar (date, ticks of the days with
- * changes), its buttons, the keyboard, play, the permalink hash and embed mode.
+ * changes), its buttons, the keyboard, play, the permalink hash, embed mode and the credit
+ * line (sources up to the shown day).
+ *
+ * Keys: the arrow keys pan the map while the map (or a place on it) has the focus, and step
+ * the date everywhere else (the slider, the buttons, the page); Page Up/Down, Home and End
+ * step the date, Space plays. Escape is a11y.js's.
  *
  * setup(app) adds app.go(day), the one way the shown day changes: it moves the state,
  * restyles what changed, updates incidents, labels, the chart, an open popup and the hash.
@@ -97,12 +102,19 @@
     var playBtn = q(app, "ts-play"), speedSel = q(app, "ts-speed"), loopBox = q(app, "ts-loop");
 
     var embed = false;
+    // Embed mode is whatever the address says now: "&embed" taken off the hash ends it.
     function readHash() {
       var h = U.parseHash(location.hash, location.search);
-      if (h.embed) embed = true;
+      embed = h.embed;
       return h.day;
     }
-    function applyEmbed() { document.documentElement.classList.toggle("ts-embed", embed); }
+    function applyEmbed() {
+      document.documentElement.classList.toggle("ts-embed", embed);
+      // An embed's legend is open (compact, by CSS): a reader of an article never opens it.
+      var legend = map.getContainer().querySelector(".ts-legend details");
+      if (legend && embed) legend.open = true;
+      map.invalidateSize();
+    }
     // The hash follows the date, at most every HASH_MS (browsers throttle frequent history
     // updates; the last date is always written), and once more when playing stops.
     var HASH_MS = 250, lastHashWrite = -Infinity, hashTimer = null;
@@ -166,6 +178,7 @@
       showLabels();
       refreshOpenPopup();
       if (!fromHash) writeHash(false);
+      if (app.onDay) app.onDay(d);
     }
     function refreshOpenPopup() {
       var popup = map._popup;
@@ -217,6 +230,8 @@
       if (tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && t.type !== "range" &&
         t.type !== "checkbox")) return;
       if (event.altKey || event.ctrlKey || event.metaKey) return;
+      // On the map the keys are Leaflet's (arrows pan, +/- zoom) and the places' (Enter).
+      if (map.getContainer().contains(t)) return;
       var action = keyAction(event.key, event.shiftKey);
       if (action === "next-day") go(tl.day + 1);
       else if (action === "prev-day") go(tl.day - 1);
@@ -236,6 +251,25 @@
       if (day !== null && dayOf(day) >= 0 && dayOf(day) !== tl.day) go(dayOf(day), true);
     });
 
+    // The credit line under the map: who published the sources of the changes shown so far,
+    // as many names as fit on one line (every name when ``full``, for print), then the base
+    // map's credit.
+    var credit = document.querySelector("#" + app.name + "-foot .ts-credit");
+    var CREDIT_END = " · Base map: Natural Earth";
+    function updateCredit(full) {
+      if (!credit) return;
+      var names = M.snapshot.sourceNames(app.ev, app.nev, app.P.sources, tl.day);
+      var cs = getComputedStyle(credit), ctx = document.createElement("canvas").getContext("2d");
+      ctx.font = cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
+      var room = credit.clientWidth || Infinity;
+      var line = M.snapshot.creditLine(names, function (text) {
+        return !full && ctx.measureText(text).width > room;
+      }, CREDIT_END);
+      if (credit.textContent !== line) credit.textContent = line;
+      credit.title = M.snapshot.creditLine(names, function () { return false; }, CREDIT_END);
+    }
+
+    app.updateCredit = updateCredit;
     app.go = go;
     app.dayOf = dayOf;
     app.readHash = readHash;

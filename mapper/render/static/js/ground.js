@@ -307,6 +307,24 @@
     refresh: function () {
       if (!this._map) return;
       this._redrawRequest = this._redrawRequest || L.Util.requestAnimFrame(this._redraw, this);
+    },
+    // Printing: Chromium drops the map's panes from the printout while this canvas is in
+    // them (seen with Debian's Chromium 14x-15x), so for print the canvas stands behind an
+    // image of itself, made after the map was redrawn for the paper; on=false undoes it.
+    printImage: function (on) {
+      var c = this._container;
+      if (this._printed) { this._printed.remove(); this._printed = null; }
+      if (!c) return;
+      c.style.visibility = on ? "hidden" : "";
+      if (!on) return;
+      var img = document.createElement("img");
+      img.alt = "";
+      img.src = c.toDataURL();
+      img.className = c.className;
+      img.style.cssText = c.style.cssText;
+      img.style.visibility = "";
+      c.parentNode.insertBefore(img, c);
+      this._printed = img;
     }
   });
 

@@ -206,7 +206,7 @@
           m.bindTooltip(el("span", null, places.name[i]), {permanent: true, direction: "right",
             offset: [r + 1, 0], interactive: false,
             className: "ts-label ts-label-" + kind + (main ? "" : " ts-label-minor")});
-          labels.push({i: i, layer: m, rank: M.labels.rank(kind, main)});
+          labels.push({i: i, layer: m, rank: M.labels.rank(kind, main), pop: places.population[i]});
         }
       } else {
         var textEl = el("span", "ts-region-text", places.name[i]);
@@ -320,7 +320,7 @@
     }
 
     // ---- labels ---------------------------------------------------------------------------
-    function declutter() { M.labels.declutter(labels); }
+    function declutter() { M.labels.declutter(labels, map); }
     function zoomClass() {
       map.getContainer().classList.toggle("ts-zoomed-in",
         map.getZoom() >= P.view.zoom + M.labels.MINOR_LABEL_ZOOM);

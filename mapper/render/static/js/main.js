@@ -9,6 +9,20 @@
   "use strict";
   var U = M.util;
 
+  // The dataset's view is drawn for a window of at least SUBJECT_PX; a smaller map (a phone,
+  // an embed in an article) zooms out until what that window would show fits: the subject
+  // stays in view.
+  var SUBJECT_PX = [720, 480];
+  function fitSubject(map, view) {
+    var size = map.getSize();
+    if (size.x >= SUBJECT_PX[0] && size.y >= SUBJECT_PX[1]) return;
+    var c = map.project([view.lat, view.lon], view.zoom);
+    var half = L.point(SUBJECT_PX[0] / 2, SUBJECT_PX[1] / 2);
+    var box = L.latLngBounds(map.unproject(c.subtract(half), view.zoom),
+      map.unproject(c.add(half), view.zoom));
+    map.fitBounds(box, {animate: false, maxZoom: view.zoom});
+  }
+
   // Start the page: ``name`` prefixes the ids of its elements (name-map, name-data, ...);
   // every text from the data reaches the page from the JSON payload, as textContent.
   // options: {canvas, incidentDays, speed}.
@@ -68,6 +82,7 @@
     M.layers.control(app);
     M.compare.setup(app);
     M.snapshot.setup(app);
+    M.a11y.setup(app);
 
     // Online tiles only when the author asked for them (mapper build --tiles NAME); the page
     // then says so. Otherwise the page requests nothing: the base map is inlined.
@@ -82,11 +97,32 @@
     // ---- start ------------------------------------------------------------------------------
     var first = app.readHash();
     app.applyEmbed();
+    fitSubject(map, P.view);
     app.restyleAll();
     var firstDay = first !== null ? app.dayOf(first) : -1;
     app.go(firstDay >= 0 ? firstDay : 0, firstDay < 0);
     if (firstDay >= 0) app.writeHash();
     app.declutter();
+
+    // Print: the map redrawn for the paper's size (no blank band where it was not drawn),
+    // the legend open, every source named; as it was after.
+    var legendBox = map.getContainer().querySelector(".ts-legend details"), legendWasOpen = null;
+    function printing(on) {
+      if (legendBox) {
+        if (on && legendWasOpen === null) { legendWasOpen = legendBox.open; legendBox.open = true; }
+        if (!on && legendWasOpen !== null) { legendBox.open = legendWasOpen; legendWasOpen = null; }
+      }
+      map.invalidateSize();
+      app.areaLayer.printImage(on);
+      app.frontLayer.printImage(on);
+      app.updateCredit(on);
+    }
+    window.addEventListener("beforeprint", function () { printing(true); });
+    window.addEventListener("afterprint", function () { printing(false); });
+    var printQuery = window.matchMedia && window.matchMedia("print");
+    if (printQuery && printQuery.addEventListener) {
+      printQuery.addEventListener("change", function (e) { printing(e.matches); });
+    }
 
     return {
       dates: dates.slice(),

@@ -36,14 +36,16 @@
     }
     return names;
   }
-  // The credit line along the bottom, naming fewer sources ("and 3 more") while tooWide(line).
-  function creditLine(names, tooWide) {
-    var line = "Sources: " + (names.length ? names.join(", ") : "none recorded") + CREDIT_TAIL;
+  // The credit line along the bottom, naming fewer sources ("and 3 more") while tooWide(line);
+  // ``tail`` (default CREDIT_TAIL) ends it.
+  function creditLine(names, tooWide, tail) {
+    var end = tail === undefined ? CREDIT_TAIL : tail;
+    var line = "Sources: " + (names.length ? names.join(", ") : "none recorded") + end;
     var shown = names.length;
     while (shown > 1 && tooWide(line)) {
       shown--;
       line = "Sources: " + names.slice(0, shown).join(", ") + " and " + (names.length - shown) +
-        " more" + CREDIT_TAIL;
+        " more" + end;
     }
     return line;
   }
@@ -146,7 +148,7 @@
       if (map.hasLayer(app.placeLayer)) {
         for (var i9 = 0; i9 < app.np; i9++) {
           var mk = app.markers[i9];
-          if (!mk) continue;
+          if (!mk || (mk._path && mk._path.style.display === "none")) continue;  // grouped
           var o = mk.options, q9 = pt(mk.getLatLng());
           if (q9[0] < -20 || q9[1] < -20 || q9[0] > W + 20 || q9[1] > H + 20) continue;
           ctx.beginPath(); ctx.arc(q9[0], q9[1], o.radius, 0, 2 * Math.PI);

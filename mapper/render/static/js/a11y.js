@@ -1,0 +1,158 @@
+/*
+ * mapper browser code, module a11y: the map for keyboard and screen-reader users.
+ *
+ * - Each place's dot is a button in the tab order (SVG maps): Enter or Space opens its popup,
+ *   focus shows its name even where the label gave way.
+ * - Escape closes the sources panel, else the open popup (focus goes back where it was).
+ * - A visually hidden live region says who holds what on the shown date (summary: the same
+ *   words as ``mapper snapshot --alt``, see mapper/summary.py), rewritten when the date
+ *   settles (not on every day while playing).
+ */
+(function (M) {
+  "use strict";
+  var U = M.util;
+  var KEY_PLACES = 4;  // names per side before "and N more" (mapper.summary.KEY_PLACES)
+  var KIND_ORDER = {capital: 0, city: 1, town: 2};  // mapper.summary._KIND_ORDER
+  var LABEL_ONLY = {region: true, country: true};  // mapper.snapshot.LABEL_ONLY_KINDS
+  var SETTLE_MS = 600;
+
+  // "A", "A and B", "A, B and C"; past KEY_PLACES: "A, B, C, D and 3 more".
+  function names(list) {
+    var shown = list.slice(0, KEY_PLACES), rest = list.length - KEY_PLACES;
+    if (rest > 0) return shown.join(", ") + " and " + rest + " more";
+    if (shown.length === 1) return shown[0];
+    return shown.slice(0, -1).join(", ") + " and " + shown[shown.length - 1];
+  }
+  // Place order within a side: capital, city, town, others; larger population; name.
+  function byKey(a, b) {
+    return a.order - b.order || b.pop - a.pop || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  }
+  // The paragraph for one day: dateText, side labels, km² per side, and per side the places
+  // it holds ({name, kind, pop}); formatArea as the chart's.
+  function summary(dateText, labels, km2, held, formatArea) {
+    var total = 0, parts = [dateText + "."];
+    for (var j = 0; j < km2.length; j++) total += km2[j];
+    for (j = 0; j < labels.length; j++) {
+      var list = held[j].map(function (p) {
+        return {name: p.name, pop: p.pop || 0,
+          order: KIND_ORDER[p.kind] !== undefined ? KIND_ORDER[p.kind] : 3};
+      }).sort(byKey).map(function (p) { return p.name; });
+      if (!(km2[j] > 0) && !list.length) continue;
+      var text = labels[j];
+      if (total > 0) {
+        text += ": " + formatArea(km2[j]) + " (" + Math.round(100 * km2[j] / total) + "%)";
+      }
+      if (list.length) text += (total > 0 ? ", including " : ": ") + names(list);
+      parts.push(text + ".");
+    }
+    return parts.join(" ");
+  }
+
+  function setup(app) {
+    var map = app.map, P = app.P, places = app.places, np = app.np, tl = app.tl;
+    var container = map.getContainer();
+    container.setAttribute("aria-label", "Map of " + P.title +
+      ". Arrow keys pan the map, plus and minus zoom; Tab reaches each place.");
+    container.setAttribute("aria-roledescription", "map");
+
+    // ---- places as buttons -------------------------------------------------------------
+    var markers = app.markers || [];
+    for (var i = 0; i < np; i++) {
+      var m = markers[i], path = m && m._path;
+      if (!path) continue;
+      path.setAttribute("tabindex", path.style.display === "none" ? "-1" : "0");
+      path.setAttribute("role", "button");
+      path.setAttribute("aria-label", places.name[i] + " (" + P.kinds[places.kind[i]] + ")");
+      path.addEventListener("keydown", (function (mk) {
+        return function (event) {
+          if (event.key !== "Enter" && event.key !== " ") return;
+          event.preventDefault();
+          event.stopPropagation();
+          mk.openPopup();
+          var box = mk.getPopup() && mk.getPopup().getElement();
+          var content = box && box.querySelector(".leaflet-popup-content");
+          if (content) { content.setAttribute("tabindex", "-1"); content.focus(); }
+        };
+      })(m));
+      M.labels.reveal(m);
+    }
+
+    // ---- Escape ------------------------------------------------------------------------
+    var returnTo = null;
+    // A popup's headings (h3, h4) read as the levels under the page's title (h1).
+    function levelHeadings(popup) {
+      var box = popup.getElement();
+      if (!box) return;
+      var hs = box.querySelectorAll("h3, h4");
+      for (var h = 0; h < hs.length; h++) {
+        hs[h].setAttribute("aria-level", hs[h].tagName === "H3" ? "2" : "3");
+      }
+    }
+    map.on("popupopen", function (e) {
+      returnTo = document.activeElement;
+      var close = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) close.setAttribute("aria-label", "Close popup");
+      levelHeadings(e.popup);
+      if (!e.popup._tsLevels) {
+        e.popup._tsLevels = true;
+        e.popup.on("contentupdate", function () { levelHeadings(e.popup); });
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" && event.key !== "Esc") return;
+      var panel = app.sourcesPanel;
+      if (panel && !panel.hidden) {
+        app.head.querySelector(".ts-sources-toggle").click();
+        app.head.querySelector(".ts-sources-toggle").focus();
+        event.preventDefault();
+        return;
+      }
+      if (map._popup && map._popup.isOpen()) {
+        var back = returnTo;
+        map.closePopup();
+        if (back && back.focus && document.contains(back)) back.focus();
+        event.preventDefault();
+      }
+    });
+
+    // ---- what the map shows, in words ----------------------------------------------------
+    var live = U.el("p", "ts-sr ts-summary");
+    live.id = app.name + "-summary";
+    live.setAttribute("aria-live", "polite");
+    container.parentNode.appendChild(live);
+    var T = P.territory, data = T && T.sides.length ? M.chart.series(T, app.n, app.factions) : null;
+    var sides = data ? data.sides : app.factions.map(function (f) { return {id: f.id, label: f.label}; })
+      .concat([{id: "contested", label: "Contested"}, {id: "unknown", label: "No data"}]);
+    var ns = sides.length, CONTESTED = app.CONTESTED;
+    function text(d) {
+      var held = [], km2 = [];
+      for (var s = 0; s < ns; s++) { held.push([]); km2.push(data ? data.km2[d * ns + s] : 0); }
+      var cur = tl.cur;
+      for (var p = 0; p < np; p++) {
+        var kind = P.kinds[places.kind[p]];
+        if (LABEL_ONLY[kind]) continue;
+        var c = cur[p], side = c >= 0 && c <= CONTESTED ? c : ns - 1;
+        held[side].push({name: places.name[p], kind: kind, pop: places.population[p]});
+      }
+      return summary(U.longDate(app.start + d * U.DAY_MS, 0), sides.map(function (x) {
+        return x.label;
+      }), km2, held, M.chart.formatArea);
+    }
+    var timer = null;
+    function update() {
+      timer = null;
+      var t = text(tl.day);
+      if (live.textContent !== t) live.textContent = t;
+      if (app.updateCredit) app.updateCredit();
+    }
+    window.addEventListener("resize", function () { if (app.updateCredit) app.updateCredit(); });
+    app.onDay = function () {
+      if (timer !== null) clearTimeout(timer);
+      timer = setTimeout(update, app.playing && app.playing() ? SETTLE_MS : 50);
+    };
+    app.summary = function () { return text(tl.day); };
+    update();
+  }
+
+  M.a11y = {names: names, summary: summary, setup: setup};
+})(window.__mapper || (window.__mapper = {}));
