@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
@@ -183,6 +184,84 @@ class MapLayers:
     fronts: gpd.GeoDataFrame
     segments: pd.DataFrame
     places: gpd.GeoDataFrame
+
+    @cached_property
+    def basemap_paths(self) -> list[MplPath | None]:
+        """The country outlines as matplotlib paths, made once and shared by every panel."""
+        return [_path(geom) for geom in self.basemap.geometry]
+
+    @cached_property
+    def _atom_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every atom's rings as one vertex array, one code array, and each vertex's atom."""
+        verts: list[np.ndarray] = []
+        kinds: list[np.ndarray] = []
+        owner: list[np.ndarray] = []
+        for i, geom in enumerate(self.atoms):
+            path = _path(geom)
+            if path is not None and path.codes is not None:
+                xy = np.asarray(path.vertices)
+                verts.append(xy)
+                kinds.append(np.asarray(path.codes))
+                owner.append(np.full(len(xy), i, dtype=np.int64))
+        if not verts:
+            return np.zeros((0, 2)), np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
+        return np.concatenate(verts), np.concatenate(kinds), np.concatenate(owner)
+
+    @cached_property
+    def _front_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every front's line parts as one vertex array, one code array, and each vertex's
+        front."""
+        verts: list[np.ndarray] = []
+        owner: list[np.ndarray] = []
+        for i, geom in enumerate(self.fronts.geometry):
+            for xy in _lines_xy([geom]):
+                verts.append(xy)
+                owner.append(np.full(len(xy), i, dtype=np.int64))
+        if not verts:
+            return np.zeros((0, 2)), np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
+        kinds = [np.full(len(v), MplPath.LINETO, dtype=np.uint8) for v in verts]
+        for k in kinds:
+            k[0] = MplPath.MOVETO
+        return np.concatenate(verts), np.concatenate(kinds), np.concatenate(owner)
+
+    def front_path(self, mask: np.ndarray) -> MplPath | None:
+        """The fronts picked by ``mask`` (one boolean per row of ``fronts``) as one path.
+
+        Parameters
+        ----------
+        mask
+            As :func:`front_mask` gives.
+
+        Returns
+        -------
+        matplotlib.path.Path or None
+            One open sub-path per line part, in the order of ``fronts``; ``None`` if none.
+        """
+        verts, kinds, owner = self._front_parts
+        take = mask[owner] if len(owner) else np.zeros(0, dtype=bool)
+        return MplPath(verts[take], kinds[take]) if take.any() else None
+
+    def holder_paths(self, codes: np.ndarray) -> list[tuple[int, MplPath]]:
+        """The ground of each holder on a day, as one compound path per holder.
+
+        Parameters
+        ----------
+        codes
+            Controller code of each atom on the day (``-1``: no data), as
+            :meth:`mapper.model.Territory.codes_on` gives.
+
+        Returns
+        -------
+        list of (int, matplotlib.path.Path)
+            Each code that holds some drawable ground, in increasing order, with the
+            atoms it holds joined into one path (the atoms do not overlap).
+        """
+        verts, kinds, owner = self._atom_parts
+        if not len(owner):
+            return []
+        per_vertex = np.asarray(codes)[owner]
+        return [(int(code), MplPath(verts[per_vertex == code], kinds[per_vertex == code]))
+                for code in np.unique(per_vertex).tolist()]
 
 
 def _local_crs(lon: float, lat: float) -> pyproj.CRS:
@@ -468,6 +547,15 @@ def _path(geom: BaseGeometry) -> MplPath | None:
     return MplPath.make_compound_path(*parts) if parts else None
 
 
+def _add(ax: Axes, patch: PathPatch) -> None:
+    """Add a patch in data coordinates without ``add_patch``'s data-limit update.
+
+    The limits are the map's frame, set beforehand; updating them walks every vertex of
+    every patch (most of the time a map took).
+    """
+    ax.add_artist(patch)
+
+
 def _lines_xy(geoms: Iterable[BaseGeometry]) -> list[np.ndarray]:
     """Coordinate arrays of every line part of some geometries."""
     out: list[np.ndarray] = []
@@ -504,8 +592,17 @@ def _scale_bar(ax: Axes, extent: tuple[float, float, float, float], fontsize: fl
                 fontsize=fontsize, zorder=9, path_effects=halo)
 
 
-def _overlaps(box: Any, kept: list[Any]) -> bool:
-    return any(box.overlaps(other) for other in kept)
+def _overlaps(box: tuple[float, float, float, float],
+              grid: dict[tuple[int, int], list[tuple[float, float, float, float]]],
+              cell: float) -> bool:
+    """Whether ``box`` overlaps (edges excluded, as ``Bbox.overlaps``) a box kept in ``grid``."""
+    x0, y0, x1, y1 = box
+    for gx in range(int(x0 // cell), int(x1 // cell) + 1):
+        for gy in range(int(y0 // cell), int(y1 // cell) + 1):
+            for a0, b0, a1, b1 in grid.get((gx, gy), ()):
+                if x0 < a1 and a0 < x1 and y0 < b1 and b0 < y1:
+                    return True
+    return False
 
 
 def _declutter(ax: Axes, labels: list[tuple[tuple[int, float, str], Text]]) -> None:
@@ -517,15 +614,33 @@ def _declutter(ax: Axes, labels: list[tuple[tuple[int, float, str], Text]]) -> N
         canvas = FigureCanvasAgg(fig)
     renderer = canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
-    kept: list[Any] = []
+    cell = 50.0  # pixels: kept boxes are looked up in the grid cells a box spans
+    grid: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+    points = fig.dpi / 72
     for _, text in sorted(labels, key=lambda item: item[0]):
-        box = text.get_window_extent(renderer).padded(1.5)
-        inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
-                  and box.y1 <= frame.y1)
-        if not inside or _overlaps(box, kept):
-            text.set_visible(False)
+        # A point surely inside the label's padded box: its anchor (centred labels), or just
+        # right of it (labels set off to the right of their marker). Inside a kept box, the
+        # label overlaps it: hidden without measuring its text, the costly part.
+        if isinstance(text, Annotation):
+            ax_, ay_ = ax.transData.transform(text.xy)
+            dx, dy = text.xyann
+            px, py = float(ax_ + dx * points + 1.0), float(ay_ + dy * points)
         else:
-            kept.append(box)
+            px, py = (float(v) for v in ax.transData.transform(text.get_position()))
+        if any(a0 < px < a1 and b0 < py < b1
+               for a0, b0, a1, b1 in grid.get((int(px // cell), int(py // cell)), ())):
+            text.set_visible(False)
+            continue
+        padded = text.get_window_extent(renderer).padded(1.5)
+        box = (float(padded.xmin), float(padded.ymin), float(padded.xmax), float(padded.ymax))
+        inside = (box[0] >= frame.x0 and box[2] <= frame.x1 and box[1] >= frame.y0
+                  and box[3] <= frame.y1)
+        if not inside or _overlaps(box, grid, cell):
+            text.set_visible(False)
+            continue
+        for gx in range(int(box[0] // cell), int(box[2] // cell) + 1):
+            for gy in range(int(box[1] // cell), int(box[3] // cell) + 1):
+                grid.setdefault((gx, gy), []).append(box)
 
 
 def front_mask(fronts: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
@@ -594,28 +709,24 @@ def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, day: date, *,
         spine.set_linewidth(0.6)
         spine.set_color("#555555")
 
-    for own, geom in zip(lay.basemap["own"], lay.basemap.geometry, strict=True):
-        path = _path(geom)
+    for own, path in zip(lay.basemap["own"], lay.basemap_paths, strict=True):
         if path is not None:
-            ax.add_patch(PathPatch(path, facecolor=OWN_LAND if own else OTHER_LAND,
-                                   edgecolor=BORDER_COLOUR, linewidth=(0.9 if own else 0.6) * scale,
-                                   zorder=1))
+            _add(ax, PathPatch(path, facecolor=OWN_LAND if own else OTHER_LAND,
+                               edgecolor=BORDER_COLOUR, linewidth=(0.9 if own else 0.6) * scale,
+                               zorder=1))
 
-    # Areas: each atom of ground in its holder's style (no data: the unknown style).
-    names = [None if c < 0 else lay.territory.sides[c] for c in codes.tolist()]
-    for i, (geom, holder) in enumerate(zip(lay.atoms, names, strict=True)):
-        path = _path(geom)
-        if path is not None:
-            ax.add_patch(PathPatch(path, edgecolor="none", linewidth=0, zorder=2,
-                                   gid=f"area-{i}-{holder or 'no-data'}",
-                                   **area_style(ds, holder)))
+    # Areas: the ground of each holder (no data: the unknown style) as one patch, joined
+    # from the atoms' paths that layers() made once.
+    for code, path in lay.holder_paths(codes):
+        side = None if code < 0 else lay.territory.sides[code]
+        _add(ax, PathPatch(path, edgecolor="none", linewidth=0, zorder=2,
+                           gid=f"area-{side or 'no-data'}", **area_style(ds, side)))
 
     # Fronts: borders between ground held by two different known sides.
-    shown = lay.fronts.geometry[front_mask(lay.fronts, codes)]
-    if len(shown):
-        ax.add_collection(LineCollection(_lines_xy(shown), colors=FRONT_COLOUR,
-                                         linewidths=1.8 * scale, capstyle="round", zorder=4,
-                                         gid="fronts"))
+    shown = lay.front_path(front_mask(lay.fronts, codes))
+    if shown is not None:  # one path: as a LineCollection of its parts, drawn in one call
+        _add(ax, PathPatch(shown, fill=False, edgecolor=FRONT_COLOUR, linewidth=1.8 * scale,
+                           capstyle="round", joinstyle="round", zorder=4, gid="fronts"))
 
     # Routes: each half coloured by the side holding its end; a cut mark where sides differ.
     width = 2.0 * scale
@@ -710,10 +821,13 @@ def source_line(ds: Dataset, day: date, territory: Territory | None = None) -> s
     """
     from mapper import model
 
-    events = ds.events[ds.events["date"].map(lambda d: d <= day).astype(bool)]
-    counts = Counter(
-        str(ds.sources.at[s, "publisher"]) for s in events["source_id"] if s in ds.sources.index
-    )
+    dates = ds.events["date"].to_numpy()
+    upto = np.fromiter((d <= day for d in dates), dtype=bool, count=len(dates))
+    used = Counter(ds.events["source_id"].to_numpy()[upto].tolist())  # once per source, not event
+    counts: Counter[str] = Counter()
+    for sid, n in used.items():
+        if sid in ds.sources.index:
+            counts[str(ds.sources.at[sid, "publisher"])] += n
     for snap in getattr(ds, "snapshots", None) or []:
         if snap.date <= day and snap.source_id in ds.sources.index:
             counts[str(ds.sources.at[snap.source_id, "publisher"])] += 1

@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
 
 from mapper import snapshot
 from mapper.cli import main
@@ -50,11 +51,15 @@ def draw(ds: Dataset, lay: snapshot.MapLayers, day: date) -> Axes:
 
 
 def area_patch(ax: Axes, place: str, lay: snapshot.MapLayers | None = None) -> PathPatch:
-    """The patch of the ground at a place: the model's atom that holds its point."""
+    """The patch of the ground at a place: one patch per holder, the one whose path (the
+    atoms that holder holds that day) covers the place's point."""
     lay = lay if lay is not None else LAYERS[0]
-    pt = load_dataset(REPORT, geocode=False).places.geometry[place]
-    atom = lay.territory.atom_at(pt.x, pt.y)
-    found = [p for p in ax.patches if str(p.get_gid()).startswith(f"area-{atom}-")]
+    point = lay.places.geometry[place]
+    def covers(patch: PathPatch) -> bool:  # even-odd over the rings: holes are not covered
+        rings = patch.get_path().to_polygons(closed_only=True)
+        return sum(MplPath(r).contains_point((point.x, point.y)) for r in rings) % 2 == 1
+
+    found = [p for p in ax.patches if str(p.get_gid()).startswith("area-") and covers(p)]
     assert len(found) == 1, f"no single area patch for {place}"
     patch = found[0]
     assert isinstance(patch, PathPatch)
@@ -313,9 +318,17 @@ def test_a_dataset_without_routes(ds: Dataset) -> None:
                                            ("kharkiv-2022", date(2022, 9, 11))])
 def test_the_real_datasets_draw(name: str, day: date) -> None:
     real = load_dataset(Path(__file__).parent.parent / "geodata" / name)
-    fig = snapshot.snapshot_figure(real, day, width=4)
+    lay = snapshot.layers(real)
+    fig = snapshot.snapshot_figure(real, day, lay=lay, width=4)
     ax = fig.axes[0]
-    assert len([p for p in ax.patches if str(p.get_gid()).startswith("area-")]) >= 10
+    areas = [p for p in ax.patches if str(p.get_gid()).startswith("area-")]
+    assert len(areas) >= 3  # one patch per holder that day
+    assert len({p.get_gid() for p in areas}) == len(areas)
+    # Every ring of every atom is drawn once, in its holder's patch.
+    rings = [snapshot._path(g) for g in lay.atoms]
+    expected = sum(int((r.codes == MplPath.MOVETO).sum()) for r in rings if r is not None)
+    assert sum(int((p.get_path().codes == MplPath.MOVETO).sum()) for p in areas) == expected
+    assert expected >= 10
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels[: len(real.factions)] == [f.label for f in real.factions.values()]
     assert snapshot.figure_bytes(fig, "png", dpi=30).startswith(b"\x89PNG")

@@ -32,6 +32,143 @@ LAUNCH_ARGS = [
     "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
 ]
 
+
+@dataclass(frozen=True)
+class Conditions:
+    """How a reader's browser is set up for a measurement.
+
+    Attributes
+    ----------
+    network
+        ``"online"`` (default): a reader with a working network. The peer's CDN files are
+        served from the npm releases, read into memory before the page opens, and every other
+        request is answered at once with an empty 200 (listed in ``answered_empty``).
+        ``"offline"``: the earlier method: every other request is aborted as
+        ``internetdisconnected`` (listed in ``blocked``), and a page waiting on one (a
+        web font, for instance) waits for the failure.
+    viewport
+        Width and height in CSS pixels.
+    cpu_throttle
+        Chromium's CPU slow-down factor (DevTools ``Emulation.setCPUThrottlingRate``): 4 is
+        a mid-range phone; 1 is none.
+    """
+
+    network: str = "online"
+    viewport: tuple[int, int] = (1280, 800)
+    cpu_throttle: float = 1.0
+
+    def describe(self) -> str:
+        """A short label, e.g. ``"online, 390x844, CPU /4"``."""
+        w, h = self.viewport
+        cpu = f", CPU /{self.cpu_throttle:g}" if self.cpu_throttle != 1 else ""
+        return f"{self.network}, {w}x{h}{cpu}"
+
+
+#: A desktop reader with a working network: the default conditions.
+DESKTOP = Conditions()
+
+#: Reader conditions of the phone case: a 390x844 screen, a CPU four times slower.
+PHONE = Conditions(viewport=(390, 844), cpu_throttle=4.0)
+
+
+@dataclass
+class Requests:
+    """What happened to the page's requests: served files, empty answers, aborted ones."""
+
+    served: dict[str, str] = field(default_factory=dict)
+    answered_empty: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+
+def open_page(pw: Any, page_file: Path, side: str, *, conditions: Conditions,
+              cache: Path = assets.DEFAULT_CACHE, requests: Requests | None = None,
+              timeout_s: float = 600.0) -> tuple[Any, Any, Any]:
+    """Launch Chromium, open ``page_file`` under ``conditions`` and wait for its first drawn
+    map.
+
+    Every release the page names is fetched into ``cache`` and read before the browser
+    starts, so no download or disk read falls inside the timed load.
+
+    Parameters
+    ----------
+    pw
+        A started Playwright (``sync_playwright()``).
+    page_file
+        The HTML page.
+    side
+        ``"ours"`` or ``"peer"``: how to recognise a drawn map.
+    conditions
+        Network, viewport and CPU of the reader.
+    cache
+        The benchmark cache with the npm releases the peer page loads.
+    requests
+        Filled with what the page requested.
+    timeout_s
+        Give up after this long.
+
+    Returns
+    -------
+    tuple
+        ``(browser, page, cdp)``: close the browser when done.
+    """
+    from playwright.sync_api import Route
+
+    log = requests if requests is not None else Requests()
+    html = page_file.read_text(encoding="utf-8", errors="replace")
+    bodies: dict[str, tuple[bytes, str]] = {}
+    for url in assets.page_addresses(html):
+        asset = assets.resolve(url)
+        if asset is not None and asset.package is not None:
+            f = assets.asset_file(cache, asset)
+            bodies[url] = (f.read_bytes(), assets.content_type(f.name))
+    online = conditions.network == "online"
+    args = LAUNCH_ARGS if not online else [a for a in LAUNCH_ARGS if "proxy" not in a]
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
+    try:
+        w, h = conditions.viewport
+        context = browser.new_context(viewport={"width": w, "height": h})
+
+        def route(r: Route) -> None:
+            url = r.request.url
+            if url.startswith(("file:", "data:", "blob:", "about:")):
+                r.continue_()
+                return
+            asset = assets.resolve(url)
+            if url in bodies or (asset is not None and asset.package is not None):
+                if url not in bodies:  # a file a stylesheet names (fonts): read now
+                    assert asset is not None
+                    f = assets.asset_file(cache, asset)
+                    bodies[url] = (f.read_bytes(), assets.content_type(f.name))
+                body, ctype = bodies[url]
+                log.served[url] = f"npm:{asset.package}@{asset.version}" if asset else "npm"
+                r.fulfill(status=200, body=body, content_type=ctype)
+            elif asset is not None:
+                log.served[url] = f"stub: {asset.note}"
+                r.fulfill(status=200, body="", content_type=assets.content_type(url))
+            elif online:
+                log.answered_empty.append(url)
+                r.fulfill(status=200, body="", content_type=assets.content_type(url))
+            else:
+                log.blocked.append(url)
+                r.abort("internetdisconnected")
+
+        context.route("**/*", route)
+        context.add_init_script(_PROBE.replace("__DRAWN__", _SIDES[side]["drawn"]))
+        page = context.new_page()
+        page.set_default_timeout(timeout_s * 1000)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        if conditions.cpu_throttle != 1:
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": conditions.cpu_throttle})
+        page.goto(page_file.resolve().as_uri(), wait_until="commit")
+        page.wait_for_function("window.__bench && window.__bench.firstDraw !== null",
+                               polling=100, timeout=timeout_s * 1000)
+        page.wait_for_load_state("load")
+    except BaseException:
+        browser.close()
+        raise
+    return browser, page, cdp
+
 #: JS run in every document before its own scripts: records the first drawn frame.
 _PROBE = """
 (() => {
@@ -159,6 +296,8 @@ class PageFigures:
     dom_nodes: int | None = None
     served: dict[str, str] = field(default_factory=dict)
     blocked: list[str] = field(default_factory=list)
+    answered_empty: list[str] = field(default_factory=list)
+    conditions: str = ""
     page_errors: list[str] = field(default_factory=list)
     step_profile: list[list[Any]] = field(default_factory=list)
     step_trace: list[list[Any]] = field(default_factory=list)
@@ -183,6 +322,7 @@ def measure_page(
     play_seconds: float = 2.0,
     timeout_s: float = 600.0,
     profile: bool = False,
+    conditions: Conditions = DESKTOP,
 ) -> PageFigures:
     """Open ``page_file`` in headless Chromium and measure it.
 
@@ -207,49 +347,25 @@ def measure_page(
         After the timed steps, run them once more under the DevTools CPU profiler and keep the
         functions with the most self time in ``step_profile`` (the timed figures are taken
         without the profiler).
+    conditions
+        The reader's network, screen and CPU (:class:`Conditions`; default: online, desktop).
 
     Returns
     -------
     PageFigures
     """
-    from playwright.sync_api import Route, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     fig = PageFigures()
     n = min(len(dates), steps + warm)
     spec = _SIDES[side]
+    requests = Requests()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        browser = None
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 800})
-
-            def route(r: Route) -> None:
-                url = r.request.url
-                if url.startswith(("file:", "data:", "blob:", "about:")):
-                    r.continue_()
-                    return
-                asset = assets.resolve(url)
-                if asset is None:
-                    fig.blocked.append(url)
-                    r.abort("internetdisconnected")
-                elif asset.package is None:
-                    fig.served[url] = f"stub: {asset.note}"
-                    r.fulfill(status=200, body="", content_type=assets.content_type(url))
-                else:
-                    f = assets.asset_file(cache, asset)
-                    fig.served[url] = f"npm:{asset.package}@{asset.version}"
-                    r.fulfill(status=200, path=str(f), content_type=assets.content_type(f.name))
-
-            context.route("**/*", route)
-            context.add_init_script(_PROBE.replace("__DRAWN__", spec["drawn"]))
-            page = context.new_page()
-            page.set_default_timeout(timeout_s * 1000)
+            browser, page, cdp = open_page(pw, page_file, side, conditions=conditions,
+                                           cache=cache, requests=requests, timeout_s=timeout_s)
             page.on("pageerror", lambda e: fig.page_errors.append(str(e)[:300]))
-            cdp = context.new_cdp_session(page)
-            cdp.send("Performance.enable")
-            page.goto(page_file.resolve().as_uri(), wait_until="commit")
-            page.wait_for_function("window.__bench && window.__bench.firstDraw !== null",
-                                   polling=100, timeout=timeout_s * 1000)
-            page.wait_for_load_state("load")
             nav = page.evaluate("""() => {
                 const e = performance.getEntriesByType('navigation')[0];
                 return {first: window.__bench.firstDraw, dcl: e ? e.domContentLoadedEventEnd : null,
@@ -289,7 +405,11 @@ def measure_page(
         except Exception as exc:  # a page that fails is a result, not a crash of the run
             fig.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
         finally:
-            browser.close()
+            if browser is not None:
+                browser.close()
+    fig.served, fig.blocked = requests.served, requests.blocked
+    fig.answered_empty = requests.answered_empty
+    fig.conditions = conditions.describe()
     return fig
 
 

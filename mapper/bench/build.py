@@ -5,6 +5,7 @@ build (the child's ``ru_maxrss``) is measured apart from the harness and from th
 
     python -m mapper.bench.build ours  DATASET_DIR OUT.html
     python -m mapper.bench.build peer  DATASET_DIR OUT.html
+    python -m mapper.bench.build site  DATASET_DIR OUT_DIR     # the whole `mapper build`
 
 Timings (seconds): ``import_s`` (the modules the build needs), ``load_s`` (ours: load and
 validate the dataset; the peer: included in render), ``render_s`` (HTML as a string),
@@ -20,6 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+#: The repository root, cut from file names in profiles.
+_ROOT = str(Path(__file__).resolve().parents[2]) + "/"
 
 
 def _write(path: Path, text: str) -> None:
@@ -42,8 +46,9 @@ def build(side: str, data: Path, out: Path) -> dict[str, Any]:
     Parameters
     ----------
     side
-        ``"ours"`` (:func:`mapper.dataset.load_dataset` + :func:`mapper.render.render_html`) or
-        ``"peer"`` (:func:`mapper.bench.peer.build_peer_html`).
+        ``"ours"`` (:func:`mapper.dataset.load_dataset` + :func:`mapper.render.render_html`),
+        ``"site"`` (:func:`mapper.site.build` with its images: the whole ``mapper build``;
+        ``out`` is then the site folder) or ``"peer"`` (:func:`mapper.bench.peer.build_peer_html`).
     data
         The dataset folder.
     out
@@ -66,13 +71,23 @@ def build(side: str, data: Path, out: Path) -> dict[str, Any]:
         ds = load_dataset(data)
         t2 = time.perf_counter()
         page = render_html(ds)
+    elif side == "site":  # what `mapper build DATASET` does: page, images, chart and table
+        from mapper import settings, site
+
+        settings.progress = False
+        t1 = t2 = time.perf_counter()
+        written = site.build([data], out=out, progress=False, images=True)
+        t3 = time.perf_counter()
+        return {"import_s": t1 - t0, "load_s": None, "render_s": t3 - t2, "write_s": 0.0,
+                "build_s": t3 - t1, "files": len(written),
+                "bytes": sum(p.stat().st_size for p in written if p.is_file())}
     elif side == "peer":
         from mapper.bench.peer import build_peer_html
 
         t1 = t2 = time.perf_counter()
         page = build_peer_html(data)
     else:
-        raise ValueError(f"side: expected 'ours' or 'peer', got {side!r}")
+        raise ValueError(f"side: expected 'ours', 'site' or 'peer', got {side!r}")
     t3 = time.perf_counter()
     _write(out, page)
     t4 = time.perf_counter()
@@ -81,21 +96,35 @@ def build(side: str, data: Path, out: Path) -> dict[str, Any]:
             "bytes": out.stat().st_size}
 
 
+class _Stopped(Exception):
+    """SIGTERM arrived during a profiled build."""
+
+
 def profiled_build(side: str, data: Path, out: Path, *, top: int = 25) -> dict[str, Any]:
     """Like :func:`build`, under :mod:`cProfile`; adds ``profile``: the ``top`` functions by
     cumulative time, as ``[function, calls, own seconds, cumulative seconds]``.
 
-    The profiler slows the build down; its timings are for finding the hot spots only.
+    The profiler slows the build down; its timings are for finding the hot spots only. A
+    build stopped by SIGTERM (a time limit of the runner) still gives the profile of what
+    it did until then, with ``stopped`` set.
     """
     import cProfile
     import pstats
+    import signal
 
+    def stop(signum: int, frame: Any) -> None:
+        raise _Stopped
+
+    signal.signal(signal.SIGTERM, stop)
     prof = cProfile.Profile()
-    result = prof.runcall(build, side, data, out)
+    try:
+        result = prof.runcall(build, side, data, out)
+    except _Stopped:
+        result = {"stopped": True}
     stats = pstats.Stats(prof)
     rows = []
     for (file, line, func), (_, calls, own, cum, _) in stats.stats.items():  # type: ignore[attr-defined]
-        where = file.split("site-packages/")[-1].split("/work/main/")[-1]
+        where = file.split("site-packages/")[-1].removeprefix(_ROOT)
         rows.append([f"{where}:{line}({func})", calls, round(own, 3), round(cum, 3)])
     rows.sort(key=lambda r: -r[3])
     result["profile"] = rows[:top]
@@ -107,7 +136,7 @@ def main(argv: list[str]) -> int:
     profile = "--profile" in argv
     args = [a for a in argv if a != "--profile"]
     if len(args) != 3:
-        print("usage: python -m mapper.bench.build {ours,peer} DATASET_DIR OUT.html [--profile]",
+        print("usage: python -m mapper.bench.build {ours,site,peer} DATASET_DIR OUT [--profile]",
               file=sys.stderr)
         return 2
     run = profiled_build if profile else build

@@ -1,8 +1,9 @@
 """Time jumps across a page's whole range in headless Chromium: the first day to the last and
 back, as a reader dragging the slider end to end does.
 
-The page is opened as :func:`mapper.bench.browser.measure_page` opens it (same Chromium, flags,
-probe and routing of the peer's CDN addresses), and driven through its public API only
+The page is opened as :func:`mapper.bench.browser.measure_page` opens it
+(:func:`mapper.bench.browser.open_page`: same Chromium, flags, probe, reader conditions and
+routing of the peer's CDN addresses), and driven through its public API only
 (``window.mapper.setDate``; the peer's ``map.timeDimension.setCurrentTime``), so the figures
 do not depend on how the page draws. Per jump:
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mapper.bench import assets
-from mapper.bench.browser import _PROBE, _SIDES, CHROMIUM, LAUNCH_ARGS, _p95
+from mapper.bench.browser import DESKTOP, Conditions, _p95, _profile_steps, _trace_steps, open_page
 
 #: Per side: ``start(i)`` makes jump ``i`` and returns ``{ready, done}``: ``ready`` resolves
 #: with the time the page had done the date's work, ``done`` once the page says it is drawn.
@@ -102,12 +103,15 @@ class JumpFigures:
     jump_ms: list[float] = field(default_factory=list)
     jump_wrong_dates: int = 0
     area_layers: int | None = None  # ours: atoms of ground the page paints (mapper.ground())
+    jump_profile: list[list[Any]] = field(default_factory=list)  # with ``profile``
+    jump_trace: list[list[Any]] = field(default_factory=list)
     jump_error: str | None = None
 
 
 def measure_jumps(page_file: Path, side: str, *, first: tuple[str, int], last: tuple[str, int],
                   rounds: int = 10, warm: int = 2, cache: Path = assets.DEFAULT_CACHE,
-                  timeout_s: float = 600.0) -> JumpFigures:
+                  timeout_s: float = 600.0, conditions: Conditions = DESKTOP,
+                  profile: bool = False) -> JumpFigures:
     """Open ``page_file`` and time ``2 * rounds`` jumps, first day to last and back.
 
     Parameters
@@ -126,50 +130,38 @@ def measure_jumps(page_file: Path, side: str, *, first: tuple[str, int], last: t
         The benchmark cache (npm releases the peer page loads).
     timeout_s
         Give up on the page after this long.
+    conditions
+        The reader's network, screen and CPU (default: online, desktop).
+    profile
+        After the timed jumps, make them again under the DevTools CPU profiler
+        (``jump_profile``) and a Chromium trace (``jump_trace``), as the steps' profiles of
+        :func:`mapper.bench.browser.measure_page`.
 
     Returns
     -------
     JumpFigures
     """
-    from playwright.sync_api import Route, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     fig = JumpFigures()
     n = warm + 2 * rounds
     # the page opens on the first day: jump to the last, then back, and so on
     order = [last if i % 2 == 0 else first for i in range(n)]
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        browser = None
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 800})
-
-            def route(r: Route) -> None:
-                url = r.request.url
-                if url.startswith(("file:", "data:", "blob:", "about:")):
-                    r.continue_()
-                    return
-                asset = assets.resolve(url)
-                if asset is None:
-                    r.abort("internetdisconnected")
-                elif asset.package is None:
-                    r.fulfill(status=200, body="", content_type=assets.content_type(url))
-                else:
-                    f = assets.asset_file(cache, asset)
-                    r.fulfill(status=200, path=str(f), content_type=assets.content_type(f.name))
-
-            context.route("**/*", route)
-            context.add_init_script(_PROBE.replace("__DRAWN__", _SIDES[side]["drawn"]))
-            page = context.new_page()
-            page.set_default_timeout(timeout_s * 1000)
-            page.goto(page_file.resolve().as_uri(), wait_until="commit")
-            page.wait_for_function("window.__bench && window.__bench.firstDraw !== null",
-                                   polling=100, timeout=timeout_s * 1000)
-            page.wait_for_load_state("load")
+            browser, page, cdp = open_page(pw, page_file, side, conditions=conditions,
+                                           cache=cache, timeout_s=timeout_s)
             if side == "ours":  # a check that the page draws areas at all
                 fig.area_layers = page.evaluate("""() => window.mapper.ground
                     ? window.mapper.ground().length : null""")
             args: dict[str, Any] = {"dates": [d for d, _ in order],
                                     "times": [t for _, t in order], "n": n, "warm": warm}
-            res = page.evaluate(_JUMPS.replace("__START__", _START[side]), args)
+            script = _JUMPS.replace("__START__", _START[side])
+            res = page.evaluate(script, args)
+            if profile:  # once more, under the profilers (the figures above are without)
+                fig.jump_profile = _profile_steps(cdp, page, script, {**args, "warm": 0})
+                fig.jump_trace = _trace_steps(browser, page, script, {**args, "warm": 0})
             latency = [float(x) for x in res["latency"]]
             resolved = [float(x) for x in res["resolved"]]
             cost = [float(x) for x in res["cost"]]
@@ -185,5 +177,6 @@ def measure_jumps(page_file: Path, side: str, *, first: tuple[str, int], last: t
         except Exception as exc:  # a page that fails is a result, not a crash of the run
             fig.jump_error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
         finally:
-            browser.close()
+            if browser is not None:
+                browser.close()
     return fig

@@ -42,6 +42,7 @@ import click
 
 from mapper._files import write_atomic
 from mapper.bench import assets
+from mapper.bench.scorecard import CASES
 from mapper.bench.synth import SynthSpec, generate
 
 #: Repository root (``benchmarks/`` lives there).
@@ -103,7 +104,9 @@ TARGETS: tuple[tuple[str, str, str, float, str], ...] = (
 )
 
 
-def run_build(side: str, data: Path, out: Path, *, profile: bool = False) -> dict[str, Any]:
+def run_build(side: str, data: Path, out: Path, *, profile: bool = False,
+              timeout_s: float | None = None, max_memory_mb: float | None = None,
+              ) -> dict[str, Any]:
     """Build one page in a child process; add its wall time and peak resident memory.
 
     Parameters
@@ -116,6 +119,9 @@ def run_build(side: str, data: Path, out: Path, *, profile: bool = False) -> dic
         The page to write.
     profile
         Run the build under cProfile (slower; adds ``profile``).
+    timeout_s, max_memory_mb
+        Stop the child after this long, or when its address space passes this size (see
+        :func:`run_child`).
 
     Returns
     -------
@@ -125,26 +131,71 @@ def run_build(side: str, data: Path, out: Path, *, profile: bool = False) -> dic
         failure, ``error``.
     """
     return run_child("mapper.bench.build", [side, str(data), str(out),
-                                            *(["--profile"] if profile else [])])
+                                            *(["--profile"] if profile else [])],
+                     timeout_s=timeout_s, max_memory_mb=max_memory_mb)
 
 
-def run_child(module: str, args: list[str]) -> dict[str, Any]:
+def run_child(module: str, args: list[str], *, timeout_s: float | None = None,
+              max_memory_mb: float | None = None) -> dict[str, Any]:
     """Run ``python -m module args...``, which prints its timings as a last JSON line; add its
     wall time (``process_s``) and peak resident memory (``peak_rss_mb``, from ``os.wait4``),
-    or ``error`` (the last line of its stderr) when it fails."""
+    or ``error`` (the last line of its stderr) when it fails.
+
+    ``timeout_s`` kills the child after that many seconds, and ``max_memory_mb`` caps its
+    address space (``RLIMIT_AS``), so that a build far off its target cannot hold the
+    shared machine; either one is reported as the ``error``.
+    """
+    import resource
+    import threading
+
+    def limit() -> None:  # in the child, before it runs Python
+        if max_memory_mb is not None:
+            cap = int(max_memory_mb * 2**20)
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", module, *args],
-                                stdout=subprocess.PIPE, stderr=err, cwd=ROOT)
+                                stdout=subprocess.PIPE, stderr=err, cwd=ROOT,
+                                preexec_fn=limit if max_memory_mb is not None else None)
+        killed = threading.Event()
+
+        last_resort: list[threading.Timer] = []
+
+        def stop() -> None:  # SIGTERM (a profiled build then prints what it has), then kill
+            killed.set()
+            proc.terminate()
+            last_resort.append(threading.Timer(30.0, proc.kill))
+            last_resort[0].start()
+
+        timer = threading.Timer(timeout_s, stop) if timeout_s else None
+        if timer is not None:
+            timer.start()
         assert proc.stdout is not None
         text = proc.stdout.read().decode("utf-8", "replace")
+        proc.stdout.close()
         _, status, usage = os.wait4(proc.pid, 0)
+        if timer is not None:
+            timer.cancel()
+        for late in last_resort:  # the child is gone: never signal its pid again
+            late.cancel()
+        timed_out = killed.is_set()
         proc.returncode = os.waitstatus_to_exitcode(status)
         elapsed = time.perf_counter() - t0
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     result: dict[str, Any] = {"process_s": round(elapsed, 3),
                               "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    if timed_out:
+        result["error"] = f"stopped after {timeout_s:g} s (the time limit of this case)"
+        lines = text.strip().splitlines()
+        if lines and lines[-1].startswith("{"):  # a profiled build's profile until then
+            result["profile"] = json.loads(lines[-1]).get("profile")
+        return result
+    if proc.returncode != 0 and max_memory_mb is not None and "MemoryError" in stderr:
+        result["error"] = (f"stopped at the memory cap of {max_memory_mb:g} MB (MemoryError); "
+                           "its peak is above that")
+        return result
     if proc.returncode != 0:
         last = [ln for ln in stderr.strip().splitlines() if ln.strip()]
         result["error"] = last[-1][:400] if last else f"exit code {proc.returncode}"
@@ -757,6 +808,67 @@ def write_curve(records: list[dict[str, Any]], out: Path) -> list[Path]:
     return [out / "curve.csv", out / "curve.png"]
 
 
+#: Vertices of a day's MultiPolygon in the polygon cost curve (``--curve --polygons``).
+POLYGON_CURVE_VERTICES: tuple[int, ...] = (1_000, 3_000, 10_000)
+
+
+def write_polygon_curve(records: list[dict[str, Any]], out: Path) -> list[Path]:
+    """Write ``polygon-curve.csv`` and ``polygon-curve.png``: each figure of the polygon case
+    against the vertices of a day's polygon.
+
+    Parameters
+    ----------
+    records
+        Records of :func:`measure_polygons`, fewest vertices first.
+    out
+        The output folder.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = [("build_s", "import + build (s)"), ("peak_rss_mb", "peak RSS (MB)"),
+            ("page_bytes", "page (MB)"), ("first_draw_ms", "first draw (ms)"),
+            ("step_ms_p95", "next-day step p95 (ms)"), ("jump_ms_p95", "jump p95 (ms)")]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["size", "side", "days", "vertices", *[k for k, _ in keys]])
+    for rec in records:
+        for side in ("ours", "peer"):
+            fig = rec.get(side, {})
+            if fig and "build_s" in fig:
+                w.writerow([rec["size"], side, rec["days"], rec["vertices"],
+                            *[fig.get(k, "") for k, _ in keys]])
+    write_atomic(out / "polygon-curve.csv", buf.getvalue().encode("utf-8"))
+    fig_, axes = plt.subplots(2, 3, figsize=(12, 6), squeeze=False)
+    for i, (key, label) in enumerate(keys):
+        ax = axes[i // 3][i % 3]
+        for side, style in (("ours", "o-"), ("peer", "s--")):
+            pts = [(rec["vertices"], rec[side][key]) for rec in records
+                   if isinstance(rec.get(side, {}).get(key), int | float)]
+            if pts:
+                ax.plot([p[0] for p in pts],
+                        [p[1] / 1e6 if key == "page_bytes" else p[1] for p in pts], style,
+                        label=side)
+        ax.set_xlabel("vertices of a day's polygon")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        if i == 0:
+            ax.legend()
+    fig_.tight_layout()
+    png = io.BytesIO()
+    fig_.savefig(png, format="png", dpi=80, metadata={"Software": None})
+    plt.close(fig_)
+    write_atomic(out / "polygon-curve.png", png.getvalue())
+    return [out / "polygon-curve.csv", out / "polygon-curve.png"]
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--sizes", default=None,
               help=f"Comma-separated presets: {', '.join(SIZES)}, or polygons (the polygon "
@@ -787,10 +899,16 @@ def write_curve(records: list[dict[str, Any]], out: Path) -> list[Path]:
               help="Polygon case: vertices of a day's MultiPolygon.")
 @click.option("--jumps", type=int, default=10, show_default=True,
               help="Polygon case: round trips first day -> last day -> first day timed.")
+@click.option("--scorecard", is_flag=True,
+              help="Every target of issues 14 and 10 in one table (medians of --runs runs).")
+@click.option("--runs", type=int, default=3, show_default=True,
+              help="Scorecard: runs per case; each figure is their median.")
+@click.option("--cases", default=",".join(CASES), show_default=True,
+              help="Scorecard: the cases to run.")
 def main(sizes: str | None, places: int | None, days: int | None, changes: float, seed: int,
          curve: bool, no_peer: bool, no_browser: bool, repeat: int | None, profile: bool,
          steps: int, out: Path, cache: Path, polygons: bool, polygon_days: int,
-         polygon_vertices: int, jumps: int) -> None:
+         polygon_vertices: int, jumps: int, scorecard: bool, runs: int, cases: str) -> None:
     """Benchmark our map page against folium's TimestampedGeoJson on synthetic data.
 
     \b
@@ -800,7 +918,30 @@ def main(sizes: str | None, places: int | None, days: int | None, changes: float
       python -m mapper.bench.run --places 500 --days 300 --changes 6 --no-browser
       python -m mapper.bench.run --curve
       python -m mapper.bench.run --polygons        # 730 daily files x 3,000 vertices
+      python -m mapper.bench.run --curve --polygons --polygon-days 120   # against vertices
+      python -m mapper.bench.run --scorecard       # every target, medians of 3 runs
+      python -m mapper.bench.run --scorecard --runs 1 --cases points-2000,phone
     """
+    if scorecard:
+        _scorecard(cases=[c.strip() for c in cases.split(",") if c.strip()], runs=runs, out=out,
+                   seed=seed, steps=steps, jumps=jumps, cache=cache, profile=True)
+        return
+    if curve and polygons:  # the polygon cost curve: each figure against vertices
+        recs = []
+        for vertices in POLYGON_CURVE_VERTICES:
+            case = PolygonCase(name=f"polygons-{vertices}", days=polygon_days,
+                               vertices=vertices)
+            recs.append(measure_polygons(case, out=out, seed=seed, peer=not no_peer,
+                                         browser=not no_browser, steps=steps, cache=cache,
+                                         repeat=repeat or 1, jumps=jumps,
+                                         log=lambda m: click.echo(m, err=True)))
+            click.echo(format_polygon_table(recs[-1]))
+        write_atomic(out / "polygon-curve.json",
+                     (json.dumps({"machine": machine(), "runs": recs}, indent=1, default=str)
+                      + "\n").encode())
+        for path in write_polygon_curve(recs, out):
+            click.echo(f"wrote {path}")
+        return
     names = [s.strip() for s in (sizes or "").split(",") if s.strip()]
     if "polygons" in names:
         polygons = True
@@ -861,6 +1002,35 @@ def main(sizes: str | None, places: int | None, days: int | None, changes: float
     if curve:
         for path in write_curve(results["runs"], out):
             click.echo(f"wrote {path}")
+
+
+def _scorecard(*, cases: list[str], runs: int, out: Path, seed: int, steps: int, jumps: int,
+               cache: Path, profile: bool) -> None:
+    """Run :func:`mapper.bench.scorecard.run_scorecard`; print and write the table."""
+    from mapper.bench import scorecard as sc
+
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    info = machine()
+    try:
+        result = sc.run_scorecard(cases=cases, runs=runs, out=out, seed=seed, steps=steps,
+                                  jumps=jumps, cache=cache, profile=profile,
+                                  log=lambda m: click.echo(m, err=True))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--cases") from exc
+    load = ", ".join(f"{x:.1f}" for x in info["load_avg_at_start"])
+    head = (f"Scorecard started {started}, {info['cpu']} ({info['cores']} cores, load average "
+            f"{load} at the start), {info['chromium']}, folium {info['folium']}; medians of "
+            f"{runs} run(s) a case.")
+    table = sc.format_rows(result["rows"])
+    prof = sc.format_profiles(result["profiles"])
+    text = f"{head}\n\n{table}\n" + (f"\n### Profiles of the missed rows\n{prof}\n" if prof
+                                      else "")
+    click.echo(text)
+    results = {"started": started, "machine": info, "runs": runs, **result}
+    write_atomic(out / "scorecard.json",
+                 (json.dumps(results, indent=1, default=str) + "\n").encode())
+    write_atomic(out / "scorecard.md", text.encode())
+    click.echo(f"wrote {out / 'scorecard.json'} and scorecard.md")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -356,20 +356,25 @@ def generate(spec: SynthSpec, out: Path | str) -> SynthSummary:
 @click.option("--days", "-d", type=int, default=200, show_default=True, help="Days in the period.")
 @click.option("--changes", "-k", type=float, default=5.0, show_default=True,
               help="Mean control changes per place in the period.")
+@click.option("--incidents", "-i", type=float, default=0.05, show_default=True,
+              help="Incidents (no control change) per control change.")
 @click.option("--seed", "-s", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default="2020-01-01",
               show_default=True, help="First day of the period.")
 @click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
               help="Dataset folder to write.")
-def main(places: int, days: int, changes: float, seed: int, start: Any, out: Path) -> None:
+def main(places: int, days: int, changes: float, incidents: float, seed: int, start: Any,
+         out: Path) -> None:
     """Write a synthetic dataset of PLACES x DAYS with about CHANGES control changes a place.
 
     \b
     Example:
       python -m mapper.bench.synth --places 2000 --days 1000 --changes 10 --out /tmp/medium
+      python -m mapper.bench.synth -n 50000 -d 2922 -k 1.8 --incidents 4 --out /tmp/acled
     """
     try:
-        spec = SynthSpec(places=places, days=days, changes=changes, seed=seed, start=start.date())
+        spec = SynthSpec(places=places, days=days, changes=changes, incident_rate=incidents,
+                         seed=seed, start=start.date())
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     s = generate(spec, out)

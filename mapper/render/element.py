@@ -37,8 +37,8 @@ BUTTONS = (
 #: joined into the page's one ``<script>`` (each registers itself on ``window.__mapper`` and
 #: may use the ones before it; ``main.js`` defines ``window.mapperTimeSlider``).
 SCRIPTS = ("util.js", "state.js", "styles.js", "canvas.js", "ground.js", "labels.js",
-           "layers.js", "popups.js", "chart.js", "controls.js", "compare.js", "snapshot.js",
-           "a11y.js", "main.js")
+           "incidents.js", "layers.js", "popups.js", "chart.js", "controls.js", "compare.js",
+           "snapshot.js", "a11y.js", "main.js")
 
 
 def _check_inlinable(text: str, what: str) -> str:

@@ -17,7 +17,8 @@ test("each module uses only the modules before it when it loads", (t) => {
   if (!L) { t.skip("Leaflet (xstatic-leaflet) not found: set MAPPER_LEAFLET_JS"); return; }
   const order = scriptOrder();
   const names = {"util.js": "util", "state.js": "state", "styles.js": "styles",
-    "canvas.js": "PatchCanvas", "ground.js": "ground", "labels.js": "labels", "layers.js": "layers",
+    "canvas.js": "PatchCanvas", "ground.js": "ground", "labels.js": "labels",
+    "incidents.js": "incidents", "layers.js": "layers",
     "popups.js": "popups", "chart.js": "chart", "controls.js": "controls", "compare.js": "compare",
     "snapshot.js": "snapshot", "a11y.js": "a11y"};
   const window = {};
@@ -41,8 +42,9 @@ test("the page's joined script (mapper.render.element.browser_script) loads the 
   const window = {};
   new Function("window", "L", "document", fs.readFileSync(file, "utf8"))(window, L, undefined);
   assert.equal(typeof window.mapperTimeSlider, "function");
-  assert.deepEqual(Object.keys(window.__mapper).sort(), ["PatchCanvas", "a11y", "chart", "compare",
-    "controls", "ground", "labels", "layers", "popups", "snapshot", "state", "styles", "util"]);
+  assert.deepEqual(Object.keys(window.__mapper).sort(), ["PatchCanvas", "a11y", "chart",
+    "compare", "controls", "ground", "incidents", "labels", "layers", "popups", "snapshot",
+    "state", "styles", "util"]);
   assert.equal(window.mapperTimeSlider.helpers.longDate(Date.UTC(2024, 11, 5), 0),
     "5 December 2024");
 });

@@ -14,10 +14,12 @@
   // Controller code of an incident (an event that changes no control).
   var INCIDENT = -2;
 
-  // ``ctl``: the payload's control ({initial, day, place, after}, days as differences): the
-  // state on day 0, then the changes in date order, on day 1 or later. The days are rebuilt
+  // ``ctl``: the payload's control ({initial, day, place, after}, days as differences; each
+  // column an array or a packed string, see util.unpackInts): the state on day 0, then the
+  // changes in date order, on day 1 or later. The columns are unpacked and the days rebuilt
   // in place, and ``ctl.before`` added. ``np`` places, ``n`` days.
   function timeline(ctl, np, n) {
+    ["initial", "day", "place", "after"].forEach(function (k) { ctl[k] = U.unpackInts(ctl[k]); });
     var nch = ctl.day.length;
     var cur = new Int16Array(np);
     for (var ci = 0; ci < np; ci++) cur[ci] = ctl.initial[ci];
@@ -97,6 +99,9 @@
   // The payload's events, decoded in place (days rebuilt, precision codes expanded), with
   // the events of each place, the incidents of each day and the extra columns of each event.
   function events(ev, np, n) {
+    ["place", "day", "ctl", "kind", "desc", "src"].forEach(function (k) {
+      ev[k] = U.unpackInts(ev[k]);
+    });
     var nev = ev.day.length;
     U.undelta(ev.day);
     ev.prec = (function (sparse) {  // precision codes: 0 (a day) unless listed

@@ -40,6 +40,26 @@
     for (var i = 1; i < a.length; i++) a[i] += a[i - 1];
     return a;
   }
+  // Python's pack_ints (mapper/render/payload.py) undone: a string of base64url characters,
+  // five bits of a zigzag-encoded number each, lowest first, 32 set while more follow.
+  // Anything but a string (an array already) is returned as it is.
+  var PACK = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var PACK_VALUE = new Int8Array(128).fill(-1);
+  for (var pi = 0; pi < PACK.length; pi++) PACK_VALUE[PACK.charCodeAt(pi)] = pi;
+  function unpackInts(text) {
+    if (typeof text !== "string") return text;
+    var out = [], z = 0, scale = 1;
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i), v = c < 128 ? PACK_VALUE[c] : -1;
+      if (v < 0) throw new Error("packed column: bad character at " + i);
+      z += (v & 31) * scale;
+      if (v & 32) { scale *= 32; continue; }
+      out.push(z % 2 ? -(z + 1) / 2 : z / 2);
+      z = 0; scale = 1;
+    }
+    if (scale !== 1) throw new Error("packed column: cut short");
+    return out;
+  }
   // Python's encode_line (mapper/render/payload.py) undone: [[lat, lon], ...].
   function decodeLine(ints, scale) {
     var out = new Array(ints.length / 2), lat = 0, lon = 0;
@@ -128,7 +148,7 @@
   M.util = {
     DAY_MS: DAY_MS, MONTHS: MONTHS, WEEKDAYS: WEEKDAYS, ISO_DAY: ISO_DAY, SAFE_URL: SAFE_URL,
     parseDay: parseDay, isoDay: isoDay, longDate: longDate, dayIndex: dayIndex,
-    undelta: undelta, decodeLine: decodeLine, decodePolygons: decodePolygons,
+    undelta: undelta, unpackInts: unpackInts, decodeLine: decodeLine, decodePolygons: decodePolygons,
     thousands: thousands, groupBy: groupBy, mergePatches: mergePatches,
     parseHash: parseHash, hashFor: hashFor, el: el, link: link
   };
