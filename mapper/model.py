@@ -622,11 +622,19 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
         facts.append(Fact("area", aid, area_geom[aid], dates, ctls, area_rank[aid]))
         members.append(covered_by(area_geom[aid]))
     place_rank = len(area_ids) + 2
-    for pid in place_ids:
+    place_geoms = [place_cell.get(pid, shapely.Polygon()) for pid in place_ids]
+    inside: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(place_geoms)
+    if len(probe) and place_geoms:  # one index query for all places, not places x faces
+        gi, pi = shapely.STRtree(probe).query(np.array(place_geoms, dtype=object),
+                                              predicate="contains")
+        by_place = np.lexsort((pi, gi))
+        gi, pi = gi[by_place], pi[by_place].astype(np.int64)
+        cut = np.searchsorted(gi, np.arange(len(place_geoms) + 1))
+        inside = [pi[cut[k]:cut[k + 1]] for k in range(len(place_geoms))]
+    for pid, geom, within in zip(place_ids, place_geoms, inside, strict=True):
         dates, ctls = history.get(pid, ((), ()))
-        geom = place_cell.get(pid, shapely.Polygon())
         facts.append(Fact("place", pid, geom, dates, ctls, place_rank))
-        members.append(covered_by(geom))
+        members.append(within)
 
     keys = np.unique(np.concatenate([[0], *[
         np.array([(d - start).days for d in f.dates], dtype=np.int64) for f in facts]]))

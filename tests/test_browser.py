@@ -532,6 +532,34 @@ def test_incident_shows_then_fades_away(open_page: Opener, mini_html: str) -> No
     assert "Aircraft struck the outskirts." in text
 
 
+def test_thousands_of_incidents_binned_per_screen_cell(open_page: Opener, mini: Dataset) -> None:
+    """An ACLED-sized day: 1,500 incidents at the fixture's places show as one mark per
+    screen cell, each counting its incidents (together all of them); one incident alone
+    keeps its own mark; the marks fade out with the days like single incidents."""
+    import pandas as pd
+
+    ds = copy.copy(mini)
+    places = [p for p in mini.places.index if p in ("aleppo", "idlib", "saraqib", "hama")]
+    rows = [{"date": date(2024, 12, 2), "date_text": "2024-12-02", "precision": "day",
+             "place_id": places[k % len(places)], "controller": None, "kind": "airstrike",
+             "description": f"Strike {k}.", "source_id": "fx-archive", "line": 1000 + k,
+             "casualties_note": ""} for k in range(1500)]
+    ds.events = pd.concat([mini.events, pd.DataFrame(rows)], ignore_index=True)
+    op = open_page(render_html(ds), "#2024-12-02")
+    page = op.page
+    marks = page.evaluate("window.mapper.incidentMarks()")
+    titles = page.eval_on_selector_all(".ts-incident", "els => els.map(e => e.title)")
+    assert marks == len(titles) and 1 <= marks <= len(places) + 1
+    counts = [int(t.split()[0]) for t in titles if t.endswith(" incidents")]
+    singles = [t for t in titles if not t.endswith(" incidents")]
+    assert sum(counts) + len(singles) == 1500 + 1  # the fixture's own airstrike the day before
+    assert page.inner_text(".ts-incident-cluster >> nth=0").replace(".", "").rstrip("k").isdigit()
+    _set(op, "2024-12-05")  # past the three days of fading: none left
+    assert page.evaluate("window.mapper.incidentMarks()") == 0
+    assert page.query_selector(".ts-incident") is None
+    _clean(op)
+
+
 def test_sources_panel_legend_and_layers(open_page: Opener, mini_html: str) -> None:
     op = open_page(mini_html)
     assert not op.page.is_visible(".ts-sources")

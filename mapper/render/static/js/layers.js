@@ -300,24 +300,69 @@
       m2.bindPopup(incidentPopup.bind(null, e3), popupOptions);
       return m2;
     }
-    function updateIncidents() {
-      var keep = {};
-      for (var age = 0; age < incidentDays; age++) {
-        var d2 = tl.day - age;
-        if (d2 < 0) break;
-        var list = incidentsOn[d2];
-        for (var q = 0; q < list.length; q++) {
-          var e4 = list[q];
-          keep[e4] = true;
-          var mk = incidentMarkers[e4];
-          if (!mk) { mk = incidentMarkers[e4] = incidentMarker(e4); mk.addTo(incidentLayer); }
-          mk.setOpacity(1 - age / incidentDays);
+    // Many incidents at once (an ACLED import): one mark per screen cell of the zoom (module
+    // incidents), sized by how many it stands for, faded by the age of its newest; a click
+    // opens the incident, or zooms in on a mark of several.
+    var CLUSTER_FROM = 80;
+    var incLat = null, incLon = null, clusterMarks = [];
+    function clearClusters() {
+      for (var c = 0; c < clusterMarks.length; c++) incidentLayer.removeLayer(clusterMarks[c]);
+      clusterMarks = [];
+    }
+    function drawClusters(shown) {
+      if (!incLat) {
+        incLat = new Float64Array(app.nev); incLon = new Float64Array(app.nev);
+        for (var e = 0; e < app.nev; e++) {
+          if (ev.place[e] >= 0) { incLat[e] = places.lat[ev.place[e]]; incLon[e] = places.lon[ev.place[e]]; }
         }
+      }
+      var I = M.incidents, cl = I.cluster(incLat, incLon, shown.shown, map.getZoom(), I.CELL_PX,
+        shown.age);
+      clearClusters();
+      for (var k = 0; k < cl.count.length; k++) {
+        var n = cl.count[k], r = I.radius(n, I.CELL_PX);
+        var mark = n > 1 ? el("span", "ts-incident-cluster", I.label(n)) : el("span", "ts-incident-mark");
+        if (n > 1) {
+          mark.style.width = mark.style.height = mark.style.lineHeight = Math.round(2 * r) + "px";
+        }
+        var icon = L.divIcon({className: "ts-incident", html: mark,
+          iconSize: n > 1 ? [2 * r, 2 * r] : [12, 12], iconAnchor: n > 1 ? [r, r] : [-3, 15]});
+        var first = cl.members[k][0];
+        var m3 = L.marker([cl.lat[k], cl.lon[k]], {icon: icon, keyboard: false,
+          opacity: I.opacity(cl.age[k], incidentDays),
+          title: n > 1 ? n + " incidents" : P.event_kinds[ev.kind[first]] + ": " +
+            places.name[ev.place[first]]});
+        if (n > 1) {
+          m3.on("click", (function (ll) {
+            return function () { map.setView(ll, Math.min(map.getZoom() + 2, map.getMaxZoom())); };
+          })([cl.lat[k], cl.lon[k]]));
+        } else {
+          m3.bindPopup(incidentPopup.bind(null, first), popupOptions);
+        }
+        m3.addTo(incidentLayer);
+        clusterMarks.push(m3);
+      }
+    }
+    function updateIncidents() {
+      var shown = M.incidents.shownOn(incidentsOn, tl.day, incidentDays);
+      var many = shown.shown.length > CLUSTER_FROM;
+      var keep = {};
+      if (many) drawClusters(shown); else clearClusters();
+      for (var q = 0; q < (many ? 0 : shown.shown.length); q++) {
+        var e4 = shown.shown[q];
+        keep[e4] = true;
+        var mk = incidentMarkers[e4];
+        if (!mk) { mk = incidentMarkers[e4] = incidentMarker(e4); mk.addTo(incidentLayer); }
+        mk.setOpacity(1 - shown.age[q] / incidentDays);
       }
       for (var key in incidentMarkers) {
         if (!keep[key]) { incidentLayer.removeLayer(incidentMarkers[key]); delete incidentMarkers[key]; }
       }
+      app.incidentMarks = many ? clusterMarks.length : shown.shown.length;
     }
+    map.on("zoomend", function () {
+      if (clusterMarks.length) updateIncidents();
+    });
 
     // ---- labels ---------------------------------------------------------------------------
     function declutter() { M.labels.declutter(labels, map); }

@@ -155,6 +155,9 @@
         var k = M.ground.atomAt(app.ground, Number(lat), Number(lon));
         return k < 0 ? null : style.controllerId(atl.cur[k], "no-data");
       },
+      // How many incident marks are on the map (one per incident, or per screen cell when
+      // there are many).
+      incidentMarks: function () { return app.incidentMarks || 0; },
       play: function () { app.setPlaying(true); },
       pause: function () { app.setPlaying(false); },
       playing: function () { return app.playing(); },
