@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from mapper.bench import scorecard
-from mapper.bench.browser import PHONE, Conditions, Requests, open_page
 from mapper.bench.synth import SynthSpec, generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,41 +59,53 @@ _PAGE = """<!doctype html><html><head>
 <script>window.seen = [innerWidth, innerHeight];</script></body></html>"""
 
 
+#: Opens the page as the benchmark does, in a process of its own (the test session's own
+#: Playwright may already run an event loop here), and prints what the page saw as JSON.
+_OPEN = """
+import json, sys
+from pathlib import Path
+from playwright.sync_api import sync_playwright
+from mapper.bench.browser import PHONE, Conditions, Requests, open_page
+page_file, how = Path(sys.argv[1]), sys.argv[2]
+requests = Requests()
+conditions = PHONE if how == "phone" else Conditions(network=how)
+with sync_playwright() as pw:
+    browser, page, _ = open_page(pw, page_file, "peer", requests=requests, conditions=conditions)
+    try:
+        out = {"first_draw": page.evaluate("window.__bench.firstDraw"),
+               "seen": page.evaluate("window.seen"), "answered_empty": requests.answered_empty,
+               "blocked": requests.blocked}
+    finally:
+        browser.close()
+print(json.dumps(out))
+"""
+
+
+def _open(tmp_path: Path, how: str) -> dict[str, Any]:
+    page_file = tmp_path / "p.html"
+    page_file.write_text(_PAGE, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", _OPEN, str(page_file), how], capture_output=True,
+                         text=True, cwd=ROOT, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    return dict(json.loads(run.stdout.strip().splitlines()[-1]))
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("network", ["online", "offline"])
 def test_reader_conditions(tmp_path: Path, network: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    page_file = tmp_path / "p.html"
-    page_file.write_text(_PAGE, encoding="utf-8")
-    requests = Requests()
-    with sync_playwright() as pw:
-        browser, page, _ = open_page(pw, page_file, "peer", requests=requests,
-                                     conditions=Conditions(network=network))
-        try:
-            assert page.evaluate("window.__bench.firstDraw") > 0
-            assert page.evaluate("window.seen") == [1280, 800]
-        finally:
-            browser.close()
+    seen = _open(tmp_path, network)
+    assert seen["first_draw"] > 0
+    assert seen["seen"] == [1280, 800]
     missing = "https://cdn.example.invalid/missing.css"
     if network == "online":  # a working network answers; nothing is aborted
-        assert requests.answered_empty == [missing] and requests.blocked == []
+        assert seen["answered_empty"] == [missing] and seen["blocked"] == []
     else:
-        assert requests.blocked == [missing] and requests.answered_empty == []
+        assert seen["blocked"] == [missing] and seen["answered_empty"] == []
 
 
 @pytest.mark.browser
 def test_phone_conditions_set_the_screen(tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    page_file = tmp_path / "p.html"
-    page_file.write_text(_PAGE, encoding="utf-8")
-    with sync_playwright() as pw:
-        browser, page, _ = open_page(pw, page_file, "peer", conditions=PHONE)
-        try:
-            assert page.evaluate("window.seen") == [390, 844]
-        finally:
-            browser.close()
+    assert _open(tmp_path, "phone")["seen"] == [390, 844]
 
 
 def test_scorecard_rows_say_met_missed_and_why() -> None:
