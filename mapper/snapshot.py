@@ -95,6 +95,7 @@ UNKNOWN_COLOUR = "#9e9e9e"
 FRONT_COLOUR = "#1a1a1a"
 CONTESTED_LINE = "#555555"
 CONTESTED_HATCH = "#333333"
+RIVER_COLOUR = "#8fb3cc"  # styles.js BASE.river
 SEA_COLOUR = "#cfdfe8"
 OWN_LAND = "#fbfaf7"
 OTHER_LAND = "#efece6"
@@ -184,6 +185,14 @@ class MapLayers:
     fronts: gpd.GeoDataFrame
     segments: pd.DataFrame
     places: gpd.GeoDataFrame
+    rivers: gpd.GeoSeries | None = None
+
+    @cached_property
+    def river_path(self) -> MplPath | None:
+        """The rivers (Natural Earth, as the page draws them) as one path of open lines."""
+        parts = [MplPath(xy) for xy in _lines_xy(self.rivers if self.rivers is not None else [])
+                 if len(xy) > 1]
+        return MplPath.make_compound_path(*parts) if parts else None
 
     @cached_property
     def basemap_paths(self) -> list[MplPath | None]:
@@ -390,9 +399,14 @@ def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None
     fronts = gpd.GeoDataFrame({"left": topo["left"], "right": topo["right"]},
                               geometry=list(topo["lines"]), crs="EPSG:4326")
     inner = (fronts["left"] >= 0) & (fronts["right"] >= 0)
+    # Rivers: the larger ones (Natural Earth scalerank up to 6: the Euphrates, the Tigris, the
+    # Orontes, the Oskil), cut to the window.
+    rivers = basemap.rivers(window.bounds, max_rank=6).geometry
+    rivers = gpd.GeoSeries(shapely.intersection(rivers.to_numpy(), window),
+                           crs="EPSG:4326").to_crs(crs)
     return MapLayers(crs=crs, extent=extent, basemap=world.to_crs(crs), territory=t,
                      atoms=t.atoms.geometry.to_crs(crs), fronts=fronts[inner].to_crs(crs),
-                     segments=segments, places=places)
+                     segments=segments, places=places, rivers=rivers[~rivers.is_empty])
 
 
 # --------------------------------------------------------------------------------------------
@@ -714,6 +728,10 @@ def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, day: date, *,
             _add(ax, PathPatch(path, facecolor=OWN_LAND if own else OTHER_LAND,
                                edgecolor=BORDER_COLOUR, linewidth=(0.9 if own else 0.6) * scale,
                                zorder=1))
+
+    if lay.river_path is not None:  # under the areas' see-through fills, as on the page
+        _add(ax, PathPatch(lay.river_path, fill=False, edgecolor=RIVER_COLOUR,
+                           linewidth=0.8 * scale, zorder=1.5, gid="rivers"))
 
     # Areas: the ground of each holder (no data: the unknown style) as one patch, joined
     # from the atoms' paths that layers() made once.
