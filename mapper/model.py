@@ -149,7 +149,10 @@ def _segments(geoms: Sequence[BaseGeometry]) -> np.ndarray:
             chunks.append(seg)
     if not chunks:
         return np.zeros((0, 4))
-    seg = np.unique(np.vstack(chunks), axis=0)
+    # Daily snapshots repeat most of their segments: drop the repeats by hashing first (linear),
+    # then sort what is left (np.unique on rows sorts them all, the repeats included).
+    seg = pd.DataFrame(np.vstack(chunks)).drop_duplicates().to_numpy()
+    seg = np.unique(seg, axis=0)
     return seg[(seg[:, 0] != seg[:, 2]) | (seg[:, 1] != seg[:, 3])]
 
 
@@ -470,14 +473,52 @@ def require_points(ds: Dataset) -> None:
                          "load the dataset with geocoding on")
 
 
+def _rings_xy(geom: BaseGeometry) -> list[np.ndarray]:
+    """The coordinates of every ring of a (multi)polygon, closing point dropped."""
+    rings = shapely.get_rings(shapely.get_parts(geom))
+    return [shapely.get_coordinates(r)[:-1] for r in rings if not r.is_empty]
+
+
+def _changed_box(before: BaseGeometry, after: BaseGeometry
+                 ) -> tuple[float, float, float, float] | None:
+    """The box around what differs between two outlines (None: the same vertices).
+
+    The ground that changed lies between the parts of the two boundaries that differ, so
+    inside the box of those parts: the vertices found in one outline and not the other, with
+    their neighbours along their ring (an edge that replaces a dropped vertex ends at them).
+    """
+    old, new = _rings_xy(before), _rings_xy(after)
+
+    def keyed(rings: list[np.ndarray]) -> np.ndarray:
+        xy = np.ascontiguousarray(np.concatenate(rings) if rings else np.zeros((0, 2)))
+        return xy.view(np.dtype((np.void, 16))).ravel()
+
+    old_keys, new_keys = keyed(old), keyed(new)
+    picked: list[np.ndarray] = []
+    for rings, mine, other in ((old, old_keys, new_keys), (new, new_keys, old_keys)):
+        odd_all = ~np.isin(mine, other)
+        if not odd_all.any():
+            continue
+        cuts = np.cumsum([len(r) for r in rings])[:-1]
+        for ring, odd in zip(rings, np.split(odd_all, cuts), strict=True):
+            if odd.any():
+                near = odd | np.roll(odd, 1) | np.roll(odd, -1)
+                picked.append(ring[near])
+    if not picked:
+        return None
+    xy = np.concatenate(picked)
+    return (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()),
+            float(xy[:, 1].max()))
+
+
 def _snapshot_holders(snap_geoms: Sequence[Sequence[tuple[str | None, BaseGeometry]]],
                       probe: np.ndarray) -> np.ndarray:
     """Who holds each probe point in each snapshot (the last part containing it; None: no one).
 
     A snapshot is tested in full only when its sides differ from the one before; otherwise
-    only the points near the ground that changed between the two (the symmetric difference
-    of each side's outline, through an index of the points) are tested again, the others keep
-    the previous snapshot's holder. Daily files that move a front a little cost little.
+    only the points in the box of each side's changed outline (:func:`_changed_box`, through an
+    index of the points) are tested again, the others keep the previous snapshot's holder.
+    Daily files that move a front a little cost little.
     """
     out = np.full((len(snap_geoms), len(probe)), None, dtype=object)
     if not len(probe):
@@ -502,8 +543,8 @@ def _snapshot_holders(snap_geoms: Sequence[Sequence[tuple[str | None, BaseGeomet
             out[s_i] = holders(parts, everything)
         else:
             out[s_i] = out[s_i - 1]
-            near = [tree.query(shapely.symmetric_difference(g, prev[ctl]))
-                    for ctl, g in parts]
+            boxes = [b for ctl, g in parts if (b := _changed_box(prev[ctl], g)) is not None]
+            near = [tree.query(shapely.box(*b)) for b in boxes]
             idx = np.unique(np.concatenate(near)) if near else everything[:0]
             out[s_i, idx] = holders(parts, idx)
         prev = sides if len(sides) == len(parts) else None
