@@ -52,8 +52,8 @@ from mapper.areas import AREA_SUFFIXES, SNAPSHOT_DIR, date_in_name, read_feature
 from mapper.errors import MapperError, Problem
 
 __all__ = ["OKABE_ITO", "ImportFailed", "ImportSummary", "check_out", "csv_text",
-           "faction_styles", "fit_view", "import_snapshots", "snapshot_geojson", "toml_string",
-           "write_dataset"]
+           "dataset_toml", "faction_styles", "fit_view", "import_snapshots", "snapshot_geojson",
+           "toml_string", "write_dataset"]
 
 #: The Okabe-Ito palette (Okabe and Ito 2008, "Color Universal Design"), most distinct first:
 #: blue and vermillion, then bluish green, orange, reddish purple, sky blue, yellow, black.
@@ -383,27 +383,47 @@ def _read_file(day: date, path: Path, side: str | None, field_name: str,
     return _Read(day, path, parts) if ok else None
 
 
-def _dataset_toml(*, title: str, description: str, countries: Sequence[str], start: date,
-                  end: date, view: tuple[float, float, int] | None, settings_: dict[str, str],
-                  factions: list[tuple[str, str]]) -> str:
+def dataset_toml(*, command: str, title: str, description: str, countries: Sequence[str],
+                 start: date, end: date, view: tuple[float, float, int] | None,
+                 factions: Sequence[tuple[str, str, str | None]],
+                 snapshots: dict[str, str] | None = None, time_note: str = "",
+                 factions_note: str = "") -> str:
+    """The ``dataset.toml`` an importer writes (every ``mapper import`` command).
+
+    ``factions``: ``(id, label, colour)``, a missing colour taken from :func:`faction_styles`,
+    which also gives each side its pattern; ``snapshots``: the ``[snapshots]`` settings;
+    ``time_note`` and ``factions_note``: a comment after ``[time]`` and before the factions.
+
+    Examples
+    --------
+    >>> text = dataset_toml(command="places", title="T", description="D", countries=["SY"],
+    ...                     start=date(2024, 1, 1), end=date(2024, 1, 2), view=None,
+    ...                     factions=[("a", "A", None)])
+    >>> 'colour = "#0072b2"' in text and 'pattern = "solid"' in text
+    True
+    """
     q = toml_string
     lines = [
-        "# Written by `mapper import snapshots`; edit freely (geodata/README.md).",
+        f"# Written by `mapper import {command}`; edit freely (geodata/README.md).",
         f"title = {q(title)}",
         f"description = {q(description)}",
         "countries = [" + ", ".join(q(c) for c in countries) + "]",
         "",
-        "[time]",
+        "[time]" + (f"  # {time_note}" if time_note else ""),
         f'start = "{start.isoformat()}"',
         f'end = "{end.isoformat()}"',
     ]
     if view is not None:
         lines += ["", "[view]", f"center = [{view[0]}, {view[1]}]", f"zoom = {view[2]}"]
-    lines += ["", "[snapshots]", *[f"{k} = {q(v)}" for k, v in settings_.items()]]
-    for (fid, label), (colour, pattern) in zip(factions, faction_styles(len(factions)),
-                                               strict=True):
-        lines += ["", "[[factions]]", f"id = {q(fid)}", f"label = {q(label)}",
-                  f'colour = "{colour}"', f'pattern = "{pattern}"']
+    if snapshots is not None:
+        lines += ["", "[snapshots]", *[f"{k} = {q(v)}" for k, v in snapshots.items()]]
+    if factions_note:
+        lines += ["", f"# {factions_note}"]
+    for k, ((fid, label, colour), (default, pattern)) in enumerate(
+            zip(factions, faction_styles(len(factions)), strict=True)):
+        lines += [*([""] if k or not factions_note else []), "[[factions]]", f"id = {q(fid)}",
+                  f"label = {q(label)}", f'colour = "{colour or default}"',
+                  f'pattern = "{pattern}"']
     return "\n".join(lines) + "\n"
 
 
@@ -563,12 +583,12 @@ def import_snapshots(
     snap_settings["source_id"] = SOURCE_ID
     name = folder.resolve().name or str(folder)
     span = f"{start.isoformat()} to {end.isoformat()}"
-    texts["dataset.toml"] = _dataset_toml(
-        title=(title or "").strip() or name,
+    texts["dataset.toml"] = dataset_toml(
+        command="snapshots", title=(title or "").strip() or name,
         description=f"Ground held by each side, from {len(reads)} dated snapshot files "
                     f"({span}).",
-        countries=codes, start=start, end=end, view=view, settings_=snap_settings,
-        factions=[(fid, labels[fid]) for fid in order])
+        countries=codes, start=start, end=end, view=view, snapshots=snap_settings,
+        factions=[(fid, labels[fid], None) for fid in order])
     texts["sources.csv"] = _csv_text(
         ["id", "title", "publisher", "url", "published", "notes"],
         [[SOURCE_ID, (source_title or "").strip() or f"Snapshot files from {name}",

@@ -69,9 +69,8 @@ from mapper.importers import (
     ImportFailed,
     check_out,
     csv_text,
-    faction_styles,
+    dataset_toml,
     fit_view,
-    toml_string,
     write_dataset,
 )
 
@@ -1035,43 +1034,6 @@ def _source_ids(keys: Iterable[tuple[str, str, str, str]], prefix: str) -> dict[
     return ids
 
 
-def _dataset_toml(
-    *,
-    title: str,
-    description: str,
-    countries: Sequence[str],
-    start: date,
-    end: date,
-    view: tuple[float, float, int] | None,
-    factions: list[tuple[str, str, str]],
-    command: str,
-) -> str:
-    q = toml_string
-    lines = [
-        f"# Written by `mapper import {command}`; edit freely (geodata/README.md).",
-        f"title = {q(title)}",
-        f"description = {q(description)}",
-        "countries = [" + ", ".join(q(c) for c in countries) + "]",
-        "",
-        "[time]",
-        f'start = "{start.isoformat()}"',
-        f'end = "{end.isoformat()}"',
-    ]
-    if view is not None:
-        lines += ["", "[view]", f"center = [{view[0]}, {view[1]}]", f"zoom = {view[2]}"]
-    styles = faction_styles(len(factions))
-    for (fid, label, colour), (default, pattern) in zip(factions, styles, strict=True):
-        lines += [
-            "",
-            "[[factions]]",
-            f"id = {q(fid)}",
-            f"label = {q(label)}",
-            f'colour = "{colour or default}"',
-            f'pattern = "{pattern}"',
-        ]
-    return "\n".join(lines) + "\n"
-
-
 def _build(
     records: list[_Record],
     *,
@@ -1263,7 +1225,7 @@ def _build(
     start, end = records[0].day, max(r.day for r in records)
     name = (title or "").strip() or path.stem
     texts = {
-        "dataset.toml": _dataset_toml(
+        "dataset.toml": dataset_toml(
             title=name,
             description=f"Imported from the {project} export {path.name}: {len(records)} "
             f"events ({changes} changes of control) at {len(places)} places, "

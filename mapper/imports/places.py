@@ -37,8 +37,8 @@ from mapper.importers import (
     ImportFailed,
     check_out,
     csv_text,
+    dataset_toml,
     fit_view,
-    toml_string,
     write_dataset,
 )
 
@@ -440,30 +440,12 @@ def import_places(
     lons = [float(r[5]) for r in rows]
     view = fit_view((min(lons), min(lats), max(lons), max(lats)))
     countries = sorted({r[3] for r in rows})
-    q = toml_string
-    toml = "\n".join(
-        [
-            "# Written by `mapper import places`; edit freely (geodata/README.md).",
-            f"title = {q((title or '').strip() or path.stem)}",
-            f"description = {q(f'Places imported from {path.name}.')}",
-            "countries = [" + ", ".join(q(c) for c in countries) + "]",
-            "",
-            "[time]  # no events yet: set the range the map shows",
-            f'start = "{day.isoformat()}"',
-            f'end = "{day.isoformat()}"',
-            "",
-            "[view]",
-            f"center = [{view[0]}, {view[1]}]",
-            f"zoom = {view[2]}",
-            "",
-            "# A side is needed before events can hand places to it: rename this one.",
-            "[[factions]]",
-            'id = "side-a"',
-            'label = "Side A (rename it in dataset.toml)"',
-            'colour = "#0072b2"',
-            "",
-        ]
-    )
+    toml = dataset_toml(
+        command="places", title=(title or "").strip() or path.stem,
+        description=f"Places imported from {path.name}.", countries=countries, start=day,
+        end=day, view=view, time_note="no events yet: set the range the map shows",
+        factions_note="A side is needed before events can hand places to it: rename this one.",
+        factions=[("side-a", "Side A (rename it in dataset.toml)", None)])
     texts = {
         "dataset.toml": toml,
         "places.csv": csv_text(header, rows),
