@@ -1426,8 +1426,12 @@ def _check_events(table: _Table, meta: _Meta | None, place_ids: set[str] | None,
                 ok = False
         place = row.get("place_id")
         if place and place_ids is not None and place not in place_ids:
+            close = difflib.get_close_matches(place, sorted(place_ids), n=1, cutoff=0.75)
+            hint = (f"; did you mean {close[0]!r}?" if close
+                    else "; add it to places.csv (or, for an area, to the areas file)")
             problems.error(file, row.line, "place_id",
-                           f"unknown place {place!r}: not in places.csv")
+                           f"unknown place {place!r}: not in places.csv nor among the "
+                           f"areas{hint}")
             ok = False
         controller = row.get("controller") or None
         if controller is not None and controller != CONTESTED and factions is not None \
