@@ -26,6 +26,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,10 @@ class Snapshot:
         The day it shows.
     path
         The file.
-    polygons
-        GeoDataFrame (lon/lat) with a ``controller`` column.
+    controllers
+        The controller of each polygon feature, in file order.
+    geometries
+        Each feature's (Multi)Polygon, lon/lat, valid.
     rest
         Side holding the rest of the dataset's countries, or ``None`` (no data there).
     source_id
@@ -70,9 +73,28 @@ class Snapshot:
 
     date: date
     path: Path
-    polygons: gpd.GeoDataFrame
+    controllers: tuple[str, ...]
+    geometries: tuple[BaseGeometry, ...]
     rest: str | None = None
     source_id: str | None = None
+
+    @cached_property
+    def polygons(self) -> gpd.GeoDataFrame:
+        """The features as a GeoDataFrame (lon/lat) with a ``controller`` column.
+
+        Made when first asked for: a dataset of daily snapshots holds hundreds, and the
+        model reads :attr:`controllers` and :attr:`geometries` directly.
+        """
+        return gpd.GeoDataFrame({"controller": list(self.controllers)},
+                                geometry=list(self.geometries), crs="EPSG:4326")
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        """``(west, south, east, north)`` of every polygon, or ``None`` when there is none."""
+        if not self.geometries:
+            return None
+        b = shapely.total_bounds(np.array(self.geometries, dtype=object))
+        return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
 
 
 def slug(text: str) -> str:
@@ -376,17 +398,23 @@ def read_snapshots(folder: Path, *, factions: set[str], settings: dict[str, Any]
                                     f"{by_date[day]} does; keep one file per day"))
             continue
         by_date[day] = path.name
-        gdf, found = read_polygons(path, label)
-        problems += found
-        if gdf is None:
-            continue
-        if side is not None:
-            controllers = [str(side)] * len(gdf)
-        elif field not in gdf.columns:
-            problems.append(Problem(label, None, field, "no such property; give each feature "
-                                    f"a {field!r} naming its side, or set [snapshots] side"))
-            continue
+        if side is not None:  # every feature is that side's: no properties to read
+            features, found = read_features(path, label, columns=False)
+            problems += found
+            if features is None:
+                continue
+            geoms = [geom for _, _, geom in features]
+            controllers = [str(side)] * len(geoms)
         else:
+            gdf, found = read_polygons(path, label)
+            problems += found
+            if gdf is None:
+                continue
+            if field not in gdf.columns:
+                problems.append(Problem(label, None, field, "no such property; give each "
+                                        f"feature a {field!r} naming its side, or set "
+                                        "[snapshots] side"))
+                continue
             controllers = []
             for i, value in zip(gdf["feature"], gdf[field], strict=True):
                 text = "" if value is None or pd.isna(value) else str(value).strip()
@@ -395,7 +423,6 @@ def read_snapshots(folder: Path, *, factions: set[str], settings: dict[str, Any]
                     problems.append(Problem(label, None, field, f"feature {i}: {text!r} is not "
                                             f"a declared faction (one of {near})"))
                 controllers.append(text)
-        polys = gpd.GeoDataFrame({"controller": controllers}, geometry=list(gdf.geometry),
-                                 crs="EPSG:4326")
-        out.append(Snapshot(day, path, polys, rest, source_id))
+            geoms = list(gdf.geometry)
+        out.append(Snapshot(day, path, tuple(controllers), tuple(geoms), rest, source_id))
     return sorted(out, key=lambda s: s.date), problems

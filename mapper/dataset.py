@@ -1754,8 +1754,8 @@ def _fit_view(places: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None = None,
     if areas is not None and len(areas):
         boxes.append([float(v) for v in areas.total_bounds])
     for snap in snapshots or []:
-        if len(snap.polygons):
-            boxes.append([float(v) for v in snap.polygons.total_bounds])
+        if (box := snap.bounds) is not None:
+            boxes.append(list(box))
     if not boxes:
         return View(0.0, 0.0, 2)
     west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)

@@ -475,8 +475,27 @@ def require_points(ds: Dataset) -> None:
 
 def _rings_xy(geom: BaseGeometry) -> list[np.ndarray]:
     """The coordinates of every ring of a (multi)polygon, closing point dropped."""
+    xy, counts = _ring_coords(geom)
+    ends = np.cumsum(counts)
+    return [xy[e - n:e - 1] for n, e in zip(counts.tolist(), ends.tolist(), strict=True)]
+
+
+def _ring_coords(geom: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """Every ring's coordinates (closing points kept) end to end, and each ring's count.
+
+    Empty rings are left out. One call of each shapely function for the whole geometry.
+    """
     rings = shapely.get_rings(shapely.get_parts(geom))
-    return [shapely.get_coordinates(r)[:-1] for r in rings if not r.is_empty]
+    counts = shapely.get_num_coordinates(rings)
+    rings, counts = rings[counts > 0], counts[counts > 0]
+    if not len(rings):
+        return np.zeros((0, 2)), counts
+    return shapely.get_coordinates(rings), counts
+
+
+def _vertex_keys(xy: np.ndarray) -> np.ndarray:
+    """One hashable value per vertex: ``x + iy`` (equal exactly when the vertices are)."""
+    return np.ascontiguousarray(xy, dtype=np.float64).view(np.complex128).ravel()
 
 
 def _changed_box(before: BaseGeometry, after: BaseGeometry
@@ -487,28 +506,34 @@ def _changed_box(before: BaseGeometry, after: BaseGeometry
     inside the box of those parts: the vertices found in one outline and not the other, with
     their neighbours along their ring (an edge that replaces a dropped vertex ends at them).
     """
-    old, new = _rings_xy(before), _rings_xy(after)
-
-    def keyed(rings: list[np.ndarray]) -> np.ndarray:
-        xy = np.ascontiguousarray(np.concatenate(rings) if rings else np.zeros((0, 2)))
-        return xy.view(np.dtype((np.void, 16))).ravel()
-
-    old_keys, new_keys = keyed(old), keyed(new)
-    picked: list[np.ndarray] = []
-    for rings, mine, other in ((old, old_keys, new_keys), (new, new_keys, old_keys)):
-        odd_all = ~np.isin(mine, other)
-        if not odd_all.any():
+    old, new = _ring_coords(before), _ring_coords(after)
+    # Membership by hashing every vertex once (pandas), not by sorting (np.isin).
+    ids, uniq = pd.factorize(_vertex_keys(np.concatenate([old[0], new[0]])))
+    old_ids, new_ids = ids[:len(old[0])], ids[len(old[0]):]
+    in_old = np.zeros(len(uniq), dtype=bool)
+    in_new = np.zeros(len(uniq), dtype=bool)
+    in_old[old_ids] = True
+    in_new[new_ids] = True
+    lo: list[np.ndarray] = []
+    hi: list[np.ndarray] = []
+    for (xy, counts), odd in ((old, ~in_new[old_ids]), (new, ~in_old[new_ids])):
+        if not odd.any():
             continue
-        cuts = np.cumsum([len(r) for r in rings])[:-1]
-        for ring, odd in zip(rings, np.split(odd_all, cuts), strict=True):
-            if odd.any():
-                near = odd | np.roll(odd, 1) | np.roll(odd, -1)
-                picked.append(ring[near])
-    if not picked:
+        # Per ring (closing point dropped): the odd vertices and their two neighbours.
+        ends = np.cumsum(counts)
+        ring_of = np.repeat(np.arange(len(counts)), counts)
+        for r in np.unique(ring_of[odd]).tolist():
+            s0, s1 = int(ends[r] - counts[r]), int(ends[r] - 1)
+            ring_odd = odd[s0:s1]
+            if ring_odd.any():
+                near = ring_odd | np.roll(ring_odd, 1) | np.roll(ring_odd, -1)
+                pick = xy[s0:s1][near]
+                lo.append(pick.min(axis=0))
+                hi.append(pick.max(axis=0))
+    if not lo:
         return None
-    xy = np.concatenate(picked)
-    return (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()),
-            float(xy[:, 1].max()))
+    low, high = np.min(lo, axis=0), np.max(hi, axis=0)
+    return (float(low[0]), float(low[1]), float(high[0]), float(high[1]))
 
 
 def _snapshot_holders(snap_geoms: Sequence[Sequence[tuple[str | None, BaseGeometry]]],
@@ -599,9 +624,11 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
     for snap in sorted(snapshots, key=lambda s: s.date):
         parts: list[tuple[str | None, BaseGeometry]] = [
             (str(c), _polygons_only(shapely.make_valid(g)))
-            for c, g in zip(snap.polygons["controller"], snap.polygons.geometry, strict=True)]
+            for c, g in zip(snap.controllers, snap.geometries, strict=True)]
         if snap.rest is not None and ground is not None:
-            covered = shapely.union_all([g for _, g in parts]) if parts else shapely.Polygon()
+            # One part is its own union (valid, as made so above): no overlay needed.
+            covered = (shapely.Polygon() if not parts else parts[0][1] if len(parts) == 1
+                       else shapely.union_all([g for _, g in parts]))
             parts.append((snap.rest, shapely.difference(ground, covered)))
         snap_geoms.append(parts)
     # Areas: clipped to the countries.
