@@ -134,24 +134,25 @@ def _polygons_only(geom: BaseGeometry) -> BaseGeometry:
 
 
 def _segments(geoms: Sequence[BaseGeometry]) -> np.ndarray:
-    """Every boundary segment of the polygons, once (``x1, y1, x2, y2``, ends ordered)."""
-    chunks = []
-    for g in geoms:
-        if g is None or g.is_empty:
-            continue
-        for ring in shapely.get_rings(shapely.get_parts(g)):
-            xy = shapely.get_coordinates(ring)
-            if len(xy) < 2:
-                continue
-            seg = np.hstack([xy[:-1], xy[1:]])
-            flip = (seg[:, 0] > seg[:, 2]) | ((seg[:, 0] == seg[:, 2]) & (seg[:, 1] > seg[:, 3]))
-            seg[flip] = seg[flip][:, [2, 3, 0, 1]]
-            chunks.append(seg)
-    if not chunks:
+    """Every boundary segment of the polygons, once (``x1, y1, x2, y2``, ends ordered), sorted."""
+    arr = np.array([g for g in geoms if g is not None and not g.is_empty], dtype=object)
+    xy, counts = _ring_coords(arr) if len(arr) else (np.zeros((0, 2)), np.zeros(0, int))
+    if len(xy) < 2:
         return np.zeros((0, 4))
-    # Daily snapshots repeat most of their segments: drop the repeats by hashing first (linear),
-    # then sort what is left (np.unique on rows sorts them all, the repeats included).
-    seg = pd.DataFrame(np.vstack(chunks)).drop_duplicates().to_numpy()
+    # A segment joins each vertex to the next one of its ring.
+    joins = np.ones(len(xy) - 1, dtype=bool)
+    last = np.cumsum(counts) - 1
+    joins[last[last < len(xy) - 1]] = False
+    # Daily snapshots repeat most of their segments: number the vertices (hashing, linear),
+    # then keep the first segment of each pair of vertex numbers, before sorting what is left.
+    ids, uniq = pd.factorize(_vertex_keys(xy))
+    start = np.flatnonzero(joins)
+    a, b = ids[start], ids[start + 1]
+    pair = np.minimum(a, b).astype(np.int64) * len(uniq) + np.maximum(a, b)
+    start = start[~pd.Index(pair).duplicated()]
+    seg = np.hstack([xy[start], xy[start + 1]])
+    flip = (seg[:, 0] > seg[:, 2]) | ((seg[:, 0] == seg[:, 2]) & (seg[:, 1] > seg[:, 3]))
+    seg[flip] = seg[flip][:, [2, 3, 0, 1]]
     seg = np.unique(seg, axis=0)
     return seg[(seg[:, 0] != seg[:, 2]) | (seg[:, 1] != seg[:, 3])]
 
