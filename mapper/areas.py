@@ -26,7 +26,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -148,8 +148,13 @@ def find_area_file(folder: Path) -> tuple[Path | None, list[Problem]]:
 _ONE_LAYER = (".geojson", ".json", ".shp", ".fgb")
 
 
+@lru_cache(maxsize=64)
 def _to_lonlat(crs: str | None) -> Any:
-    """A function turning ``crs`` coordinates into lon/lat, or ``None`` when they are."""
+    """A function turning ``crs`` coordinates into lon/lat, or ``None`` when they are.
+
+    Cached: the files of a snapshot folder all name the same CRS, and parsing it costs
+    about a millisecond.
+    """
     if not crs:
         return None
     import pyproj
