@@ -499,36 +499,59 @@ def _vertex_keys(xy: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(xy, dtype=np.float64).view(np.complex128).ravel()
 
 
-def _changed_box(before: BaseGeometry, after: BaseGeometry
+@dataclass(frozen=True)
+class _Outline:
+    """The vertices of one outline: ``xy`` (every ring end to end, closing points kept),
+    ``counts`` (vertices of each ring) and ``ids`` (a number per distinct vertex, shared by
+    the outlines compared)."""
+
+    xy: np.ndarray
+    counts: np.ndarray
+    ids: np.ndarray
+
+
+def _outlines(geoms: Sequence[BaseGeometry]) -> tuple[list[_Outline], int]:
+    """The :class:`_Outline` of each geometry, vertices numbered across all of them
+    (hashing, linear), and how many distinct vertices there are."""
+    coords = [_ring_coords(g) for g in geoms]
+    sizes = [len(xy) for xy, _ in coords]
+    allxy = np.concatenate([xy for xy, _ in coords]) if coords else np.zeros((0, 2))
+    ids, uniq = pd.factorize(_vertex_keys(allxy))
+    parts = np.split(ids, np.cumsum(sizes)[:-1]) if coords else []
+    return [_Outline(xy, counts, part)
+            for (xy, counts), part in zip(coords, parts, strict=True)], len(uniq)
+
+
+def _changed_box(before: _Outline, after: _Outline, seen: np.ndarray,
                  ) -> tuple[float, float, float, float] | None:
     """The box around what differs between two outlines (None: the same vertices).
 
     The ground that changed lies between the parts of the two boundaries that differ, so
     inside the box of those parts: the vertices found in one outline and not the other, with
     their neighbours along their ring (an edge that replaces a dropped vertex ends at them).
+    ``seen`` is a scratch array of ``False``, one per vertex number (left all ``False``).
     """
-    old, new = _ring_coords(before), _ring_coords(after)
-    # Membership by hashing every vertex once (pandas), not by sorting (np.isin).
-    ids, uniq = pd.factorize(_vertex_keys(np.concatenate([old[0], new[0]])))
-    old_ids, new_ids = ids[:len(old[0])], ids[len(old[0]):]
-    in_old = np.zeros(len(uniq), dtype=bool)
-    in_new = np.zeros(len(uniq), dtype=bool)
-    in_old[old_ids] = True
-    in_new[new_ids] = True
     lo: list[np.ndarray] = []
     hi: list[np.ndarray] = []
-    for (xy, counts), odd in ((old, ~in_new[old_ids]), (new, ~in_old[new_ids])):
+    for mine, other in ((before, after), (after, before)):
+        seen[other.ids] = True
+        odd = ~seen[mine.ids]
+        seen[other.ids] = False
         if not odd.any():
             continue
         # Per ring (closing point dropped): the odd vertices and their two neighbours.
-        ends = np.cumsum(counts)
-        ring_of = np.repeat(np.arange(len(counts)), counts)
+        ends = np.cumsum(mine.counts)
+        ring_of = np.repeat(np.arange(len(mine.counts)), mine.counts)
         for r in np.unique(ring_of[odd]).tolist():
-            s0, s1 = int(ends[r] - counts[r]), int(ends[r] - 1)
+            s0, s1 = int(ends[r] - mine.counts[r]), int(ends[r] - 1)
             ring_odd = odd[s0:s1]
             if ring_odd.any():
-                near = ring_odd | np.roll(ring_odd, 1) | np.roll(ring_odd, -1)
-                pick = xy[s0:s1][near]
+                near = ring_odd.copy()
+                near[1:] |= ring_odd[:-1]
+                near[0] |= ring_odd[-1]
+                near[:-1] |= ring_odd[1:]
+                near[-1] |= ring_odd[0]
+                pick = mine.xy[s0:s1][near]
                 lo.append(pick.min(axis=0))
                 hi.append(pick.max(axis=0))
     if not lo:
@@ -561,19 +584,26 @@ def _snapshot_holders(snap_geoms: Sequence[Sequence[tuple[str | None, BaseGeomet
             got[shapely.contains(g, pts)] = ctl
         return got
 
+    # Every outline's vertices, numbered once for all the comparisons below.
+    flat, n_vertices = _outlines([g for parts in snap_geoms for _, g in parts])
+    seen = np.zeros(n_vertices, dtype=bool)
     everything = np.arange(len(probe))
-    prev: dict[str | None, BaseGeometry] | None = None
+    prev: dict[str | None, _Outline] | None = None
+    pos = 0
     for s_i, parts in enumerate(snap_geoms):
         sides = dict(parts)
+        outline = dict(zip([ctl for ctl, _ in parts], flat[pos:pos + len(parts)], strict=True))
+        pos += len(parts)
         if prev is None or len(sides) != len(parts) or set(sides) != set(prev):
             out[s_i] = holders(parts, everything)
         else:
             out[s_i] = out[s_i - 1]
-            boxes = [b for ctl, g in parts if (b := _changed_box(prev[ctl], g)) is not None]
+            boxes = [b for ctl, _ in parts
+                     if (b := _changed_box(prev[ctl], outline[ctl], seen)) is not None]
             near = [tree.query(shapely.box(*b)) for b in boxes]
             idx = np.unique(np.concatenate(near)) if near else everything[:0]
             out[s_i, idx] = holders(parts, idx)
-        prev = sides if len(sides) == len(parts) else None
+        prev = outline if len(sides) == len(parts) else None
     return out
 
 
@@ -705,8 +735,10 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
         facts.append(Fact("place", pid, geom, dates, ctls, place_rank))
         members.append(within)
 
+    # The snapshot facts share one tuple of dates: each distinct tuple is counted once.
+    distinct = {id(f.dates): f.dates for f in facts}.values()
     keys = np.unique(np.concatenate([[0], *[
-        np.array([(d - start).days for d in f.dates], dtype=np.int64) for f in facts]]))
+        np.array([(d - start).days for d in dates], dtype=np.int64) for dates in distinct]]))
     keys = keys[(keys >= 0) & (keys < n_days)]
     atom_codes, atom_source = _state_matrix(facts, members, len(faces), keys, start, code)
     faces, atom_codes, atom_source = _merge_atoms(faces, atom_codes.T, atom_source.T)
@@ -767,6 +799,40 @@ def _histories(events: pd.DataFrame, end: date,
         ctls.append(str(ctl))
     return {k: (tuple(v[0]), tuple(v[1])) for k, v in out.items()}
 
+def _topology_rings(geoms: Sequence[BaseGeometry], decimals: int,
+                    ) -> tuple[list[tuple[int, int, int]], np.ndarray, np.ndarray]:
+    """The rings :func:`topology` splits: ``(geometry, polygon, ring)`` of each, their
+    coordinates end to end (rounded, repeated points dropped, closing points kept) and the
+    vertices of each. Rings of fewer than four vertices are left out."""
+    valid = [gi for gi, g in enumerate(geoms) if g is not None and not g.is_empty]
+    if not valid:
+        return [], np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
+    parts, part_g = shapely.get_parts(np.array([geoms[i] for i in valid], dtype=object),
+                                      return_index=True)
+    part_g = np.asarray(valid, dtype=np.int64)[part_g]
+    first_part = np.r_[True, part_g[1:] != part_g[:-1]]
+    part_i = np.arange(len(parts)) - np.maximum.accumulate(
+        np.where(first_part, np.arange(len(parts)), 0))
+    polys = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    parts, part_g, part_i = parts[polys], part_g[polys], part_i[polys]
+    rings, ring_p = shapely.get_rings(parts, return_index=True)
+    first_ring = np.r_[True, ring_p[1:] != ring_p[:-1]]
+    ring_i = np.arange(len(rings)) - np.maximum.accumulate(
+        np.where(first_ring, np.arange(len(rings)), 0))
+    xy = np.round(shapely.get_coordinates(rings), decimals)
+    n = shapely.get_num_coordinates(rings)
+    ring_at = np.repeat(np.arange(len(rings)), n)
+    keep = np.ones(len(xy), dtype=bool)
+    keep[1:] = np.any(xy[1:] != xy[:-1], axis=1) | (ring_at[1:] != ring_at[:-1])
+    counts = np.bincount(ring_at[keep], minlength=len(rings))
+    xy, ring_at = xy[keep], ring_at[keep]
+    big = counts >= 4
+    xy = xy[big[ring_at]]
+    ring_of = [(int(g), int(p), int(r)) for g, p, r in
+               zip(part_g[ring_p[big]], part_i[ring_p[big]], ring_i[big], strict=True)]
+    return ring_of, xy, counts[big]
+
+
 def topology(geoms: Sequence[BaseGeometry] | np.ndarray, *, decimals: int = 6,
              ) -> dict[str, Any]:
     """Split the borders of non-overlapping polygons into arcs, each stored once.
@@ -793,43 +859,34 @@ def topology(geoms: Sequence[BaseGeometry] | np.ndarray, *, decimals: int = 6,
     (3, [(-1, 0), (-1, 1), (0, 1)])
     """
     geoms = list(geoms)
-    rings: list[np.ndarray] = []
-    ring_of: list[tuple[int, int, int]] = []  # (geometry, polygon, ring)
-    for gi, g in enumerate(geoms):
-        if g is None or g.is_empty:
-            continue
-        for pi, poly in enumerate(shapely.get_parts(g)):
-            if poly.geom_type != "Polygon" or poly.is_empty:
-                continue
-            for ri, ring in enumerate([poly.exterior, *poly.interiors]):
-                xy = np.round(np.asarray(ring.coords)[:, :2], decimals)
-                keep = np.ones(len(xy), dtype=bool)
-                keep[1:] = np.any(xy[1:] != xy[:-1], axis=1)
-                xy = xy[keep]
-                if len(xy) < 4:
-                    continue
-                rings.append(xy)
-                ring_of.append((gi, pi, ri))
     empty_lines: list[BaseGeometry] = []
-    if not rings:
+    ring_of, rings_xy, counts = _topology_rings(geoms, decimals)
+    if not len(counts):
         return {"arcs": [], "polygons": [[] for _ in geoms], "left": np.zeros(0, dtype=int),
                 "right": np.zeros(0, dtype=int), "lines": empty_lines}
-    allxy = np.vstack([r[:-1] for r in rings])
-    _, vid = np.unique(allxy, axis=0, return_inverse=True)
-    vid = vid.ravel()
-    uniq_xy = np.zeros((vid.max() + 1, 2))
+    # Number the distinct vertices (closing points left out) in (x, y) order, as sorting the
+    # rows would, but by hashing (linear) and then sorting only the distinct ones.
+    open_ = np.ones(len(rings_xy), dtype=bool)
+    open_[np.cumsum(counts) - 1] = False
+    allxy = rings_xy[open_]
+    codes, uniq = pd.factorize(_vertex_keys(allxy + 0.0))  # + 0.0: -0.0 is 0.0
+    order = np.lexsort((uniq.imag, uniq.real))
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[order] = np.arange(len(uniq))
+    vid = rank[codes]
+    uniq_xy = np.zeros((len(uniq), 2))
     uniq_xy[vid] = allxy
-    ring_v: list[np.ndarray] = []
-    pos = 0
-    for r in rings:
-        n = len(r) - 1
-        ring_v.append(vid[pos:pos + n])
-        pos += n
+    sizes = (counts - 1).tolist()
+    ring_v = np.split(vid, np.cumsum(sizes)[:-1])
     # A vertex is a junction where its number of distinct neighbours is not two.
-    a = np.concatenate([v for v in ring_v])
-    b = np.concatenate([np.roll(v, -1) for v in ring_v])
-    edges = np.unique(np.sort(np.column_stack([a, b]), axis=1), axis=0)
-    degree = np.bincount(edges.ravel(), minlength=len(uniq_xy))
+    ends = np.cumsum(sizes)
+    nxt = np.empty_like(vid)
+    nxt[:-1] = vid[1:]
+    nxt[ends - 1] = vid[ends - np.asarray(sizes)]  # each ring's last vertex: its first
+    pair = np.minimum(vid, nxt) * len(uniq) + np.maximum(vid, nxt)
+    edges = np.unique(pair)
+    degree = np.bincount(np.concatenate([edges // len(uniq), edges % len(uniq)]),
+                         minlength=len(uniq_xy))
     junction = degree != 2
 
     arc_index: dict[tuple[int, ...], int] = {}
