@@ -133,22 +133,32 @@ def _polygons_only(geom: BaseGeometry) -> BaseGeometry:
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def _segments(geoms: Sequence[BaseGeometry]) -> np.ndarray:
-    """Every boundary segment of the polygons, once (``x1, y1, x2, y2``, ends ordered), sorted."""
-    arr = np.array([g for g in geoms if g is not None and not g.is_empty], dtype=object)
-    xy, counts = _ring_coords(arr) if len(arr) else (np.zeros((0, 2)), np.zeros(0, int))
+def _segments(geoms: Sequence[BaseGeometry],
+              numbered: tuple[Sequence[_Outline], int] | None = None) -> np.ndarray:
+    """Every boundary segment of the polygons, once (``x1, y1, x2, y2``, ends ordered), sorted.
+
+    ``numbered``: the geometries' vertices already numbered (:func:`_outlines`), one outline
+    per geometry.
+    """
+    if numbered is None:
+        numbered = _outlines([g for g in geoms if g is not None and not g.is_empty])
+    outlines, n_vertices = numbered
+    if not len(outlines):
+        return np.zeros((0, 4))
+    xy = np.concatenate([o.xy for o in outlines])
     if len(xy) < 2:
         return np.zeros((0, 4))
+    counts = np.concatenate([o.counts for o in outlines])
+    # Daily snapshots repeat most of their segments: with the vertices numbered (hashing,
+    # linear), keep the first segment of each pair of vertex numbers, then sort what is left.
+    ids = np.concatenate([o.ids for o in outlines])
     # A segment joins each vertex to the next one of its ring.
     joins = np.ones(len(xy) - 1, dtype=bool)
     last = np.cumsum(counts) - 1
     joins[last[last < len(xy) - 1]] = False
-    # Daily snapshots repeat most of their segments: number the vertices (hashing, linear),
-    # then keep the first segment of each pair of vertex numbers, before sorting what is left.
-    ids, uniq = pd.factorize(_vertex_keys(xy))
     start = np.flatnonzero(joins)
     a, b = ids[start], ids[start + 1]
-    pair = np.minimum(a, b).astype(np.int64) * len(uniq) + np.maximum(a, b)
+    pair = np.minimum(a, b).astype(np.int64) * n_vertices + np.maximum(a, b)
     start = start[~pd.Index(pair).duplicated()]
     seg = np.hstack([xy[start], xy[start + 1]])
     flip = (seg[:, 0] > seg[:, 2]) | ((seg[:, 0] == seg[:, 2]) & (seg[:, 1] > seg[:, 3]))
@@ -157,9 +167,13 @@ def _segments(geoms: Sequence[BaseGeometry]) -> np.ndarray:
     return seg[(seg[:, 0] != seg[:, 2]) | (seg[:, 1] != seg[:, 3])]
 
 
-def _faces(outlines: Sequence[BaseGeometry], ground: BaseGeometry) -> np.ndarray:
-    """Cut ``ground`` by every outline into faces that no outline crosses."""
-    seg = _segments([ground, *outlines])
+def _faces(outlines: Sequence[BaseGeometry], ground: BaseGeometry,
+           numbered: tuple[Sequence[_Outline], int] | None = None) -> np.ndarray:
+    """Cut ``ground`` by every outline into faces that no outline crosses.
+
+    ``numbered``: the vertices of ``[ground, *outlines]`` numbered (:func:`_outlines`).
+    """
+    seg = _segments([ground, *outlines], numbered)
     lines = shapely.linestrings(seg.reshape(-1, 2), indices=np.repeat(np.arange(len(seg)), 2))
     noded = shapely.union_all(lines)  # nodes every crossing, once
     faces = np.asarray(shapely.get_parts(shapely.polygonize(shapely.get_parts(noded))),
@@ -561,13 +575,15 @@ def _changed_box(before: _Outline, after: _Outline, seen: np.ndarray,
 
 
 def _snapshot_holders(snap_geoms: Sequence[Sequence[tuple[str | None, BaseGeometry]]],
-                      probe: np.ndarray) -> np.ndarray:
+                      probe: np.ndarray,
+                      numbered: tuple[Sequence[_Outline], int] | None = None) -> np.ndarray:
     """Who holds each probe point in each snapshot (the last part containing it; None: no one).
 
     A snapshot is tested in full only when its sides differ from the one before; otherwise
     only the points in the box of each side's changed outline (:func:`_changed_box`, through an
     index of the points) are tested again, the others keep the previous snapshot's holder.
-    Daily files that move a front a little cost little.
+    Daily files that move a front a little cost little. ``numbered``: the vertices of every
+    part, snapshot after snapshot, already numbered (:func:`_outlines`).
     """
     out = np.full((len(snap_geoms), len(probe)), None, dtype=object)
     if not len(probe):
@@ -585,7 +601,7 @@ def _snapshot_holders(snap_geoms: Sequence[Sequence[tuple[str | None, BaseGeomet
         return got
 
     # Every outline's vertices, numbered once for all the comparisons below.
-    flat, n_vertices = _outlines([g for parts in snap_geoms for _, g in parts])
+    flat, n_vertices = numbered or _outlines([g for parts in snap_geoms for _, g in parts])
     seen = np.zeros(n_vertices, dtype=bool)
     everything = np.arange(len(probe))
     prev: dict[str | None, _Outline] | None = None
@@ -693,7 +709,9 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
                 + list(place_cell.values()))
     if ground is None:
         ground = shapely.union_all([g for g in outlines if not g.is_empty])
-    faces = _faces(outlines, ground)
+    # Every outline's vertices numbered once, for the faces and for the snapshots' changes.
+    numbered, n_vertices = _outlines([ground, *outlines])
+    faces = _faces(outlines, ground, (numbered, n_vertices))
     probe = shapely.point_on_surface(faces) if len(faces) else np.array([], dtype=object)
     members: list[np.ndarray] = []
 
@@ -707,7 +725,8 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
     # snapshots; instead each face gets one "snapshot" fact whose controller changes.
     if snap_geoms:
         snap_dates = tuple(s.date for s in sorted(snapshots, key=lambda s: s.date))
-        face_ctl = _snapshot_holders(snap_geoms, probe)
+        n_parts = sum(len(parts) for parts in snap_geoms)
+        face_ctl = _snapshot_holders(snap_geoms, probe, (numbered[1:1 + n_parts], n_vertices))
         # Faces with the same snapshot history share one fact.
         keyed: dict[tuple[Any, ...], list[int]] = {}
         for f in range(len(faces)):
