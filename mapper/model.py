@@ -712,6 +712,9 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
     # Every outline's vertices numbered once, for the faces and for the snapshots' changes.
     numbered, n_vertices = _outlines([ground, *outlines])
     faces = _faces(outlines, ground, (numbered, n_vertices))
+    n_parts = sum(len(parts) for parts in snap_geoms)
+    snap_numbered = numbered[1:1 + n_parts]
+    del numbered  # (memory) the other outlines' vertices are not needed any more
     probe = shapely.point_on_surface(faces) if len(faces) else np.array([], dtype=object)
     members: list[np.ndarray] = []
 
@@ -725,8 +728,8 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
     # snapshots; instead each face gets one "snapshot" fact whose controller changes.
     if snap_geoms:
         snap_dates = tuple(s.date for s in sorted(snapshots, key=lambda s: s.date))
-        n_parts = sum(len(parts) for parts in snap_geoms)
-        face_ctl = _snapshot_holders(snap_geoms, probe, (numbered[1:1 + n_parts], n_vertices))
+        face_ctl = _snapshot_holders(snap_geoms, probe, (snap_numbered, n_vertices))
+        del snap_numbered
         # Faces with the same snapshot history share one fact.
         keyed: dict[tuple[Any, ...], list[int]] = {}
         for f in range(len(faces)):
@@ -735,6 +738,7 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
             facts.append(Fact("snapshot", f"snapshots:{idx[0]}", shapely.Polygon(),
                               snap_dates, tuple(hist), 0))
             members.append(np.array(idx, dtype=np.int64))
+        del face_ctl, keyed  # (memory) a controller per face and snapshot
     for aid in area_ids:
         dates, ctls = history.get(aid, ((), ()))
         facts.append(Fact("area", aid, area_geom[aid], dates, ctls, area_rank[aid]))
