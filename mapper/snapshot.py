@@ -701,26 +701,28 @@ def _label_artist(ax: Axes, label: _Label, halo: list[Any]) -> Text:
                        fontweight="bold" if label.bold else "normal", annotation_clip=True)
 
 
-def _label_box(label: _Label, fig: Figure, renderer: Any,
+def _label_box(label: _Label, probe: Text, renderer: Any,
                cache: dict[tuple[Any, ...], tuple[float, float, float, float]],
                ) -> tuple[float, float, float, float]:
     """The extent of a label's text around its anchor, in pixels: ``(x0, y0, x1, y1)`` to
     add to the anchor's pixel position.
 
-    Measured once per text, font and resolution with a text artist at the origin (the
-    extent matplotlib gives the label itself, less its position), then read from ``cache``:
-    the panels of small multiples show the same names at the same size.
+    Measured once per text, font and resolution with ``probe``, a text artist of the
+    figure at the origin in pixels (the extent matplotlib gives the label itself, less its
+    position), then read from ``cache``: the panels of small multiples show the same names
+    at the same size.
     """
     font = FontProperties(size=label.size, weight="bold" if label.bold else "normal",
                           style="italic" if label.centred else "normal")
+    fig = probe.get_figure(root=True)
+    assert fig is not None
     key = (fig.dpi, label.text, font, label.centred, matplotlib.rcParams["text.parse_math"],
            matplotlib.rcParams["text.usetex"])
     box = cache.get(key)
     if box is None:
-        probe = Text(0.0, 0.0, label.text, fontproperties=font,
-                     ha="center" if label.centred else "left", va="center",
-                     transform=IdentityTransform())
-        probe.set_figure(fig)
+        probe.set_text(label.text)
+        probe.set_fontproperties(font)
+        probe.set_horizontalalignment("center" if label.centred else "left")
         ext = probe.get_window_extent(renderer)
         box = cache[key] = (float(ext.x0), float(ext.y0), float(ext.x1), float(ext.y1))
     return box
@@ -754,6 +756,8 @@ def _declutter(ax: Axes, labels: Sequence[_Label],
     renderer = canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     cache = {} if cache is None else cache
+    probe = Text(0.0, 0.0, "", va="center", transform=IdentityTransform())
+    probe.set_figure(fig)  # never added to it: measures text the way the figure would
     cell = 50.0  # pixels: kept boxes are looked up in the grid cells a box spans
     grid: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
     points = fig.dpi / 72
@@ -771,7 +775,7 @@ def _declutter(ax: Axes, labels: Sequence[_Label],
         if any(a0 < qx < a1 and b0 < py < b1
                for a0, b0, a1, b1 in grid.get((int(qx // cell), int(py // cell)), ())):
             continue
-        rx0, ry0, rx1, ry1 = _label_box(label, fig, renderer, cache)
+        rx0, ry0, rx1, ry1 = _label_box(label, probe, renderer, cache)
         box = ((rx0 + px) - 1.5, (ry0 + py) - 1.5, (rx1 + px) + 1.5, (ry1 + py) + 1.5)
         inside = (box[0] >= frame.x0 and box[2] <= frame.x1 and box[1] >= frame.y0
                   and box[3] <= frame.y1)
