@@ -10,12 +10,16 @@ not change is not touched (same inode, bytes and mtime).
 from __future__ import annotations
 
 import html
+import os
+import pickle
 import re
+import sys
+import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from mapper import settings
@@ -134,10 +138,14 @@ def build(
         from mapper import model
 
         territory = model.build(ds)  # the one model the page and the images read
+        pictures = None
+        if images:
+            territory.topology()  # the atoms' borders, drawn by both: computed once, before
+            pictures = _images_beside(ds, territory)  # images drawn while the page renders
         files: dict[str, str | bytes] = {
             "index.html": render_html(ds, tiles=tiles, territory=territory)}
-        if images:
-            files.update(static_images(ds, territory=territory))
+        if pictures is not None:
+            files.update(pictures())
         pages.append((ds, files))
 
     with folder_lock(out_dir):
@@ -218,6 +226,103 @@ def static_images(ds: Dataset, *, territory: Territory | None = None) -> dict[st
         plt.close(fig)
     out["territory.csv"] = stats.write_csv(table).encode("utf-8")
     return out
+
+
+def _can_fork() -> bool:
+    """Whether :func:`_images_beside` may draw in a second process: Linux (a forked child
+    shares the loaded data and model without copying them), two or more CPUs free to this
+    process, and :data:`mapper.settings.parallel_images` on."""
+    if not settings.parallel_images or not sys.platform.startswith("linux"):
+        return False
+    return len(os.sched_getaffinity(0)) > 1
+
+
+def _images_beside(ds: Dataset, territory: Territory) -> Callable[[], dict[str, bytes]]:
+    """Start :func:`static_images` of a dataset beside the caller's work; return the function
+    that waits for its files.
+
+    The images are drawn in a forked child process, which shares the loaded dataset and model,
+    while the parent renders the page: the two outputs read the same model and nothing of
+    each other. The files are the same bytes as :func:`static_images` in this process gives,
+    which is what happens where a second process cannot help (:func:`_can_fork`) or the child
+    dies without an answer. An error in the child is raised in the parent, and its warnings
+    are issued again there.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    territory
+        Its model.
+
+    Returns
+    -------
+    callable
+        Call it (once) to get the files of :data:`IMAGES`.
+    """
+    if not _can_fork():
+        return lambda: static_images(ds, territory=territory)
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_draw_in_child, args=(send, ds, territory), daemon=True,
+                        name=f"mapper-images-{ds.id}")
+    with warnings.catch_warnings():
+        # Python >= 3.12 warns that a fork of a process with threads (numpy's BLAS pool, a
+        # progress bar's monitor) may deadlock in a child that takes a lock another thread
+        # held; the child here takes none of theirs: it draws with matplotlib and exits.
+        warnings.filterwarnings("ignore", category=DeprecationWarning,
+                                message=r".*fork\(\) may lead to deadlocks")
+        child.start()
+    send.close()
+
+    def wait() -> dict[str, bytes]:
+        try:
+            answer = receive.recv()
+        except EOFError:  # the child died without a word (killed, out of memory)
+            answer = None
+        finally:
+            receive.close()
+            child.join()
+        if answer is None:
+            return static_images(ds, territory=territory)
+        status, value, caught = answer
+        for message, category, filename, lineno in caught:
+            warnings.warn_explicit(message, category, filename, lineno)
+        if status == "error":
+            error, text = value
+            try:
+                exc = pickle.loads(error) if error is not None else None
+            except Exception:  # an exception that cannot be rebuilt
+                exc = None
+            if isinstance(exc, BaseException):
+                raise exc from RuntimeError(f"in the process drawing the images:\n{text}")
+            raise RuntimeError(f"drawing the images of {ds.id} failed:\n{text}")
+        return value
+
+    return wait
+
+
+def _draw_in_child(send: Any, ds: Dataset, territory: Territory) -> None:
+    """The forked child of :func:`_images_beside`: draw, send the files (or the error) and
+    the warnings issued, exit."""
+    caught: list[tuple[str, type[Warning], str, int]] = []
+    try:
+        with warnings.catch_warnings(record=True) as seen:
+            try:
+                value: Any = static_images(ds, territory=territory)
+                status = "ok"
+            finally:
+                caught = [(str(w.message), w.category, w.filename, w.lineno) for w in seen]
+    except BaseException as exc:  # every error goes back to the parent
+        try:
+            error: bytes | None = pickle.dumps(exc)
+        except Exception:
+            error = None
+        status, value = "error", (error, traceback.format_exc())
+    send.send((status, value, caught))
+    send.close()
 
 
 def _entry(ds: Dataset) -> SiteEntry:
