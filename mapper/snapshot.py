@@ -698,7 +698,8 @@ def _label_artist(ax: Axes, label: _Label, halo: list[Any]) -> Text:
     return ax.annotate(label.text, (label.x, label.y), xytext=(label.dx, 0),
                        textcoords="offset points", ha="left", va="center", fontsize=label.size,
                        color="#141414", zorder=10, path_effects=halo,
-                       fontweight="bold" if label.bold else "normal", annotation_clip=True)
+                       fontweight="bold" if label.bold else "normal",
+                       annotation_clip=False)  # its point is in the frame: drawn unchecked
 
 
 def _label_box(label: _Label, probe: Text, renderer: Any,
@@ -909,7 +910,8 @@ def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, day: date, *,
         pick = [i for i, h in zip(markers, holder, strict=True) if h == ctl]
         if not pick:
             continue
-        sizes = [(MARKER_PT.get(pa.kinds[i], _DEFAULT_MARKER) * scale) ** 2 for i in pick]
+        sizes = np.array([(MARKER_PT.get(pa.kinds[i], _DEFAULT_MARKER) * scale) ** 2
+                          for i in pick])  # an array: scatter reads a list item by item
         ax.scatter(pa.x[pick], pa.y[pick], s=sizes, zorder=8,
                    gid=f"places-{ctl or 'unknown'}", **_marker_style(ds, ctl))
 
