@@ -1235,9 +1235,42 @@ def figure_bytes(fig: Figure, fmt: str, *, dpi: float = PRINT_DPI) -> bytes:
     fmt = format_of("figure", fmt)
     buffer = io.BytesIO()
     with matplotlib.rc_context(RC_PARAMS):
+        if fmt == "png":
+            png = _png_bytes(fig, dpi)
+            if png is not None:
+                return png
         fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_METADATA[fmt],
                     facecolor=fig.get_facecolor())
     return buffer.getvalue()
+
+
+#: zlib level of the PNGs: 3 packs these maps as tightly as 6 (the usual) in two thirds of
+#: the time.
+PNG_COMPRESS_LEVEL = 3
+
+
+def _png_bytes(fig: Figure, dpi: float) -> bytes | None:
+    """The figure as an RGB PNG when it is opaque everywhere (a map on white is), else
+    ``None`` (the caller saves an RGBA PNG through matplotlib).
+
+    The pixels are the ones matplotlib's PNG holds; without the alpha channel the file
+    is smaller and quicker to compress. No time stamp or software name is written.
+    """
+    from PIL import Image
+
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=dpi, facecolor=fig.get_facecolor())
+    width, height = (int(v) for v in fig.get_size_inches() * dpi)  # as the Agg canvas
+    pixels = np.frombuffer(raw.getbuffer(), dtype=np.uint8)
+    if len(pixels) != width * height * 4:
+        return None
+    rgba = pixels.reshape(height, width, 4)
+    if not (rgba[:, :, 3] == 255).all():
+        return None
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba[:, :, :3])).save(
+        out, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
+    return out.getvalue()
 
 
 def save_figure(fig: Figure, out: Path | str, *, fmt: str | None = None,
