@@ -904,14 +904,17 @@ def draw_map(ax: Axes, ds: Dataset, lay: MapLayers, day: date, *,
 
     # Places: one marker each, grouped by controller so each group is one collection.
     pa = lay._place_arrays
+    holders = [*ds.factions, CONTESTED, None]
+    slot = {ctl: k for k, ctl in enumerate(holders)}
     markers = [i for i, k in enumerate(pa.kinds) if k not in LABEL_ONLY_KINDS]
-    holder = [state.get(pa.ids[i]) for i in markers]
-    for ctl in [*ds.factions, CONTESTED, None]:
-        pick = [i for i, h in zip(markers, holder, strict=True) if h == ctl]
-        if not pick:
+    held = np.array([slot.get(state.get(pa.ids[i]), -1) for i in markers], dtype=np.int64)
+    marker_at = np.array(markers, dtype=np.int64)
+    for k, ctl in enumerate(holders):
+        pick = marker_at[held == k]
+        if not len(pick):
             continue
         sizes = np.array([(MARKER_PT.get(pa.kinds[i], _DEFAULT_MARKER) * scale) ** 2
-                          for i in pick])  # an array: scatter reads a list item by item
+                          for i in pick.tolist()])  # an array: scatter reads a list per item
         ax.scatter(pa.x[pick], pa.y[pick], s=sizes, zorder=8,
                    gid=f"places-{ctl or 'unknown'}", **_marker_style(ds, ctl))
 
