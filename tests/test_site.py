@@ -173,3 +173,29 @@ def test_a_warning_drawing_the_images_reaches_the_caller(
     with pytest.warns(UserWarning, match="a label fell off the map"):
         site.build([MINI], out=out, progress=False)
     assert (out / "mini" / "snapshot.png").read_bytes() == b"drawn"
+
+
+def test_a_page_that_fails_stops_the_image_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+    import time
+
+    import mapper.render
+
+    finished = tmp_path / "finished"
+
+    def slow(ds: object, **kwargs: object) -> dict[str, bytes]:
+        time.sleep(60)
+        finished.touch()  # reached only by a drawing left to run to its end
+        return {}
+
+    def failed(*args: object, **kwargs: object) -> str:
+        raise ValueError("the page could not be rendered")
+
+    monkeypatch.setattr(site, "static_images", slow)
+    monkeypatch.setattr(mapper.render, "render_html", failed)
+    with pytest.raises(ValueError, match="the page could not be rendered"):
+        site.build([MINI], out=tmp_path / "site", progress=False)
+    assert multiprocessing.active_children() == []
+    assert not finished.exists()
