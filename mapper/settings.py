@@ -35,6 +35,11 @@ site_dir: Path = Path("site")
 #: Show progress bars (tqdm) on long work; off when not a terminal.
 progress: bool = True
 
+#: ``mapper build`` draws a map's static images in a second process while the first renders
+#: its page (Linux, with two or more CPUs free to the process; the files are the same either
+#: way). Set to ``False`` to do everything in one process.
+parallel_images: bool = True
+
 
 def cache_path(dataset: Path | None = None) -> Path:
     """Return the geocode cache file in force.

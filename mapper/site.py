@@ -10,12 +10,16 @@ not change is not touched (same inode, bytes and mtime).
 from __future__ import annotations
 
 import html
+import os
+import pickle
 import re
+import sys
+import traceback
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from mapper import settings
@@ -134,10 +138,21 @@ def build(
         from mapper import model
 
         territory = model.build(ds)  # the one model the page and the images read
-        files: dict[str, str | bytes] = {
-            "index.html": render_html(ds, tiles=tiles, territory=territory)}
+        jobs: list[_ImageJob] = []
         if images:
-            files.update(static_images(ds, territory=territory))
+            territory.topology()  # the atoms' borders, drawn by both: computed once, before
+            jobs = [_ImageJob(ds, territory, group)  # images drawn while the page renders
+                    for group in (IMAGE_GROUPS if _can_fork() else [tuple(IMAGES)])]
+        try:
+            files: dict[str, str | bytes] = {
+                "index.html": render_html(ds, tiles=tiles, territory=territory)}
+            drawn: dict[str, bytes] = {}
+            for job in jobs:
+                drawn.update(job.result())
+        finally:
+            for job in jobs:
+                job.cancel()
+        files.update({name: drawn[name] for name in IMAGES if name in drawn})
         pages.append((ds, files))
 
     with folder_lock(out_dir):
@@ -184,40 +199,179 @@ def _write_site(out_dir: Path, pages: Sequence[tuple[Dataset, dict[str, str | by
     return written
 
 
-def static_images(ds: Dataset, *, territory: Territory | None = None) -> dict[str, bytes]:
+def static_images(ds: Dataset, *, territory: Territory | None = None,
+                  names: Sequence[str] | None = None) -> dict[str, bytes]:
     """Render the files of :data:`IMAGES` for one dataset, in memory.
 
     Parameters
     ----------
     ds
         The dataset.
+    territory
+        Its model, if already built.
+    names
+        Only these files of :data:`IMAGES` (default: all of them).
 
     Returns
     -------
     dict
-        File name -> content (deterministic bytes).
+        File name -> content (deterministic bytes), in the order of :data:`IMAGES`.
     """
-    import matplotlib.pyplot as plt
+    from mapper import model, snapshot, stats
 
-    from mapper import snapshot, stats
-
-    lay = snapshot.layers(ds, territory=territory)
-    days = snapshot.change_days(ds, lay.territory)
-    if len(days) > MAX_PANELS:  # first and last change, evenly spaced between
-        step = (len(days) - 1) / (MAX_PANELS - 1)
-        days = [days[round(i * step)] for i in range(MAX_PANELS)]
-    table = stats.territory_series(ds, territory=lay.territory)  # the model the images draw
-    figures = {
-        "snapshot.png": snapshot.snapshot_figure(ds, ds.end, lay=lay),
-        "multiples.png": snapshot.multiples_figure(ds, days, lay=lay),
-        "territory.png": stats.chart_figure(ds, table),
-    }
+    wanted = list(IMAGES) if names is None else [n for n in IMAGES if n in names]
+    t = territory if territory is not None else model.build(ds)
     out: dict[str, bytes] = {}
-    for name, fig in figures.items():
+    lay = snapshot.layers(ds, territory=t) if {"snapshot.png", "multiples.png"} & \
+        set(wanted) else None
+    table = stats.territory_series(ds, territory=t) if {"territory.png", "territory.csv"} & \
+        set(wanted) else None  # the model the maps draw
+    for name in wanted:
+        if name == "territory.csv":
+            assert table is not None
+            out[name] = stats.write_csv(table).encode("utf-8")
+            continue
+        if name == "snapshot.png":
+            assert lay is not None
+            fig = snapshot.snapshot_figure(ds, ds.end, lay=lay)
+        elif name == "multiples.png":
+            assert lay is not None
+            days = snapshot.change_days(ds, t)
+            if len(days) > MAX_PANELS:  # first and last change, evenly spaced between
+                step = (len(days) - 1) / (MAX_PANELS - 1)
+                days = [days[round(i * step)] for i in range(MAX_PANELS)]
+            fig = snapshot.multiples_figure(ds, days, lay=lay)
+        else:
+            assert table is not None
+            fig = stats.chart_figure(ds, table)
         out[name] = snapshot.figure_bytes(fig, "png", dpi=SITE_DPI)
-        plt.close(fig)
-    out["territory.csv"] = stats.write_csv(table).encode("utf-8")
     return out
+
+
+#: How :func:`build` splits the images between two processes drawing beside the page: the
+#: small multiples (six maps) take about as long as the snapshot and the chart together.
+IMAGE_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("multiples.png",), ("snapshot.png", "territory.png", "territory.csv"))
+
+
+def _can_fork() -> bool:
+    """Whether :class:`_ImageJob` may draw in a second process: Linux (a forked child
+    shares the loaded data and model without copying them), two or more CPUs free to this
+    process, and :data:`mapper.settings.parallel_images` on."""
+    if not settings.parallel_images or not sys.platform.startswith("linux"):
+        return False
+    return len(os.sched_getaffinity(0)) > 1
+
+
+class _ImageJob:
+    """Some of a dataset's :data:`IMAGES`, drawn beside the caller's work.
+
+    With :func:`_can_fork`, the files are drawn in a forked child process, which shares the
+    loaded dataset and model, while the parent renders the page: the outputs read the same
+    model and nothing of each other. The files are the same bytes as :func:`static_images`
+    in this process gives, which is what :meth:`result` does where a second process cannot
+    help or the child died without an answer. An error in the child is raised by
+    :meth:`result`, and the warnings it issued are issued again there.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    territory
+        Its model.
+    names
+        The files of :data:`IMAGES` to draw (default: all).
+    """
+
+    def __init__(self, ds: Dataset, territory: Territory,
+                 names: Sequence[str] | None = None) -> None:
+        self.ds, self.territory, self.names = ds, territory, names
+        self._child: Any = None
+        self._receive: Any = None
+        if not _can_fork():
+            return
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self._receive, send = ctx.Pipe(duplex=False)
+        self._child = ctx.Process(target=_draw_in_child, args=(send, ds, territory, names),
+                                  daemon=True, name=f"mapper-images-{ds.id}")
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns that a fork of a process with threads (numpy's BLAS
+            # pool, a progress bar's monitor) may deadlock in a child that takes a lock
+            # another thread held; the child here takes none of theirs: it draws and exits.
+            warnings.filterwarnings("ignore", category=DeprecationWarning,
+                                    message=r".*fork\(\) may lead to deadlocks")
+            self._child.start()
+        send.close()
+
+    def result(self) -> dict[str, bytes]:
+        """Wait for the files (call once).
+
+        Returns
+        -------
+        dict
+            File name -> content.
+        """
+        if self._child is None:
+            return static_images(self.ds, territory=self.territory, names=self.names)
+        try:
+            answer = self._receive.recv()
+        except EOFError:  # the child died without a word (killed, out of memory)
+            answer = None
+        finally:
+            self._release(stop=False)
+        if answer is None:
+            return static_images(self.ds, territory=self.territory, names=self.names)
+        status, value, caught = answer
+        for message, category, filename, lineno in caught:
+            warnings.warn_explicit(message, category, filename, lineno)
+        if status == "error":
+            error, text = value
+            try:
+                exc = pickle.loads(error) if error is not None else None
+            except Exception:  # an exception that cannot be rebuilt
+                exc = None
+            if isinstance(exc, BaseException):
+                raise exc from RuntimeError(f"in the process drawing the images:\n{text}")
+            raise RuntimeError(f"drawing the images of {self.ds.id} failed:\n{text}")
+        return dict(value)
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (the caller failed before :meth:`result`)."""
+        self._release(stop=True)
+
+    def _release(self, *, stop: bool) -> None:
+        if self._child is None:
+            return
+        if stop:
+            self._child.terminate()
+        self._receive.close()
+        self._child.join()
+        self._child = None
+        self._receive = None
+
+
+def _draw_in_child(send: Any, ds: Dataset, territory: Territory,
+                   names: Sequence[str] | None) -> None:
+    """The forked child of :class:`_ImageJob`: draw, send the files (or the error) and
+    the warnings issued, exit."""
+    caught: list[tuple[str, type[Warning], str, int]] = []
+    try:
+        with warnings.catch_warnings(record=True) as seen:
+            try:
+                value: Any = static_images(ds, territory=territory, names=names)
+                status = "ok"
+            finally:
+                caught = [(str(w.message), w.category, w.filename, w.lineno) for w in seen]
+    except BaseException as exc:  # every error goes back to the parent
+        try:
+            error: bytes | None = pickle.dumps(exc)
+        except Exception:
+            error = None
+        status, value = "error", (error, traceback.format_exc())
+    send.send((status, value, caught))
+    send.close()
 
 
 def _entry(ds: Dataset) -> SiteEntry:

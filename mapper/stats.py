@@ -22,20 +22,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_rgba
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
 
 from mapper._files import write_atomic
 from mapper.dataset import CONTESTED
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from mapper.dataset import Dataset
     from mapper.model import Territory
 
@@ -114,7 +109,7 @@ def territory_series(ds: Dataset, *, territory: Territory | None = None) -> pd.D
     ['date', 'government_km2', 'hts_km2']
     """
     from mapper import model
-    from mapper.snapshot import LABEL_ONLY_KINDS
+    from mapper.territory import AREA_LESS_KINDS as LABEL_ONLY_KINDS
 
     t = territory if territory is not None else model.build(ds)
     sides = _sides(ds)
@@ -204,6 +199,8 @@ def write_csv(table: pd.DataFrame, out: Path | str | None = None) -> str:
 
 
 def _style(ds: Dataset, side: str) -> dict[str, object]:
+    from matplotlib.colors import to_rgba
+
     from mapper.snapshot import area_style, line_colour
 
     style = dict(area_style(ds, None if side == UNKNOWN else side))
@@ -235,8 +232,12 @@ def _bands(ax: object, ds: Dataset, x: Sequence[date], table: pd.DataFrame,
         bottom = top
 
 
-_millions = FuncFormatter(lambda v, _pos: f"{v / 1e6:g} M" if v else "0")
-_thousands = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
+def _millions(v: float, _pos: object) -> str:
+    return f"{v / 1e6:g} M" if v else "0"
+
+
+def _thousands(v: float, _pos: object) -> str:
+    return f"{v:,.0f}"
 
 
 def chart_figure(ds: Dataset, table: pd.DataFrame | None = None, *, width: float = 7.5,
@@ -258,6 +259,14 @@ def chart_figure(ds: Dataset, table: pd.DataFrame | None = None, *, width: float
     -------
     matplotlib.figure.Figure
     """
+    # matplotlib is imported here, not with the module: the page reads this module's
+    # table (territory_series) and needs no plotting library.
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter
 
     from mapper.snapshot import RC_PARAMS, side_label, wrap_text
 
@@ -281,7 +290,7 @@ def chart_figure(ds: Dataset, table: pd.DataFrame | None = None, *, width: float
             ax.set_axisbelow(True)
             ax.set_ylim(bottom=0)
             top = float(table[[f"{s}{suffix}" for s in sides]].sum(axis=1).max())
-            ax.yaxis.set_major_formatter(_millions if top >= 1e6 else _thousands)
+            ax.yaxis.set_major_formatter(FuncFormatter(_millions if top >= 1e6 else _thousands))
             if marker is not None:
                 ax.axvline(np.datetime64(marker, "D"), color="#111111", linewidth=1.0,
                            linestyle="--")

@@ -123,3 +123,79 @@ def test_full_build_drops_maps_whose_dataset_is_gone(
         site.build(out=out, progress=False, images=False)
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "aleppo-2024/index.html" in index and "kharkiv-2022" not in index
+
+
+# -- the images drawn beside the page ---------------------------------------------------------
+
+MINI = ROOT / "tests" / "data" / "mini"
+
+
+def test_images_drawn_beside_the_page_are_the_files_one_process_draws(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mapper import settings
+
+    if not site._can_fork():
+        pytest.skip("images are drawn in this process here (one CPU, or not Linux)")
+    monkeypatch.setattr(settings, "parallel_images", False)
+    assert not site._can_fork()
+    out = tmp_path / "one-process"
+    site.build([ALEPPO], out=out, progress=False)
+    for name in site.IMAGES:
+        assert (out / "aleppo-2024" / name).read_bytes() == \
+            (built / "aleppo-2024" / name).read_bytes(), name
+
+
+def test_an_error_drawing_the_images_is_raised_and_nothing_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(ds: object, **kwargs: object) -> dict[str, bytes]:
+        raise ValueError("bbox (36.0, 35.0, 36.0, 36.0) is empty")
+
+    monkeypatch.setattr(site, "static_images", broken)  # the child inherits the patch
+    out = tmp_path / "site"
+    with pytest.raises(ValueError, match=r"bbox \(36\.0, 35\.0, 36\.0, 36\.0\) is empty"):
+        site.build([MINI], out=out, progress=False)
+    assert not out.exists() or not any(out.rglob("*.html"))
+
+
+def test_a_warning_drawing_the_images_reaches_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warnings
+
+    def warned(ds: object, **kwargs: object) -> dict[str, bytes]:
+        warnings.warn("a label fell off the map", UserWarning, stacklevel=2)
+        return {"snapshot.png": b"drawn"}
+
+    monkeypatch.setattr(site, "static_images", warned)
+    out = tmp_path / "site"
+    with pytest.warns(UserWarning, match="a label fell off the map"):
+        site.build([MINI], out=out, progress=False)
+    assert (out / "mini" / "snapshot.png").read_bytes() == b"drawn"
+
+
+def test_a_page_that_fails_stops_the_image_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+    import time
+
+    import mapper.render
+
+    finished = tmp_path / "finished"
+
+    def slow(ds: object, **kwargs: object) -> dict[str, bytes]:
+        time.sleep(60)
+        finished.touch()  # reached only by a drawing left to run to its end
+        return {}
+
+    def failed(*args: object, **kwargs: object) -> str:
+        raise ValueError("the page could not be rendered")
+
+    monkeypatch.setattr(site, "static_images", slow)
+    monkeypatch.setattr(mapper.render, "render_html", failed)
+    with pytest.raises(ValueError, match="the page could not be rendered"):
+        site.build([MINI], out=tmp_path / "site", progress=False)
+    assert multiprocessing.active_children() == []
+    assert not finished.exists()
