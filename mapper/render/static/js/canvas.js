@@ -6,13 +6,15 @@
  * instead of their union (which, for changes spread over the map, is the whole map). The paths
  * of a rectangle are found through a grid of GRID-pixel buckets built at each full repaint,
  * not by walking every path. Past MAX_PATCHES rectangles it falls back to one full repaint.
- * Paths with neither stroke nor fill are skipped.
+ * Paths with neither stroke nor fill are skipped. Place markers are stamped from images of
+ * their look (_drawSprite).
  */
 (function (M) {
   "use strict";
   var mergePatches = M.util.mergePatches;
 
   var MAX_PATCHES = 120, GRID = 32, MAX_BUCKETS = 4096;
+  var SUBPIXEL = 4;  // marker images per pixel, each way (_drawSprite)
   var PatchCanvas = L.Canvas.extend({
     _extendRedrawBounds: function (layer) {
       if (this._full) return;
@@ -114,6 +116,31 @@
       for (var k = 0; k < list.length; k++) list[k]._updatePath();
       this._drawing = false;
       ctx.restore();
+    },
+    // A place marker, stamped from a small image of its look (made once per look and
+    // quarter-pixel offset) instead of filled and stroked as a path: the same pixels, a
+    // fraction of the drawing time (a jump repaints thousands of markers). ``trace(ctx)``
+    // adds the marker's outline around (0, 0), in CSS pixels.
+    _drawSprite: function (layer, trace) {
+      var o = layer.options, m = L.Browser.retina ? 2 : 1, b = this._bounds;
+      var dx = m * (layer._point.x - b.min.x), dy = m * (layer._point.y - b.min.y);
+      var ix = Math.floor(dx), iy = Math.floor(dy);
+      var fx = Math.round((dx - ix) * SUBPIXEL), fy = Math.round((dy - iy) * SUBPIXEL);
+      var half = Math.ceil(m * (1.6 * layer._radius + (o.weight || 0)) + 2);
+      var key = [o.shape, layer._radius, o.fill, o.fillColor, o.fillOpacity, o.fillRule, o.stroke,
+        o.color, o.weight, o.opacity, o.dashArray, o.lineCap, o.lineJoin, fx, fy, m].join("|");
+      var sprites = this._sprites || (this._sprites = {}), sprite = sprites[key];
+      if (!sprite) {
+        sprite = sprites[key] = document.createElement("canvas");
+        sprite.width = sprite.height = 2 * half + 1;
+        var g = sprite.getContext("2d");
+        g.setTransform(m, 0, 0, m, half + fx / SUBPIXEL, half + fy / SUBPIXEL);
+        g.beginPath();
+        trace(g);
+        this._fillStroke(g, layer);
+      }
+      this._ctx.drawImage(sprite, (ix - half) / m + b.min.x, (iy - half) / m + b.min.y,
+        sprite.width / m, sprite.height / m);
     },
     _redraw: function () {
       var patches = this._patches, full = this._full;

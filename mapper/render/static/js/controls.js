@@ -109,6 +109,7 @@
       return h.day;
     }
     function applyEmbed() {
+      creditFor = null;  // the line's room changes with the layout
       document.documentElement.classList.toggle("ts-embed", embed);
       // An embed's legend is open (compact, by CSS): a reader of an article never opens it.
       var legend = map.getContainer().querySelector(".ts-legend details");
@@ -256,9 +257,16 @@
     // map's credit.
     var credit = document.querySelector("#" + app.name + "-foot .ts-credit");
     var CREDIT_END = " · Base map: Natural Earth";
+    // The names the line was last fitted for (null: fit again): most steps name the same
+    // sources, and fitting measures the line once per name left out.
+    var creditFor = null;
+    window.addEventListener("resize", function () { creditFor = null; });
     function updateCredit(full) {
       if (!credit) return;
       var names = M.snapshot.sourceNames(app.ev, app.nev, app.P.sources, tl.day);
+      var key = full ? null : names.join("\n");
+      if (key !== null && key === creditFor) return;
+      creditFor = key;
       var cs = getComputedStyle(credit), ctx = document.createElement("canvas").getContext("2d");
       ctx.font = cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
       var room = credit.clientWidth || Infinity;

@@ -365,7 +365,7 @@
     });
 
     // ---- labels ---------------------------------------------------------------------------
-    function declutter() { M.labels.declutter(labels, map); }
+    function declutter() { M.labels.batch(function () { M.labels.declutter(labels, map); }); }
     function zoomClass() {
       map.getContainer().classList.toggle("ts-zoomed-in",
         map.getZoom() >= P.view.zoom + M.labels.MINOR_LABEL_ZOOM);

@@ -94,8 +94,19 @@
     if (!ShapeMarker) {
       ShapeMarker = L.CircleMarker.extend({
         _updatePath: function () {
-          var pts = shapePoints(this.options.shape, this._point.x, this._point.y, this._radius);
-          var r = this._renderer;
+          var r = this._renderer, shape = this.options.shape, radius = this._radius;
+          if (r._drawSprite) {  // a PatchCanvas: stamped from an image (canvas.js)
+            if (!r._drawing || this._empty()) return;
+            var rr = Math.max(Math.round(radius), 1);  // a circle's, as Leaflet draws it
+            r._drawSprite(this, function (g) {
+              var corners = shapePoints(shape, 0, 0, radius);
+              if (!corners) { g.arc(0, 0, rr, 0, Math.PI * 2, false); return; }
+              corners.forEach(function (p, k) { if (k) g.lineTo(p[0], p[1]); else g.moveTo(p[0], p[1]); });
+              g.closePath();
+            });
+            return;
+          }
+          var pts = shapePoints(shape, this._point.x, this._point.y, radius);
           if (!pts) return L.CircleMarker.prototype._updatePath.call(this);
           if (r._ctx) {  // canvas
             if (!r._drawing || this._empty()) return;
