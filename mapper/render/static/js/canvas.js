@@ -127,17 +127,30 @@
       var ix = Math.floor(dx), iy = Math.floor(dy);
       var fx = Math.round((dx - ix) * SUBPIXEL), fy = Math.round((dy - iy) * SUBPIXEL);
       var half = Math.ceil(m * (1.6 * layer._radius + (o.weight || 0)) + 2);
-      var key = [o.shape, layer._radius, o.fill, o.fillColor, o.fillOpacity, o.fillRule, o.stroke,
-        o.color, o.weight, o.opacity, o.dashArray, o.lineCap, o.lineJoin, fx, fy, m].join("|");
-      var sprites = this._sprites || (this._sprites = {}), sprite = sprites[key];
+      // The look's key is kept on the marker until its style changes (setStyle).
+      if (!layer._tsLook || layer._tsLookOf !== o || layer._tsLookR !== layer._radius) {
+        layer._tsLookOf = o;
+        layer._tsLookR = layer._radius;
+        layer._tsLook = o.shape + "|" + layer._radius + "|" + o.fill + "|" + o.fillColor + "|" +
+          o.fillOpacity + "|" + o.fillRule + "|" + o.stroke + "|" + o.color + "|" + o.weight +
+          "|" + o.opacity + "|" + o.dashArray + "|" + o.lineCap + "|" + o.lineJoin + "|" + m;
+      }
+      var sprites = this._sprites || (this._sprites = {});
+      var looks = sprites[layer._tsLook] || (sprites[layer._tsLook] = []);
+      var slot = fx * (SUBPIXEL + 1) + fy, sprite = looks[slot];
       if (!sprite) {
-        sprite = sprites[key] = document.createElement("canvas");
+        sprite = looks[slot] = document.createElement("canvas");
         sprite.width = sprite.height = 2 * half + 1;
         var g = sprite.getContext("2d");
         g.setTransform(m, 0, 0, m, half + fx / SUBPIXEL, half + fy / SUBPIXEL);
         g.beginPath();
         trace(g);
         this._fillStroke(g, layer);
+        // Stamped from an ImageBitmap once there is one: a canvas is copied on every stamp.
+        if (window.createImageBitmap) {
+          window.createImageBitmap(sprite).then(function (bitmap) { looks[slot] = bitmap; },
+            function () { /* the canvas stays */ });
+        }
       }
       this._ctx.drawImage(sprite, (ix - half) / m + b.min.x, (iy - half) / m + b.min.y,
         sprite.width / m, sprite.height / m);

@@ -93,6 +93,10 @@
   function shapeMarker(latlng, options) {
     if (!ShapeMarker) {
       ShapeMarker = L.CircleMarker.extend({
+        setStyle: function (style) {
+          this._tsLook = null;  // the look of a canvas marker changed (canvas.js _drawSprite)
+          return L.CircleMarker.prototype.setStyle.call(this, style);
+        },
         _updatePath: function () {
           var r = this._renderer, shape = this.options.shape, radius = this._radius;
           if (r._drawSprite) {  // a PatchCanvas: stamped from an image (canvas.js)
