@@ -89,6 +89,7 @@
       M.controls.ticks(app);
       app.chart = M.chart.create(app);
       M.controls.setup(app);
+      app.updateCredit();  // its line is part of the layout around the map
       document.documentElement.classList.toggle("ts-embed",
         U.parseHash(location.hash, location.search).embed);
       map.invalidateSize();
@@ -121,6 +122,7 @@
       if (firstDay >= 0) app.writeHash();
       app.declutter();
     });
+    app.started = true;
 
     // Print: the map redrawn for the paper's size (no blank band where it was not drawn),
     // the legend open, every source named; as it was after.
