@@ -95,6 +95,12 @@
       ShapeMarker = L.CircleMarker.extend({
         setStyle: function (style) {
           this._tsLook = null;  // the look of a canvas marker changed (canvas.js _drawSprite)
+          // On a canvas the shape is read when drawn: a restyle that keeps the radius needs
+          // no new position or bounds (Leaflet's CircleMarker would project it again).
+          var r = this._renderer;
+          if (r && r._ctx && !(style && style.radius !== undefined && style.radius !== this._radius)) {
+            return L.Path.prototype.setStyle.call(this, style);
+          }
           return L.CircleMarker.prototype.setStyle.call(this, style);
         },
         _updatePath: function () {
