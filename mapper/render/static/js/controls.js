@@ -114,7 +114,13 @@
       // An embed's legend is open (compact, by CSS): a reader of an article never opens it.
       var legend = map.getContainer().querySelector(".ts-legend details");
       if (legend && embed) legend.open = true;
-      map.invalidateSize();
+      resized();
+    }
+    // Tell the map its size changed, if it did (Leaflet forgets the exact centre it was given
+    // on every call, changed or not).
+    function resized() {
+      var box = map.getContainer(), size = map.getSize();
+      if (box.clientWidth !== size.x || box.clientHeight !== size.y) map.invalidateSize();
     }
     // The hash follows the date: at once after a quiet spell, else once the date has stayed
     // HASH_MS (a drag or quick steps write it once, at the end: a history update costs a
@@ -290,6 +296,7 @@
     app.dayOf = dayOf;
     app.readHash = readHash;
     app.applyEmbed = applyEmbed;
+    app.resized = resized;
     app.writeHash = writeHash;
     app.afterDraw = afterDraw;
     app.setPlaying = setPlaying;

@@ -92,7 +92,7 @@
       app.updateCredit();  // its line is part of the layout around the map
       document.documentElement.classList.toggle("ts-embed",
         U.parseHash(location.hash, location.search).embed);
-      map.invalidateSize();
+      app.resized();
       fitSubject(map, P.view);
       M.layers.build(app);
       M.popups.sourcesPanel(app);
