@@ -117,10 +117,11 @@
       this._drawing = false;
       ctx.restore();
     },
-    // A place marker, stamped from a small image of its look (made once per look and
-    // quarter-pixel offset) instead of filled and stroked as a path: the same pixels, a
-    // fraction of the drawing time (a jump repaints thousands of markers). ``trace(ctx)``
-    // adds the marker's outline around (0, 0), in CSS pixels.
+    // A place marker, stamped from a small image of its look instead of filled and stroked
+    // as a path: the same pixels (up to the rounding of see-through edges) in less drawing
+    // time (a jump repaints thousands of markers). Leaflet puts markers on whole pixels, so
+    // there is one image a look; a point between pixels gets the image of its quarter-pixel
+    // offset. ``trace(ctx)`` adds the marker's outline around (0, 0), in CSS pixels.
     _drawSprite: function (layer, trace) {
       var o = layer.options, m = L.Browser.retina ? 2 : 1, b = this._bounds;
       var dx = m * (layer._point.x - b.min.x), dy = m * (layer._point.y - b.min.y);
