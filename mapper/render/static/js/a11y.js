@@ -14,8 +14,9 @@
   var KEY_PLACES = 4;  // names per side before "and N more" (mapper.summary.KEY_PLACES)
   var KIND_ORDER = {capital: 0, city: 1, town: 2};  // mapper.summary._KIND_ORDER
   var LABEL_ONLY = {region: true, country: true};  // mapper.snapshot.LABEL_ONLY_KINDS
-  var SETTLE_MS = 600;  // playing: the summary waits this long
-  var QUIET_MS = 150;  // else: the date has stayed this long (not on every step of a drag)
+  // The summary waits until the date has stayed SETTLE_MS while playing, else QUIET_MS (not
+  // on every step of a drag).
+  var SETTLE_MS = 600, QUIET_MS = 150;
 
   // "A", "A and B", "A, B and C"; past KEY_PLACES: "A, B, C, D and 3 more".
   function names(list) {

@@ -14,7 +14,6 @@
   var mergePatches = M.util.mergePatches;
 
   var MAX_PATCHES = 120, GRID = 32, MAX_BUCKETS = 4096;
-  var SUBPIXEL = 4;  // marker images per pixel, each way (_drawSprite)
   var PatchCanvas = L.Canvas.extend({
     _extendRedrawBounds: function (layer) {
       if (this._full) return;
@@ -120,41 +119,34 @@
     // A place marker, stamped from a small image of its look instead of filled and stroked
     // as a path: the same pixels (up to the rounding of see-through edges) in less drawing
     // time (a jump repaints thousands of markers). Leaflet puts markers on whole pixels, so
-    // there is one image a look; a point between pixels gets the image of its quarter-pixel
-    // offset. ``trace(ctx)`` adds the marker's outline around (0, 0), in CSS pixels.
+    // one image a look does. ``trace(ctx)`` adds the marker's outline around (0, 0), in CSS
+    // pixels.
     _drawSprite: function (layer, trace) {
       var o = layer.options, m = L.Browser.retina ? 2 : 1, b = this._bounds;
-      var dx = m * (layer._point.x - b.min.x), dy = m * (layer._point.y - b.min.y);
-      var ix = Math.floor(dx), iy = Math.floor(dy);
-      var fx = Math.round((dx - ix) * SUBPIXEL), fy = Math.round((dy - iy) * SUBPIXEL);
+      var x = Math.round(m * (layer._point.x - b.min.x)), y = Math.round(m * (layer._point.y - b.min.y));
       var half = Math.ceil(m * (1.6 * layer._radius + (o.weight || 0)) + 2);
-      // The look's key is kept on the marker until its style changes (setStyle).
-      if (!layer._tsLook || layer._tsLookOf !== o || layer._tsLookR !== layer._radius) {
-        layer._tsLookOf = o;
+      // The look's key is kept on the marker until its style or radius changes.
+      if (!layer._tsLook || layer._tsLookR !== layer._radius) {
         layer._tsLookR = layer._radius;
-        layer._tsLook = o.shape + "|" + layer._radius + "|" + o.fill + "|" + o.fillColor + "|" +
-          o.fillOpacity + "|" + o.fillRule + "|" + o.stroke + "|" + o.color + "|" + o.weight +
-          "|" + o.opacity + "|" + o.dashArray + "|" + o.lineCap + "|" + o.lineJoin + "|" + m;
+        layer._tsLook = [o.shape, layer._radius, o.fill, o.fillColor, o.fillOpacity, o.fillRule,
+          o.stroke, o.color, o.weight, o.opacity, o.dashArray, o.lineCap, o.lineJoin, m].join();
       }
-      var sprites = this._sprites || (this._sprites = {});
-      var looks = sprites[layer._tsLook] || (sprites[layer._tsLook] = []);
-      var slot = fx * (SUBPIXEL + 1) + fy, sprite = looks[slot];
-      if (!sprite) {
-        sprite = looks[slot] = document.createElement("canvas");
-        sprite.width = sprite.height = 2 * half + 1;
-        var g = sprite.getContext("2d");
-        g.setTransform(m, 0, 0, m, half + fx / SUBPIXEL, half + fy / SUBPIXEL);
+      var sprites = this._sprites || (this._sprites = {}), key = layer._tsLook, s = sprites[key];
+      if (!s) {
+        s = sprites[key] = document.createElement("canvas");
+        s.width = s.height = 2 * half + 1;
+        var g = s.getContext("2d");
+        g.setTransform(m, 0, 0, m, half, half);
         g.beginPath();
         trace(g);
         this._fillStroke(g, layer);
         // Stamped from an ImageBitmap once there is one: a canvas is copied on every stamp.
         if (window.createImageBitmap) {
-          window.createImageBitmap(sprite).then(function (bitmap) { looks[slot] = bitmap; },
-            function () { /* the canvas stays */ });
+          createImageBitmap(s).then(function (bitmap) { sprites[key] = bitmap; }, L.Util.falseFn);
         }
       }
-      this._ctx.drawImage(sprite, (ix - half) / m + b.min.x, (iy - half) / m + b.min.y,
-        sprite.width / m, sprite.height / m);
+      this._ctx.drawImage(s, (x - half) / m + b.min.x, (y - half) / m + b.min.y, s.width / m,
+        s.height / m);
     },
     _redraw: function () {
       var patches = this._patches, full = this._full;

@@ -109,7 +109,8 @@
       return h.day;
     }
     function applyEmbed() {
-      forgetCredit();  // the credit line's room changes with the layout
+      // The credit line's room changes with the layout.
+      forgetCredit();
       document.documentElement.classList.toggle("ts-embed", embed);
       // An embed's legend is open (compact, by CSS): a reader of an article never opens it.
       var legend = map.getContainer().querySelector(".ts-legend details");

@@ -272,22 +272,17 @@
   // placing many one after the other lays the page out once each (on a phone, most of the
   // start). Within batch(fn), placements wait; at its end every box is read (one layout),
   // then every tooltip placed as Leaflet would, for the fixed directions labels use.
-  var queued = null;
-  var SUB = {right: [0, 0.5], left: [1, 0.5], top: [0.5, 1], bottom: [0.5, 0],
-    center: [0.5, 0.5]};
-  var DIRECTIONS = ["right", "left", "top", "bottom"];  // the classes Leaflet takes off
-  var leafletSetPosition = null;
+  var queued = null, leafletSetPosition = null;
+  // Where a tooltip's anchor is in its box, by direction (Leaflet's "auto" is not batched).
+  var SUB = {right: [0, 0.5], left: [1, 0.5], top: [0.5, 1], bottom: [0.5, 0], center: [0.5, 0.5]};
   function batch(fn) {
     if (typeof L === "undefined" || queued) return fn();
     if (!leafletSetPosition) {
       leafletSetPosition = L.Tooltip.prototype._setPosition;
       L.Tooltip.include({_setPosition: function (pos) {
-        if (queued && SUB[this.options.direction]) {
-          if (this._tsQueued === undefined) queued.push(this);
-          this._tsQueued = pos;
-          return;
-        }
-        leafletSetPosition.call(this, pos);
+        if (!queued || !SUB[this.options.direction]) return leafletSetPosition.call(this, pos);
+        if (this._tsQueued === undefined) queued.push(this);
+        this._tsQueued = pos;
       }});
     }
     var list = queued = [];
@@ -299,17 +294,16 @@
       var sizes = live.map(function (t) {
         return [t._container.offsetWidth, t._container.offsetHeight];
       });
-      for (var k = 0; k < live.length; k++) {
-        var t = live[k], c = t._container, d = t.options.direction, f = SUB[d];
-        var pos = t._tsQueued.subtract(L.point(sizes[k][0] * f[0], sizes[k][1] * f[1], true))
-          .add(L.point(t.options.offset)).add(t._getAnchor());
-        for (var j = 0; j < DIRECTIONS.length; j++) {
-          L.DomUtil.removeClass(c, "leaflet-tooltip-" + DIRECTIONS[j]);
-        }
+      live.forEach(function (t, k) {
+        var c = t._container, d = t.options.direction, f = SUB[d];
+        ["right", "left", "top", "bottom"].forEach(function (x) {
+          L.DomUtil.removeClass(c, "leaflet-tooltip-" + x);
+        });
         L.DomUtil.addClass(c, "leaflet-tooltip-" + d);
-        L.DomUtil.setPosition(c, pos);
-      }
-      list.forEach(function (t2) { t2._tsQueued = undefined; });
+        L.DomUtil.setPosition(c, t._tsQueued.subtract(L.point(sizes[k][0] * f[0],
+          sizes[k][1] * f[1], true)).add(L.point(t.options.offset)).add(t._getAnchor()));
+      });
+      list.forEach(function (t) { t._tsQueued = undefined; });
     }
   }
 

@@ -89,7 +89,8 @@
       M.controls.ticks(app);
       app.chart = M.chart.create(app);
       M.controls.setup(app);
-      app.updateCredit();  // its line is part of the layout around the map
+      // The credit line is part of the layout around the map.
+      app.updateCredit();
       document.documentElement.classList.toggle("ts-embed",
         U.parseHash(location.hash, location.search).embed);
       app.resized();

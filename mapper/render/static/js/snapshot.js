@@ -51,7 +51,8 @@
     }
     var all = line(names.length);
     if (names.length <= 1 || !tooWide(all)) return all;
-    var lo = 1, hi = names.length - 1;  // lo: fits, or is the fewest allowed
+    // lo: fits, or is the fewest allowed.
+    var lo = 1, hi = names.length - 1;
     while (lo < hi) {
       var mid = (lo + hi + 1) >> 1;
       if (tooWide(line(mid))) hi = mid - 1; else lo = mid;
