@@ -14,7 +14,9 @@
   var KEY_PLACES = 4;  // names per side before "and N more" (mapper.summary.KEY_PLACES)
   var KIND_ORDER = {capital: 0, city: 1, town: 2};  // mapper.summary._KIND_ORDER
   var LABEL_ONLY = {region: true, country: true};  // mapper.snapshot.LABEL_ONLY_KINDS
-  var SETTLE_MS = 600;
+  // The summary waits until the date has stayed SETTLE_MS while playing, else QUIET_MS (not
+  // on every step of a drag).
+  var SETTLE_MS = 600, QUIET_MS = 150;
 
   // "A", "A and B", "A, B and C"; past KEY_PLACES: "A, B, C, D and 3 more".
   function names(list) {
@@ -148,7 +150,7 @@
     window.addEventListener("resize", function () { if (app.updateCredit) app.updateCredit(); });
     app.onDay = function () {
       if (timer !== null) clearTimeout(timer);
-      timer = setTimeout(update, app.playing && app.playing() ? SETTLE_MS : 50);
+      timer = setTimeout(update, app.playing && app.playing() ? SETTLE_MS : QUIET_MS);
     };
     app.summary = function () { return text(tl.day); };
     update();

@@ -109,23 +109,32 @@
       return h.day;
     }
     function applyEmbed() {
+      // The credit line's room changes with the layout.
+      forgetCredit();
       document.documentElement.classList.toggle("ts-embed", embed);
       // An embed's legend is open (compact, by CSS): a reader of an article never opens it.
       var legend = map.getContainer().querySelector(".ts-legend details");
       if (legend && embed) legend.open = true;
-      map.invalidateSize();
+      resized();
     }
-    // The hash follows the date, at most every HASH_MS (browsers throttle frequent history
-    // updates; the last date is always written), and once more when playing stops.
-    var HASH_MS = 250, lastHashWrite = -Infinity, hashTimer = null;
+    // Tell the map its size changed, if it did (Leaflet forgets the exact centre it was given
+    // on every call, changed or not).
+    function resized() {
+      var box = map.getContainer(), size = map.getSize();
+      if (box.clientWidth !== size.x || box.clientHeight !== size.y) map.invalidateSize();
+    }
+    // The hash follows the date: at once after a quiet spell, else once the date has stayed
+    // HASH_MS (a drag or quick steps write it once, at the end: a history update costs a
+    // frame's time on a phone, and browsers throttle frequent ones), and when playing stops.
+    var HASH_MS = 250, lastChange = -Infinity, hashTimer = null;
     function writeHash(now) {
       if (hashTimer !== null) { clearTimeout(hashTimer); hashTimer = null; }
-      var wait = lastHashWrite + HASH_MS - performance.now();
-      if (!now && (playing || wait > 0)) {
-        if (!playing) hashTimer = setTimeout(function () { hashTimer = null; writeHash(true); }, wait);
+      var t = performance.now(), quiet = t - lastChange >= HASH_MS;
+      if (!now) lastChange = t;
+      if (!now && (playing || !quiet)) {
+        if (!playing) hashTimer = setTimeout(function () { hashTimer = null; writeHash(true); }, HASH_MS);
         return;
       }
-      lastHashWrite = performance.now();
       var hash = U.hashFor(dates[tl.day], embed, location.search);
       if (location.hash !== hash) {
         try { history.replaceState(null, "", hash); } catch (err) { /* some viewers forbid it */ }
@@ -256,17 +265,31 @@
     // map's credit.
     var credit = document.querySelector("#" + app.name + "-foot .ts-credit");
     var CREDIT_END = " · Base map: Natural Earth";
+    // The lines fitted so far, by the names they credit, and the line's font and room (all
+    // forgotten when the room may change: a resize, embed mode): a step mostly credits the
+    // sources of a day seen before, and fitting a line measures it several times.
+    var fitted = {}, measure = null;
+    function forgetCredit() { fitted = {}; measure = null; }
+    window.addEventListener("resize", forgetCredit);
     function updateCredit(full) {
       if (!credit) return;
       var names = M.snapshot.sourceNames(app.ev, app.nev, app.P.sources, tl.day);
-      var cs = getComputedStyle(credit), ctx = document.createElement("canvas").getContext("2d");
-      ctx.font = cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
-      var room = credit.clientWidth || Infinity;
-      var line = M.snapshot.creditLine(names, function (text) {
-        return !full && ctx.measureText(text).width > room;
-      }, CREDIT_END);
+      var key = names.join("\n"), line = full ? undefined : fitted[key];
+      if (line === undefined) {
+        if (!measure) {
+          var cs = getComputedStyle(credit), ctx = document.createElement("canvas").getContext("2d");
+          ctx.font = cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
+          measure = {ctx: ctx, room: credit.clientWidth || Infinity};
+        }
+        var m = measure;
+        line = M.snapshot.creditLine(names, function (text) {
+          return !full && m.ctx.measureText(text).width > m.room;
+        }, CREDIT_END);
+        if (!full) fitted[key] = line;
+      }
       if (credit.textContent !== line) credit.textContent = line;
-      credit.title = M.snapshot.creditLine(names, function () { return false; }, CREDIT_END);
+      var title = M.snapshot.creditLine(names, function () { return false; }, CREDIT_END);
+      if (credit.title !== title) credit.title = title;
     }
 
     app.updateCredit = updateCredit;
@@ -274,6 +297,7 @@
     app.dayOf = dayOf;
     app.readHash = readHash;
     app.applyEmbed = applyEmbed;
+    app.resized = resized;
     app.writeHash = writeHash;
     app.afterDraw = afterDraw;
     app.setPlaying = setPlaying;

@@ -290,10 +290,13 @@
   }
 
   // A Leaflet canvas renderer with no paths of its own: it paints the whole canvas through
-  // ``options.paint(ctx, view)`` when the map moves or refresh() is called (one frame later).
+  // ``options.paint(ctx, view)`` when the map moves or refresh() is called (one frame later);
+  // options.later(): true while the page starts (the map moves and the date is set before
+  // its first frame): paint once, in that frame, not on every move before it.
   var Layer = typeof L === "undefined" ? null : L.Canvas.extend({
     _updatePaths: function () {
       if (this._postponeUpdatePaths) return;
+      if (this.options.later && this.options.later()) { this.refresh(); return; }
       this._redraw();
     },
     _draw: function () {

@@ -268,7 +268,46 @@
     }
   }
 
-  M.labels = {LABEL_RANK_BASE: LABEL_RANK_BASE, MINOR_LABEL_ZOOM: MINOR_LABEL_ZOOM,
+  // Tooltips placed in one pass: Leaflet measures a tooltip's box before it places it, so
+  // placing many one after the other lays the page out once each (on a phone, most of the
+  // start). Within batch(fn), placements wait; at its end every box is read (one layout),
+  // then every tooltip placed as Leaflet would, for the fixed directions labels use.
+  var queued = null, leafletSetPosition = null;
+  // Where a tooltip's anchor is in its box, by direction (Leaflet's "auto" is not batched).
+  var SUB = {right: [0, 0.5], left: [1, 0.5], top: [0.5, 1], bottom: [0.5, 0], center: [0.5, 0.5]};
+  function batch(fn) {
+    if (typeof L === "undefined" || queued) return fn();
+    if (!leafletSetPosition) {
+      leafletSetPosition = L.Tooltip.prototype._setPosition;
+      L.Tooltip.include({_setPosition: function (pos) {
+        if (!queued || !SUB[this.options.direction]) return leafletSetPosition.call(this, pos);
+        if (this._tsQueued === undefined) queued.push(this);
+        this._tsQueued = pos;
+      }});
+    }
+    var list = queued = [];
+    try {
+      return fn();
+    } finally {
+      queued = null;
+      var live = list.filter(function (t) { return t._map && t._container; });
+      var sizes = live.map(function (t) {
+        return [t._container.offsetWidth, t._container.offsetHeight];
+      });
+      live.forEach(function (t, k) {
+        var c = t._container, d = t.options.direction, f = SUB[d];
+        ["right", "left", "top", "bottom"].forEach(function (x) {
+          L.DomUtil.removeClass(c, "leaflet-tooltip-" + x);
+        });
+        L.DomUtil.addClass(c, "leaflet-tooltip-" + d);
+        L.DomUtil.setPosition(c, t._tsQueued.subtract(L.point(sizes[k][0] * f[0],
+          sizes[k][1] * f[1], true)).add(L.point(t.options.offset)).add(t._getAnchor()));
+      });
+      list.forEach(function (t) { t._tsQueued = undefined; });
+    }
+  }
+
+  M.labels = {batch: batch, LABEL_RANK_BASE: LABEL_RANK_BASE, MINOR_LABEL_ZOOM: MINOR_LABEL_ZOOM,
     POSITIONS: POSITIONS, rank: rank, byRank: byRank, overlaps: overlaps, clashes: clashes,
     candidate: candidate, coversDot: coversDot, group: group, place: place,
     countText: countText, declutter: declutter, reveal: reveal};

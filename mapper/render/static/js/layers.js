@@ -139,14 +139,17 @@
     var geom = G.geometry(atoms.arcs.map(function (a) { return decodeLine(a, 1000); }),
       atoms.rings);
     var frontWeight = np > 2000 ? 2 : 3.5;
-    var areaLayer = new G.Layer({pane: "ts-areas", padding: 0.1, paint: function (ctx, view) {
-      G.paintAreas(ctx, geom, acur, style.areaFill, view);
-    }});
-    var frontLayer = new G.Layer({pane: "ts-fronts", padding: 0.1, paint: function (ctx, view) {
-      if (app.paintComparison) app.paintComparison(ctx, view);
-      G.paintFronts(ctx, geom, fronts, G.shownFronts(fronts, acur, S.frontShown), view,
-        S.FRONT_COLOUR, frontWeight);
-    }});
+    function later() { return !app.started; }
+    var areaLayer = new G.Layer({pane: "ts-areas", padding: 0.1, later: later,
+      paint: function (ctx, view) {
+        G.paintAreas(ctx, geom, acur, style.areaFill, view);
+      }});
+    var frontLayer = new G.Layer({pane: "ts-fronts", padding: 0.1, later: later,
+      paint: function (ctx, view) {
+        if (app.paintComparison) app.paintComparison(ctx, view);
+        G.paintFronts(ctx, geom, fronts, G.shownFronts(fronts, acur, S.frontShown), view,
+          S.FRONT_COLOUR, frontWeight);
+      }});
 
     // Routes: each segment as two halves (coloured by its two ends) and a cut mark between.
     var segs = P.segments, segLayers = new Array(segs.a.length);
@@ -365,7 +368,7 @@
     });
 
     // ---- labels ---------------------------------------------------------------------------
-    function declutter() { M.labels.declutter(labels, map); }
+    function declutter() { M.labels.batch(function () { M.labels.declutter(labels, map); }); }
     function zoomClass() {
       map.getContainer().classList.toggle("ts-zoomed-in",
         map.getZoom() >= P.view.zoom + M.labels.MINOR_LABEL_ZOOM);

@@ -12,15 +12,23 @@
   // The dataset's view is drawn for a window of at least SUBJECT_PX; a smaller map (a phone,
   // an embed in an article) zooms out until what that window would show fits: the subject
   // stays in view.
+  // The map is moved only when the view differs from the one it shows: a move re-projects
+  // and re-places every layer (on a phone, the better part of the page's start).
   var SUBJECT_PX = [720, 480];
   function fitSubject(map, view) {
-    var size = map.getSize();
-    if (size.x >= SUBJECT_PX[0] && size.y >= SUBJECT_PX[1]) return;
-    var c = map.project([view.lat, view.lon], view.zoom);
-    var half = L.point(SUBJECT_PX[0] / 2, SUBJECT_PX[1] / 2);
-    var box = L.latLngBounds(map.unproject(c.subtract(half), view.zoom),
-      map.unproject(c.add(half), view.zoom));
-    map.fitBounds(box, {animate: false, maxZoom: view.zoom});
+    var size = map.getSize(), center = L.latLng(view.lat, view.lon), zoom = view.zoom;
+    if (size.x < SUBJECT_PX[0] || size.y < SUBJECT_PX[1]) {
+      var c = map.project(center, view.zoom);
+      var half = L.point(SUBJECT_PX[0] / 2, SUBJECT_PX[1] / 2);
+      var box = L.latLngBounds(map.unproject(c.subtract(half), view.zoom),
+        map.unproject(c.add(half), view.zoom));
+      var fit = map._getBoundsCenterZoom(box, {maxZoom: view.zoom});
+      center = fit.center; zoom = fit.zoom;
+    }
+    // Within a pixel (the rounding of a resize that kept the centre): already there.
+    if (map.getZoom() === zoom &&
+        map.project(map.getCenter(), zoom).distanceTo(map.project(center, zoom)) < 1) return;
+    map.setView(center, zoom, {animate: false});
   }
 
   // Start the page: ``name`` prefixes the ids of its elements (name-map, name-data, ...);
@@ -73,36 +81,49 @@
     app.incidentsOn = events.incidentsOn; app.eventExtras = events.extras;
     var style = app.style = M.styles.create(factions);
 
-    M.layers.build(app);
-    M.controls.ticks(app);
-    app.chart = M.chart.create(app);
-    M.controls.setup(app);
-    M.popups.sourcesPanel(app);
-    M.popups.legend(app);
-    M.layers.control(app);
-    M.compare.setup(app);
-    M.snapshot.setup(app);
-    M.a11y.setup(app);
+    // Every label placed once, at the end (labels.batch).
+    M.labels.batch(function () {
+      // The bar first (its layout sets the map's size), then the view for that size, embedded
+      // or not, then the layers (fitted again at the end, which moves nothing unless the
+      // map's size changed since).
+      M.controls.ticks(app);
+      app.chart = M.chart.create(app);
+      M.controls.setup(app);
+      // The credit line is part of the layout around the map.
+      app.updateCredit();
+      document.documentElement.classList.toggle("ts-embed",
+        U.parseHash(location.hash, location.search).embed);
+      app.resized();
+      fitSubject(map, P.view);
+      M.layers.build(app);
+      M.popups.sourcesPanel(app);
+      M.popups.legend(app);
+      M.layers.control(app);
+      M.compare.setup(app);
+      M.snapshot.setup(app);
+      M.a11y.setup(app);
 
-    // Online tiles only when the author asked for them (mapper build --tiles NAME); the page
-    // then says so. Otherwise the page requests nothing: the base map is inlined.
-    if (P.tiles && P.tiles.url) {
-      var tiles = L.tileLayer(P.tiles.url, {attribution: P.tiles.attribution +
-        " (this map loads its tiles from that server)",
-        maxZoom: P.tiles.max_zoom, opacity: 0.9});
-      app.layerControl.addOverlay(tiles, "Online map tiles (" + P.tiles.name + ")");
-      tiles.addTo(map);
-    }
+      // Online tiles only when the author asked for them (mapper build --tiles NAME); the page
+      // then says so. Otherwise the page requests nothing: the base map is inlined.
+      if (P.tiles && P.tiles.url) {
+        var tiles = L.tileLayer(P.tiles.url, {attribution: P.tiles.attribution +
+          " (this map loads its tiles from that server)",
+          maxZoom: P.tiles.max_zoom, opacity: 0.9});
+        app.layerControl.addOverlay(tiles, "Online map tiles (" + P.tiles.name + ")");
+        tiles.addTo(map);
+      }
 
-    // ---- start ------------------------------------------------------------------------------
-    var first = app.readHash();
-    app.applyEmbed();
-    fitSubject(map, P.view);
-    app.restyleAll();
-    var firstDay = first !== null ? app.dayOf(first) : -1;
-    app.go(firstDay >= 0 ? firstDay : 0, firstDay < 0);
-    if (firstDay >= 0) app.writeHash();
-    app.declutter();
+      // ---- start ------------------------------------------------------------------------------
+      var first = app.readHash();
+      app.applyEmbed();
+      fitSubject(map, P.view);
+      app.restyleAll();
+      var firstDay = first !== null ? app.dayOf(first) : -1;
+      app.go(firstDay >= 0 ? firstDay : 0, firstDay < 0);
+      if (firstDay >= 0) app.writeHash();
+      app.declutter();
+    });
+    app.started = true;
 
     // Print: the map redrawn for the paper's size (no blank band where it was not drawn),
     // the legend open, every source named; as it was after.

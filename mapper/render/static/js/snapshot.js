@@ -37,17 +37,27 @@
     return names;
   }
   // The credit line along the bottom, naming fewer sources ("and 3 more") while tooWide(line);
-  // ``tail`` (default CREDIT_TAIL) ends it.
+  // ``tail`` (default CREDIT_TAIL) ends it. A line naming more sources is longer (a name and
+  // its comma are wider than the digit "and N more" may lose), so the most names that fit
+  // are found by halving: a few measures, not one per name.
   function creditLine(names, tooWide, tail) {
     var end = tail === undefined ? CREDIT_TAIL : tail;
-    var line = "Sources: " + (names.length ? names.join(", ") : "none recorded") + end;
-    var shown = names.length;
-    while (shown > 1 && tooWide(line)) {
-      shown--;
-      line = "Sources: " + names.slice(0, shown).join(", ") + " and " + (names.length - shown) +
+    function line(shown) {
+      if (shown >= names.length) {
+        return "Sources: " + (names.length ? names.join(", ") : "none recorded") + end;
+      }
+      return "Sources: " + names.slice(0, shown).join(", ") + " and " + (names.length - shown) +
         " more" + end;
     }
-    return line;
+    var all = line(names.length);
+    if (names.length <= 1 || !tooWide(all)) return all;
+    // lo: fits, or is the fewest allowed.
+    var lo = 1, hi = names.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (tooWide(line(mid))) hi = mid - 1; else lo = mid;
+    }
+    return line(lo);
   }
 
   function setup(app) {

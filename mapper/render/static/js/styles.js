@@ -93,20 +93,30 @@
   function shapeMarker(latlng, options) {
     if (!ShapeMarker) {
       ShapeMarker = L.CircleMarker.extend({
+        setStyle: function (style) {
+          // The look changed (canvas.js _drawSprite). On a canvas the shape is read when drawn:
+          // a restyle that keeps the radius needs no new position (CircleMarker's would).
+          this._tsLook = null;
+          var r = this._renderer, same = !(style && style.radius !== undefined &&
+            style.radius !== this._radius);
+          return (r && r._ctx && same ? L.Path : L.CircleMarker).prototype.setStyle.call(this, style);
+        },
+        // On a canvas (PatchCanvas, canvas.js), stamped from an image of the marker's look;
+        // circles as Leaflet draws them (a whole-pixel radius).
         _updatePath: function () {
-          var pts = shapePoints(this.options.shape, this._point.x, this._point.y, this._radius);
-          var r = this._renderer;
-          if (!pts) return L.CircleMarker.prototype._updatePath.call(this);
-          if (r._ctx) {  // canvas
-            if (!r._drawing || this._empty()) return;
-            var ctx = r._ctx;
-            ctx.beginPath();
-            pts.forEach(function (p, k) { if (k) ctx.lineTo(p[0], p[1]); else ctx.moveTo(p[0], p[1]); });
-            ctx.closePath();
-            r._fillStroke(ctx, this);
-          } else {
-            r._setPath(this, pointsPath(pts));
+          var r = this._renderer, shape = this.options.shape, radius = this._radius;
+          if (!r._drawSprite) {
+            var pts = shapePoints(shape, this._point.x, this._point.y, radius);
+            if (!pts) return L.CircleMarker.prototype._updatePath.call(this);
+            return r._setPath(this, pointsPath(pts));
           }
+          if (!r._drawing || this._empty()) return;
+          r._drawSprite(this, function (g) {
+            var corners = shapePoints(shape, 0, 0, radius);
+            if (!corners) return g.arc(0, 0, Math.max(Math.round(radius), 1), 0, Math.PI * 2);
+            corners.forEach(function (p, k) { if (k) g.lineTo(p[0], p[1]); else g.moveTo(p[0], p[1]); });
+            g.closePath();
+          });
         }
       });
     }
