@@ -127,11 +127,11 @@ def territory_series(ds: Dataset, *, territory: Territory | None = None) -> pd.D
     population = np.where(ground, population, 0)
     area = t.atoms["area_km2"].to_numpy(dtype=float)
     rows = []
-    for k, day in enumerate(t.keys.tolist()):
-        km2 = np.bincount(to_side[t.atom_codes[k]], weights=area, minlength=len(sides))
-        people = np.bincount(to_side[t.place_codes[k]], weights=population,
-                             minlength=len(sides))
-        rows.append([ds.start + timedelta(days=int(day)), *km2.tolist(),
+    days = t.keys.tolist()
+    for k, atom_codes, place_codes in t.iter_keys():
+        km2 = np.bincount(to_side[atom_codes], weights=area, minlength=len(sides))
+        people = np.bincount(to_side[place_codes], weights=population, minlength=len(sides))
+        rows.append([ds.start + timedelta(days=int(days[k])), *km2.tolist(),
                      *np.rint(people).astype(np.int64).tolist()])
     columns = series_columns(ds)
     at_keys = pd.DataFrame(rows, columns=columns)

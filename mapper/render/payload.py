@@ -372,7 +372,7 @@ def _atoms(t: Territory) -> tuple[dict[str, Any], dict[str, Any]]:
     """
     import shapely
 
-    from mapper.model import encode_changes
+    from mapper.model import encode_history
 
     topo = t.topology()
     arcs = []
@@ -381,7 +381,7 @@ def _atoms(t: Territory) -> tuple[dict[str, Any], dict[str, Any]]:
         if len(xy) > 2:
             line = shapely.simplify(line, ARC_TOLERANCE, preserve_topology=False)
         arcs.append(encode_line(line.coords, AREA_PRECISION))
-    changes = encode_changes(t.keys, t.atom_codes)
+    changes = encode_history(t.keys, t.atom_history)
     inner = [(i, int(a), int(b)) for i, (a, b) in enumerate(zip(topo["left"], topo["right"],
                                                                  strict=True))
              if a >= 0 and b >= 0]
@@ -698,7 +698,7 @@ def build_payload(ds: Dataset, *, tiles: str | None = None,
     source_index = {s: i for i, s in enumerate(sources["id"])}
     events, event_kinds = _events(ds, place_index, source_index)
     atoms, fronts = _atoms(t)
-    control = model.encode_changes(t.keys, t.place_codes)
+    control = model.encode_history(t.keys, t.place_history)
     routes, segments = _routes(ds, place_index)
     return {
         "id": ds.id,
