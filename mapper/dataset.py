@@ -574,6 +574,7 @@ def _parse_csv(text: str, file: str, spec: _CsvSpec, delimiter: str,
     last = 0
     truncated = header_damaged = False
     controls: list[tuple[int, str | None]] = []
+    plain: tuple[list[str], bool] | None = None
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, len(text) + 1))
     try:
@@ -583,7 +584,13 @@ def _parse_csv(text: str, file: str, spec: _CsvSpec, delimiter: str,
                 continue  # a blank line (str.strip also drops \x1c-\x1f: not those)
             damaged = False
             line = start
-            for i, value in enumerate(record):
+            joined = "".join(record)
+            if len(joined) <= CELL_LIMIT and not _CONTROL.search(joined):
+                line += joined.count("\n")  # the common case: no cell to report or clean
+                record_cells: list[str] = []
+            else:
+                record_cells = record
+            for i, value in enumerate(record_cells):
                 column = header[i] if header is not None and i < len(header) else None
                 if len(value) > CELL_LIMIT:
                     problems.error(file, line, column, _too_long(value, line))
@@ -606,10 +613,17 @@ def _parse_csv(text: str, file: str, spec: _CsvSpec, delimiter: str,
                                f"{len(record)} values but the header has {len(header)} "
                                f"columns; quote values that contain "
                                f"{_DELIMITER_NAMES[delimiter]}s")
-            values: dict[str, str] = {}
-            for i, name in enumerate(header):
-                if name and name not in values:  # a column named twice: the first counts
-                    values[name] = record[i].strip() if i < len(record) else ""
+            if plain is None or plain[0] is not header:
+                # Columns named once and all named: a row's values zip with the header.
+                plain = (header, len(set(header)) == len(header) and all(header))
+            values: dict[str, str]
+            if plain[1] and len(record) >= len(header):
+                values = dict(zip(header, map(str.strip, record), strict=False))
+            else:
+                values = {}
+                for i, name in enumerate(header):
+                    if name and name not in values:  # a column named twice: the first counts
+                        values[name] = record[i].strip() if i < len(record) else ""
             rows.append(_Row(start, values, broken=len(record) > len(header), damaged=damaged))
     except csv.Error as exc:
         truncated = True
@@ -1413,17 +1427,20 @@ def _check_events(table: _Table, meta: _Meta | None, place_ids: set[str] | None,
     file = table.file
     events: list[_Event] = []
     factions = meta.faction_ids if meta is not None else None
+    dates: dict[str, tuple[date, str]] = {}  # a few thousand days for 500,000 events
     for row in table.rows:
         if row.broken or row.damaged:
             continue
         ok = True
         parsed: tuple[date, str] | None = None
         if text := row.get("date"):
-            try:
-                parsed = parse_date(text)
-            except ValueError as exc:
-                problems.error(file, row.line, "date", str(exc))
-                ok = False
+            parsed = dates.get(text)
+            if parsed is None:
+                try:
+                    parsed = dates[text] = parse_date(text)
+                except ValueError as exc:
+                    problems.error(file, row.line, "date", str(exc))
+                    ok = False
         place = row.get("place_id")
         if place and place_ids is not None and place not in place_ids:
             close = difflib.get_close_matches(place, sorted(place_ids), n=1, cutoff=0.75)

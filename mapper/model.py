@@ -625,20 +625,26 @@ def _merge_atoms(geoms: np.ndarray, history: History) -> tuple[np.ndarray, Histo
             i = int(parent[i])
         return i
 
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="touches")
+    # Only atoms whose history another atom shares can merge: index those alone.
+    cand = np.flatnonzero(np.bincount(group)[group] > 1)
+    tree = shapely.STRtree(geoms[cand])
+    left, right = tree.query(geoms[cand], predicate="touches")
+    left, right = cand[left], cand[right]
     same = (group[left] == group[right]) & (left < right)
-    for a, b in zip(left[same].tolist(), right[same].tolist(), strict=True):
-        shared = shapely.intersection(geoms[a].boundary, geoms[b].boundary)
-        if shared.length <= 0:  # touching at a point only
-            continue
-        ra, rb = find(a), find(b)
+    left, right = left[same], right[same]
+    shared = shapely.length(shapely.intersection(shapely.boundary(geoms[left]),
+                                                 shapely.boundary(geoms[right]))) > 0
+    for a, b in zip(left[shared].tolist(), right[shared].tolist(), strict=True):
+        ra, rb = find(a), find(b)  # touching at a point only is no shared border
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     roots = np.array([find(i) for i in range(len(geoms))])
-    keep = np.unique(roots)
-    merged = np.array([shapely.union_all(geoms[roots == r]) if (roots == r).sum() > 1
-                       else geoms[r] for r in keep], dtype=object)
+    keep, count = np.unique(roots, return_counts=True)
+    by_root = np.argsort(roots, kind="stable")  # each component's atoms in index order
+    ends = np.cumsum(count)
+    merged = np.array([shapely.union_all(geoms[by_root[e - c:e]]) if c > 1 else geoms[r]
+                       for r, c, e in zip(keep.tolist(), count.tolist(), ends.tolist(),
+                                          strict=True)], dtype=object)
     merged = np.array([_polygons_only(shapely.make_valid(g)) if not g.is_valid else g
                        for g in merged], dtype=object)
     return merged, history.select(keep)

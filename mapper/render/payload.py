@@ -65,8 +65,10 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from shapely.ops import substring
 
@@ -190,6 +192,33 @@ def encode_line(coords: Iterable[Sequence[float]], precision: int) -> list[int]:
     return out
 
 
+def encode_lines(lines: Sequence[np.ndarray], precision: int) -> list[list[int]]:
+    """:func:`encode_line` of many ``(n, 2)`` coordinate arrays at once (the same numbers).
+
+    Examples
+    --------
+    >>> encode_lines([np.array([[1.0, 2.0], [1.0, 2.0], [1.5, 2.25]])], 2)
+    [[200, 100, 25, 50]]
+    """
+    if not len(lines):
+        return []
+    xy = np.concatenate([np.asarray(a, dtype=float).reshape(-1, 2) for a in lines])
+    owner = np.repeat(np.arange(len(lines)), [len(a) for a in lines])
+    scale = 10**precision
+    lat = np.rint(xy[:, 1] * scale).astype(np.int64)  # half to even, as round()
+    lon = np.rint(xy[:, 0] * scale).astype(np.int64)
+    first = np.ones(len(xy), dtype=bool)
+    first[1:] = owner[1:] != owner[:-1]
+    keep = first.copy()
+    keep[1:] |= (lat[1:] != lat[:-1]) | (lon[1:] != lon[:-1])
+    lat, lon, owner, first = lat[keep], lon[keep], owner[keep], first[keep]
+    dlat = lat - np.where(first, 0, np.concatenate([[0], lat[:-1]]))
+    dlon = lon - np.where(first, 0, np.concatenate([[0], lon[:-1]]))
+    flat = np.column_stack([dlat, dlon]).ravel().tolist()
+    ends = np.concatenate([[0], np.cumsum(2 * np.bincount(owner, minlength=len(lines)))])
+    return [flat[a:b] for a, b in pairwise(ends.tolist())]
+
+
 #: Alphabet of packed integer columns (base64url: no character JSON or HTML must escape).
 PACK_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
@@ -217,8 +246,6 @@ def pack_ints(values: Sequence[int]) -> str:
     >>> pack_ints([0, -1, 1, 15, 16, -300])
     'ABCegB3S'
     """
-    import numpy as np
-
     v = np.asarray(values, dtype=np.int64)
     if not len(v):
         return ""
@@ -375,12 +402,17 @@ def _atoms(t: Territory) -> tuple[dict[str, Any], dict[str, Any]]:
     from mapper.model import encode_history
 
     topo = t.topology()
-    arcs = []
-    for xy in topo["arcs"]:
-        line = shapely.LineString(xy)
-        if len(xy) > 2:
-            line = shapely.simplify(line, ARC_TOLERANCE, preserve_topology=False)
-        arcs.append(encode_line(line.coords, AREA_PRECISION))
+    # Simplify every arc of more than two points at once, then encode them all at once.
+    xys: list[np.ndarray] = list(topo["arcs"])
+    long = [i for i, xy in enumerate(xys) if len(xy) > 2]
+    if long:
+        lines = np.array([topo["lines"][i] for i in long], dtype=object)
+        simple = shapely.simplify(lines, ARC_TOLERANCE, preserve_topology=False)
+        xy, part = shapely.get_coordinates(simple, return_index=True)
+        cuts = np.searchsorted(part, np.arange(1, len(long)))
+        for i, piece in zip(long, np.split(xy, cuts), strict=True):
+            xys[i] = piece
+    arcs = encode_lines(xys, AREA_PRECISION)
     changes = encode_history(t.keys, t.atom_history)
     inner = [(i, int(a), int(b)) for i, (a, b) in enumerate(zip(topo["left"], topo["right"],
                                                                  strict=True))
