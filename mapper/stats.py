@@ -132,6 +132,8 @@ def territory_series(ds: Dataset, *, territory: Territory | None = None) -> pd.D
     # each side's sum adds the same atoms in the same order, so the same floats.
     one_to_one = len(set(to_side.tolist())) == len(to_side)
     by_code = np.roll(to_side, 1)  # code + 1 -> side
+    km2: np.ndarray
+    people: np.ndarray
     for k, atom_codes, place_codes in t.iter_keys():
         if one_to_one:
             km2 = np.zeros(len(sides))

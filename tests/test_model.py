@@ -270,7 +270,7 @@ def test_sparse_history_matches_brute_force(data: st.DataObject) -> None:
         member.append(sorted(data.draw(st.sets(st.integers(0, n_units - 1)))))
     rels = [(d - start).days for fact in facts for d in fact.dates]
     keys = sorted({0, *[r for r in rels if 0 <= r < n_days]})
-    code = {c: int(c) for c in "0123"}
+    code: dict[str | None, int] = {c: int(c) for c in "0123"}
     hist = model._state_history(facts, [np.array(m, dtype=np.int64) for m in member], n_units,
                                 np.array(keys), start, code)
     want_codes, want_sources = _brute_holders(facts, member, n_units, keys, start)

@@ -325,6 +325,8 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
     texts: dict[str, int] = {}
     extra_cols = [c for c in ev.columns if c not in _EVENT_BUILTIN]
     extra: dict[str, dict[str, list[int]]] = {c: {"event": [], "text": []} for c in extra_cols}
+    if not extra_cols:  # column by column: the same numbers, without a loop over rows
+        return _event_columns(ds, ev, codes, kind_index, place_index, source_index), kinds
     for row, values in zip(ev.itertuples(index=False),
                            ev[extra_cols].itertuples(index=False, name=None), strict=True):
         d: date = row.date
@@ -352,6 +354,37 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
     for key in _PACKED_EVENT_COLUMNS:
         out[key] = pack_ints(out[key])
     return out, kinds
+
+
+def _event_columns(ds: Dataset, ev: pd.DataFrame, codes: dict[str | None, int],
+                   kind_index: dict[str, int], place_index: dict[str, int],
+                   source_index: dict[str, int]) -> dict[str, Any]:
+    """:func:`_events` of events without extra columns, a column at a time."""
+    ev = ev[np.array([d <= ds.end for d in ev["date"]], dtype=bool)]
+
+    def mapped(column: str, value: Any) -> np.ndarray:
+        """``value(cell)`` for every cell, computed once per distinct cell."""
+        inv, uniq = pd.factorize(ev[column], use_na_sentinel=False)
+        return np.array([value(u) for u in uniq], dtype=np.int64)[inv]
+
+    texts: dict[str, int] = {}  # numbered in order of first use, as the rows would
+    day = np.array([(d - ds.start).days for d in ev["date"]], dtype=np.int64)
+    prec = mapped("precision", lambda v: _PRECISION.get(_text(v), 0))
+    out: dict[str, Any] = {
+        "place": mapped("place_id", lambda v: place_index.get(str(v), -1)),  # -1: an area
+        "day": np.diff(day, prepend=0),  # events are in date order: small differences
+        "ctl": np.array([codes[c if isinstance(c, str) else None] for c in ev["controller"]],
+                        dtype=np.int64),
+        "kind": mapped("kind", lambda v: kind_index[_text(v)]),
+        "desc": mapped("description", lambda v: texts.setdefault(_text(v), len(texts))),
+        "src": mapped("source_id", lambda v: source_index.get(_text(v), -1)),
+        "extra": {},
+        "texts": list(texts),
+        "prec": {"at": np.flatnonzero(prec).tolist(), "value": prec[prec != 0].tolist()},
+    }
+    for key in _PACKED_EVENT_COLUMNS:
+        out[key] = pack_ints(out[key])
+    return out
 
 
 def _sources(ds: Dataset) -> dict[str, Any]:
