@@ -18,6 +18,7 @@ import codecs
 import csv
 import difflib
 import functools
+import gc
 import io
 import math
 import re
@@ -1921,6 +1922,19 @@ def _load(path: Path, geocode: bool) -> tuple[Dataset | None, list[Problem]]:
     return dataset, problems.sorted()
 
 
+def _load_quietly(path: Path, geocode: bool) -> tuple[Dataset | None, list[Problem]]:
+    """:func:`_load` with Python's cycle collector paused: reading makes millions of small
+    objects that all stay alive, and each collection would walk them all again (a third of
+    the time of reading 500,000 events). Nothing the reading makes forms a cycle to free."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(path, geocode)
+    finally:
+        if was:
+            gc.enable()
+
+
 def validate(path: Path | str, *, geocode: bool = True) -> list[Problem]:
     """Check a dataset folder and return every problem found (errors and warnings).
 
@@ -1941,7 +1955,7 @@ def validate(path: Path | str, *, geocode: bool = True) -> list[Problem]:
     >>> [str(p) for p in validate("no/such/folder", geocode=False)]
     ['no/such/folder: not a dataset folder (no such directory)']
     """
-    return _load(Path(path), geocode)[1]
+    return _load_quietly(Path(path), geocode)[1]
 
 
 def load_dataset(path: Path | str, *, geocode: bool = True) -> Dataset:
@@ -1970,7 +1984,7 @@ def load_dataset(path: Path | str, *, geocode: bool = True) -> Dataset:
     'Aleppo'
     """
     path = Path(path)
-    dataset, problems = _load(path, geocode)
+    dataset, problems = _load_quietly(path, geocode)
     if dataset is None:
         raise DatasetError([p for p in problems if p.severity == "error"], path)
     return dataset

@@ -654,16 +654,16 @@ def _cities(ds: Dataset, near_box: tuple[float, float, float, float],
                             kind="stable")
     names = {_text(v).strip().lower() for v in ds.places["name"]}
     pts = ds.places.geometry
-    lons = pts.x.to_numpy() if len(pts) else []
-    lats = pts.y.to_numpy() if len(pts) else []
+    lons = pts.x.to_numpy(dtype=float) if len(pts) else np.zeros(0)
+    lats = pts.y.to_numpy(dtype=float) if len(pts) else np.zeros(0)
     out: dict[str, list[Any]] = {"name": [], "rank": [], "lat": [], "lon": []}
     for name, rank, lon, lat in zip(both["name"], both["scalerank"], both["lon"], both["lat"],
                                     strict=True):
         if name.strip().lower() in names:
             continue
-        if any(abs(lon - x) < CITY_CLEARANCE_DEG and abs(lat - y) < CITY_CLEARANCE_DEG
-               for x, y in zip(lons, lats, strict=True)):
-            continue
+        if np.any((np.abs(lon - lons) < CITY_CLEARANCE_DEG)
+                  & (np.abs(lat - lats) < CITY_CLEARANCE_DEG)):
+            continue  # a place of the dataset is there (every place tested at once)
         out["name"].append(name)
         out["rank"].append(int(rank))
         out["lat"].append(round(float(lat), AREA_PRECISION))
