@@ -817,13 +817,13 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
 
     # Places: their surroundings, inside the smallest area that holds them.
     cells = territory.cells(ds.places, clip=ground, max_distance_km=reach)
-    smallest = {}
+    smallest: dict[str, str] = {}
+    place_pts = ds.places.geometry.to_numpy()
     for aid in reversed(order):
         g = area_geom[aid]
         shapely.prepare(g)
-        for pid, pt in zip(place_ids, ds.places.geometry, strict=True):
-            if pid not in smallest and pt is not None and g.contains(pt):
-                smallest[pid] = aid
+        for i in np.flatnonzero(shapely.contains(g, place_pts)).tolist():  # all places at once
+            smallest.setdefault(place_ids[i], aid)
     place_cell: dict[str, BaseGeometry] = {}
     for pid, geom in zip(cells.index, cells.geometry, strict=True):
         pid = str(pid)
