@@ -533,37 +533,28 @@ def _state_history(facts: Sequence[Fact], member: list[np.ndarray], n_units: int
     """
     n_keys = len(keys)
     last_day = int(keys[-1]) if n_keys else -1
-    ev_rel: list[np.ndarray] = []
-    ev_val: list[np.ndarray] = []
-    n_ev = np.zeros(len(facts), dtype=np.int64)
-    rank = np.zeros(len(facts), dtype=np.int64)
-    pair_u: list[np.ndarray] = []
-    pair_f: list[np.ndarray] = []
-    for f, fact in enumerate(facts):
-        units = member[f]
-        if not len(units) or not fact.dates:
-            continue
-        rel = np.array([(d - start).days for d in fact.dates], dtype=np.int64)
-        val = np.array([code[c] if c is not None else -2 for c in fact.controllers],
-                       dtype=np.int64)
-        keep = rel <= last_day  # a change after the last key never takes effect
-        if not keep.any():
-            continue
-        ev_rel.append(rel[keep])
-        ev_val.append(val[keep])
-        n_ev[f] = int(keep.sum())
-        rank[f] = fact.rank
-        pair_u.append(np.asarray(units, dtype=np.int64))
-        pair_f.append(np.full(len(units), f, dtype=np.int64))
-    if not pair_u:
+    # Every fact's changes in one pass (facts covering no unit or saying nothing left out).
+    used = [f for f, fact in enumerate(facts) if len(member[f]) and fact.dates]
+    origin = start.toordinal()
+    rel = np.array([d.toordinal() - origin for f in used for d in facts[f].dates],
+                   dtype=np.int64)
+    val = np.array([code[c] if c is not None else -2 for f in used
+                    for c in facts[f].controllers], dtype=np.int64)
+    ev_of = np.repeat(np.array(used, dtype=np.int64),
+                      [len(facts[f].dates) for f in used]).astype(np.int64)
+    keep = rel <= last_day  # a change after the last key never takes effect
+    rel, val, ev_of = rel[keep], val[keep], ev_of[keep]
+    n_ev = np.bincount(ev_of, minlength=len(facts)).astype(np.int64)
+    rank = np.array([fact.rank for fact in facts], dtype=np.int64)
+    speaking = np.flatnonzero(n_ev > 0)
+    if not len(speaking):
         return History(np.arange(n_units + 1), np.zeros(n_units), np.full(n_units, -1),
                        np.full(n_units, -1))
-    rel = np.concatenate(ev_rel)
-    val = np.concatenate(ev_val)
+    pu = np.concatenate([np.asarray(member[f], dtype=np.int64) for f in speaking.tolist()])
+    pf = np.repeat(speaking, [len(member[f]) for f in speaking.tolist()]).astype(np.int64)
     first = np.concatenate([[0], np.cumsum(n_ev)])  # fact f's changes: first[f]:first[f + 1]
-    ev_fact = np.repeat(np.arange(len(facts), dtype=np.int64), n_ev)
+    ev_fact = ev_of
     ev_key = np.maximum(np.searchsorted(keys, rel, side="right") - 1, 0)
-    pu, pf = np.concatenate(pair_u), np.concatenate(pair_f)
 
     def spread(owner: np.ndarray, lo: np.ndarray, count: np.ndarray,
                ) -> tuple[np.ndarray, np.ndarray]:

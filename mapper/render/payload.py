@@ -318,7 +318,7 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
     """Columnar events up to the end of the slider and the list of event kinds."""
     ev = ds.events
     codes = _controller_codes(ds)
-    kinds = sorted({_text(k) for k in ev["kind"]})
+    kinds = sorted({_text(k) for k in ev["kind"].tolist()})
     kind_index = {k: i for i, k in enumerate(kinds)}
     out: dict[str, Any] = {k: [] for k in
                            ("place", "day", "prec", "ctl", "kind", "desc", "src")}
@@ -360,7 +360,9 @@ def _event_columns(ds: Dataset, ev: pd.DataFrame, codes: dict[str | None, int],
                    kind_index: dict[str, int], place_index: dict[str, int],
                    source_index: dict[str, int]) -> dict[str, Any]:
     """:func:`_events` of events without extra columns, a column at a time."""
-    ev = ev[np.array([d <= ds.end for d in ev["date"]], dtype=bool)]
+    day = np.array([d.toordinal() for d in ev["date"].tolist()], dtype=np.int64)
+    shown = day <= ds.end.toordinal()
+    ev, day = ev[shown], day[shown] - ds.start.toordinal()
 
     def mapped(column: str, value: Any) -> np.ndarray:
         """``value(cell)`` for every cell, computed once per distinct cell."""
@@ -368,13 +370,12 @@ def _event_columns(ds: Dataset, ev: pd.DataFrame, codes: dict[str | None, int],
         return np.array([value(u) for u in uniq], dtype=np.int64)[inv]
 
     texts: dict[str, int] = {}  # numbered in order of first use, as the rows would
-    day = np.array([(d - ds.start).days for d in ev["date"]], dtype=np.int64)
     prec = mapped("precision", lambda v: _PRECISION.get(_text(v), 0))
     out: dict[str, Any] = {
         "place": mapped("place_id", lambda v: place_index.get(str(v), -1)),  # -1: an area
         "day": np.diff(day, prepend=0),  # events are in date order: small differences
-        "ctl": np.array([codes[c if isinstance(c, str) else None] for c in ev["controller"]],
-                        dtype=np.int64),
+        "ctl": np.array([codes[c if isinstance(c, str) else None]
+                         for c in ev["controller"].tolist()], dtype=np.int64),
         "kind": mapped("kind", lambda v: kind_index[_text(v)]),
         "desc": mapped("description", lambda v: texts.setdefault(_text(v), len(texts))),
         "src": mapped("source_id", lambda v: source_index.get(_text(v), -1)),
