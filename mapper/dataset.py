@@ -1148,15 +1148,18 @@ def _check_rows(table: _Table, spec: _CsvSpec, problems: _Problems) -> dict[str,
     Returns the rows by id (first occurrence), for tables with an ``id`` column.
     """
     by_id: dict[str, _Row] = {}
+    required = [column for column in spec.required if column in table.header]
+    has_id = "id" in spec.columns
     for row in table.rows:
         if row.broken or row.damaged:
             continue
-        for column in spec.required:
-            if column in table.header and not row.get(column):
+        values = row.values
+        for column in required:
+            if not values.get(column, ""):
                 problems.error(table.file, row.line, column, "empty: a value is required")
-        if "id" not in spec.columns:
+        if not has_id:
             continue
-        rid = row.get("id")
+        rid = values.get("id", "")
         if not rid:
             continue
         if not _SLUG.fullmatch(rid):
