@@ -30,9 +30,10 @@ are held by two different known sides.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -45,8 +46,8 @@ from shapely.geometry.base import BaseGeometry
 if TYPE_CHECKING:
     from mapper.dataset import Dataset
 
-__all__ = ["CONTESTED", "EQUAL_AREA_CRS", "NO_DATA", "Fact", "Territory", "build", "require_points",
-           "topology"]
+__all__ = ["CONTESTED", "EQUAL_AREA_CRS", "NO_DATA", "Fact", "History", "Territory", "build",
+           "require_points", "topology"]
 
 #: Equal-area CRS for every km² figure (NSIDC EASE-Grid 2.0 global, cylindrical equal-area).
 EQUAL_AREA_CRS = "EPSG:6933"
@@ -185,6 +186,125 @@ def _faces(outlines: Sequence[BaseGeometry], ground: BaseGeometry,
     return faces[inside]
 
 
+class History:
+    """Each unit's controller over the key days, stored as its changes (compressed rows).
+
+    Unit ``u``'s entries are ``ptr[u]:ptr[u + 1]``, in key order: the first at key 0 (its
+    state from the first day), then one per key on which its code (or, where ``source`` is
+    kept, its deciding fact) changes. Memory grows with the changes, not with units x days.
+
+    Parameters
+    ----------
+    ptr
+        ``n_units + 1`` offsets into the entries.
+    key
+        Key index (into :attr:`Territory.keys`) of each entry.
+    code
+        Controller code from that key on (``-1``: no data).
+    source
+        Index of the deciding fact from that key on (``-1``: none), or ``None`` when the
+        history tracks codes only.
+    """
+
+    __slots__ = ("_comp", "code", "key", "ptr", "source")
+
+    def __init__(self, ptr: np.ndarray, key: np.ndarray, code: np.ndarray,
+                 source: np.ndarray | None) -> None:
+        self.ptr = np.asarray(ptr, dtype=np.int64)
+        self.key = np.asarray(key, dtype=np.int32)
+        self.code = np.asarray(code, dtype=np.int16)
+        self.source = None if source is None else np.asarray(source, dtype=np.int32)
+        self._comp: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.ptr) - 1
+
+    def __repr__(self) -> str:
+        return f"History({len(self)} units, {len(self.key)} entries)"
+
+    def units(self) -> np.ndarray:
+        """The unit of each entry."""
+        return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.ptr))
+
+    def _positions(self, k: int) -> np.ndarray:
+        """Per unit, its entry in force on key ``k``."""
+        if self._comp is None:
+            self._comp = self.units() * (int(self.key.max(initial=0)) + 1) + self.key
+        span = int(self.key.max(initial=0)) + 1
+        k = min(max(int(k), 0), span - 1)
+        query = np.arange(len(self), dtype=np.int64) * span + k
+        return np.searchsorted(self._comp, query, side="right") - 1
+
+    def codes_at(self, k: int) -> np.ndarray:
+        """The code of every unit on key ``k`` (a new ``int16`` array)."""
+        return self.code[self._positions(k)]
+
+    def sources_at(self, k: int) -> np.ndarray:
+        """The deciding fact of every unit on key ``k`` (``-1``: none)."""
+        if self.source is None:
+            raise ValueError("this history keeps no sources")
+        return self.source[self._positions(k)]
+
+    def changes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every change of code after key 0: ``key``, ``unit`` and new ``code``, in order of
+        key then unit."""
+        units = self.units()
+        after = np.ones(len(self.key), dtype=bool)
+        after[self.ptr[:-1][np.diff(self.ptr) > 0]] = False  # a unit's first entry
+        moved = after.copy()
+        moved[1:] &= self.code[1:] != self.code[:-1]
+        idx = np.flatnonzero(moved)
+        order = np.lexsort((units[idx], self.key[idx]))
+        idx = idx[order]
+        return self.key[idx].astype(np.int64), units[idx], self.code[idx]
+
+    def rows(self, n_keys: int) -> Iterator[np.ndarray]:
+        """The codes of every unit on each key in turn (one array, updated in place: copy
+        what you keep)."""
+        cur = self.codes_at(0)
+        keys, units, codes = self.changes()
+        cut = np.searchsorted(keys, np.arange(n_keys + 1))
+        for k in range(n_keys):
+            a, b = cut[k], cut[k + 1]
+            cur[units[a:b]] = codes[a:b]
+            yield cur
+
+    def select(self, units: np.ndarray) -> History:
+        """The histories of ``units``, in that order."""
+        units = np.asarray(units, dtype=np.int64)
+        lengths = self.ptr[units + 1] - self.ptr[units]
+        ptr = np.concatenate([[0], np.cumsum(lengths)])
+        idx = np.repeat(self.ptr[units] - ptr[:-1], lengths) + np.arange(int(ptr[-1]))
+        return History(ptr, self.key[idx], self.code[idx],
+                       None if self.source is None else self.source[idx])
+
+    def codes_only(self) -> History:
+        """The same history without sources: entries only where the code changes."""
+        first = np.zeros(len(self.key), dtype=bool)
+        first[self.ptr[:-1][np.diff(self.ptr) > 0]] = True
+        keep = first.copy()
+        keep[1:] |= self.code[1:] != self.code[:-1]
+        counts = np.bincount(self.units()[keep], minlength=len(self))
+        return History(np.concatenate([[0], np.cumsum(counts)]), self.key[keep],
+                       self.code[keep], None)
+
+    def ever(self, code_min: int = 0) -> np.ndarray:
+        """Per unit: whether its code is ``>= code_min`` on some key."""
+        hit = np.bincount(self.units()[self.code >= code_min], minlength=len(self))
+        return hit > 0
+
+    def groups(self) -> np.ndarray:
+        """A group number per unit, equal for units with the same history."""
+        rec = np.empty(len(self.key), dtype=[("k", "<i4"), ("c", "<i2"), ("s", "<i4")])
+        rec["k"], rec["c"] = self.key, self.code
+        rec["s"] = -1 if self.source is None else self.source
+        raw, size = rec.tobytes(), rec.dtype.itemsize
+        seen: dict[bytes, int] = {}
+        ptr = (self.ptr * size).tolist()
+        return np.array([seen.setdefault(raw[a:b], len(seen))
+                         for a, b in pairwise(ptr)], dtype=np.int64)
+
+
 @dataclass
 class Territory:
     """The model of one dataset: atoms of ground and their controller on every day.
@@ -205,15 +325,14 @@ class Territory:
     keys
         The days (indexes from ``start``) on which any atom or place may change, ascending;
         the first is 0.
-    atom_codes
-        ``len(keys) x len(atoms)`` controller codes from each key day on.
+    atom_history
+        Each atom's controller code and deciding fact (index into ``facts``, ``-1``: none)
+        over the key days, as its changes (:class:`History`); :meth:`codes_at_key` gives
+        one key day's codes.
     place_ids
         The places, in dataset order.
-    place_codes
-        ``len(keys) x len(place_ids)`` controller code of the ground at each place.
-    atom_source
-        ``len(keys) x len(atoms)``: index into ``facts`` of the fact that decided each atom
-        (``-1``: none).
+    place_history
+        The controller code of the ground at each place over the key days (codes only).
     facts
         The facts, as used.
     """
@@ -223,10 +342,9 @@ class Territory:
     sides: list[str]
     atoms: gpd.GeoDataFrame
     keys: np.ndarray
-    atom_codes: np.ndarray
+    atom_history: History
     place_ids: list[str]
-    place_codes: np.ndarray
-    atom_source: np.ndarray
+    place_history: History
     facts: list[Fact]
     _topology: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -258,12 +376,34 @@ class Territory:
 
     def change_dates(self) -> list[date]:
         """Days after the first on which some atom or place changes controller."""
-        out = []
-        for k in range(1, len(self.keys)):
-            if (self.atom_codes[k] != self.atom_codes[k - 1]).any() or (
-                    self.place_codes[k] != self.place_codes[k - 1]).any():
-                out.append(self.start + timedelta(days=int(self.keys[k])))
-        return out
+        changed = np.union1d(self.atom_history.changes()[0], self.place_history.changes()[0])
+        return [self.start + timedelta(days=int(self.keys[k])) for k in changed.tolist()]
+
+    def codes_at_key(self, k: int) -> np.ndarray:
+        """Controller code of each atom from key day ``k`` (an index into :attr:`keys`) on."""
+        return self.atom_history.codes_at(k)
+
+    def sources_at_key(self, k: int) -> np.ndarray:
+        """Index into :attr:`facts` of the fact that decides each atom from key day ``k`` on
+        (``-1``: none)."""
+        return self.atom_history.sources_at(k)
+
+    def place_codes_at_key(self, k: int) -> np.ndarray:
+        """Controller code of the ground at each place from key day ``k`` on."""
+        return self.place_history.codes_at(k)
+
+    def iter_keys(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Each key day in turn: its index, the atoms' codes and the places' codes.
+
+        The two arrays are updated in place from one key day to the next: copy what you keep.
+        """
+        n = len(self.keys)
+        yield from zip(range(n), self.atom_history.rows(n), self.place_history.rows(n),
+                       strict=True)
+
+    def ever_held(self) -> np.ndarray:
+        """Per atom: whether some side (not :data:`NO_DATA`) holds it on some day."""
+        return self.atom_history.ever(0)
 
     # -- state on a day -----------------------------------------------------------------------
 
@@ -273,11 +413,11 @@ class Territory:
 
     def codes_on(self, day: date) -> np.ndarray:
         """Controller code of each atom on ``day``."""
-        return self.atom_codes[self._key(day)]
+        return self.codes_at_key(self._key(day))
 
     def places_on(self, day: date) -> dict[str, str | None]:
         """Controller of the ground at each place on ``day`` (``None``: no data)."""
-        codes = self.place_codes[self._key(day)]
+        codes = self.place_codes_at_key(self._key(day))
         return {p: (None if c < 0 else self.sides[c])
                 for p, c in zip(self.place_ids, codes.tolist(), strict=True)}
 
@@ -394,48 +534,94 @@ class Territory:
         return self._topology
 
 
-def _state_matrix(facts: Sequence[Fact], member: list[np.ndarray], n_units: int,
-                  keys: np.ndarray, start: date, code: Mapping[str | None, int],
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Controller code and deciding fact of each unit on each key day.
+def _state_history(facts: Sequence[Fact], member: list[np.ndarray], n_units: int,
+                   keys: np.ndarray, start: date, code: Mapping[str | None, int],
+                   ) -> History:
+    """Controller code and deciding fact of each unit on each key day, as changes.
 
-    ``member[f]`` lists the units (atoms or places) that fact ``f`` covers.
+    ``member[f]`` lists the units (atoms or places) that fact ``f`` covers. On a key day a
+    unit takes the code of the fact that speaks for it (its last change on or before that
+    day names a controller) with the most recent change; on the same date the higher rank
+    wins, then the fact listed first. Only the key days on which a fact covering the unit
+    changes are looked at, so the work grows with (units x their facts' changes), not with
+    units x days.
     """
-    best = np.full((len(keys), n_units), np.iinfo(np.int64).min, dtype=np.int64)
-    out = np.full((len(keys), n_units), -1, dtype=np.int16)
-    source = np.full((len(keys), n_units), -1, dtype=np.int32)
-    for f, fact in enumerate(facts):
-        units = member[f]
-        if not len(units) or not fact.dates:
-            continue
-        rel = np.array([(d - start).days for d in fact.dates], dtype=np.int64)
-        # The fact's last change on or before each key day.
-        at = np.searchsorted(rel, keys, side="right") - 1
-        has = at >= 0
-        if not has.any():
-            continue
-        ctl = np.array([code[c] if c is not None else -2 for c in fact.controllers],
-                       dtype=np.int64)
-        score = np.where(has, rel[np.maximum(at, 0)] * 4096 + fact.rank, np.iinfo(np.int64).min)
-        value = np.where(has, ctl[np.maximum(at, 0)], -2)
-        speaks = has & (value != -2)  # a fact that says nothing from that day is no candidate
-        score = np.where(speaks, score, np.iinfo(np.int64).min)
-        cur = best[:, units]
-        win = score[:, None] > cur
-        best[:, units] = np.where(win, score[:, None], cur)
-        out[:, units] = np.where(win, value[:, None], out[:, units])
-        source[:, units] = np.where(win, f, source[:, units])
-    return out, source
+    n_keys = len(keys)
+    last_day = int(keys[-1]) if n_keys else -1
+    # Every fact's changes in one pass (facts covering no unit or saying nothing left out).
+    used = [f for f, fact in enumerate(facts) if len(member[f]) and fact.dates]
+    origin = start.toordinal()
+    rel = np.array([d.toordinal() - origin for f in used for d in facts[f].dates],
+                   dtype=np.int64)
+    val = np.array([code[c] if c is not None else -2 for f in used
+                    for c in facts[f].controllers], dtype=np.int64)
+    ev_of = np.repeat(np.array(used, dtype=np.int64),
+                      [len(facts[f].dates) for f in used]).astype(np.int64)
+    keep = rel <= last_day  # a change after the last key never takes effect
+    rel, val, ev_of = rel[keep], val[keep], ev_of[keep]
+    n_ev = np.bincount(ev_of, minlength=len(facts)).astype(np.int64)
+    rank = np.array([fact.rank for fact in facts], dtype=np.int64)
+    speaking = np.flatnonzero(n_ev > 0)
+    if not len(speaking):
+        return History(np.arange(n_units + 1), np.zeros(n_units), np.full(n_units, -1),
+                       np.full(n_units, -1))
+    pu = np.concatenate([np.asarray(member[f], dtype=np.int64) for f in speaking.tolist()])
+    pf = np.repeat(speaking, [len(member[f]) for f in speaking.tolist()]).astype(np.int64)
+    first = np.concatenate([[0], np.cumsum(n_ev)])  # fact f's changes: first[f]:first[f + 1]
+    ev_fact = ev_of
+    ev_key = np.maximum(np.searchsorted(keys, rel, side="right") - 1, 0)
+
+    def spread(owner: np.ndarray, lo: np.ndarray, count: np.ndarray,
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """For each item i, the indexes lo[i] .. lo[i] + count[i] - 1, with their item."""
+        total = int(count.sum())
+        item = np.repeat(np.arange(len(owner), dtype=np.int64), count)
+        offset = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+        return item, lo[item] + offset
+
+    # The key days on which each unit may change: key 0 and every change of its facts.
+    item, ev = spread(pu, first[pf], n_ev[pf])
+    span = n_keys + 1
+    comp = np.unique(np.concatenate([np.arange(n_units, dtype=np.int64) * span,
+                                     pu[item] * span + ev_key[ev]]))
+    b_unit, b_key = comp // span, comp % span
+    b_ptr = np.searchsorted(b_unit, np.arange(n_units + 1))
+    # Each (unit, fact) pair on each of the unit's key days: the fact's last change by then.
+    item, b = spread(pu, b_ptr[pu], b_ptr[pu + 1] - b_ptr[pu])
+    f = pf[item]
+    lo = int(rel.min())
+    width = int(rel.max()) - lo + 2
+    at = np.searchsorted(ev_fact * width + (rel - lo), f * width + (keys[b_key[b]] - lo),
+                         side="right") - 1
+    has = at >= first[f]
+    at = np.where(has, at, 0)
+    none = -(2 ** 62)
+    score = np.where(has & (val[at] != -2), rel[at] * 4096 + rank[f], none)
+    # Per key day: the highest score, then the first fact.
+    order = np.lexsort((f, -score, b))
+    b, f, at, score = b[order], f[order], at[order], score[order]
+    top = np.ones(len(b), dtype=bool)
+    top[1:] = b[1:] != b[:-1]
+    b, f, at, score = b[top], f[top], at[top], score[top]
+    won = score > none
+    b_code = np.full(len(comp), -1, dtype=np.int64)
+    b_src = np.full(len(comp), -1, dtype=np.int64)
+    b_code[b[won]] = val[at[won]]
+    b_src[b[won]] = f[won]
+    # Keep a unit's first key day and the days its code or deciding fact changes.
+    keep = np.ones(len(comp), dtype=bool)
+    keep[1:] = (b_unit[1:] != b_unit[:-1]) | (b_code[1:] != b_code[:-1]) | (
+        b_src[1:] != b_src[:-1])
+    counts = np.bincount(b_unit[keep], minlength=n_units)
+    return History(np.concatenate([[0], np.cumsum(counts)]), b_key[keep], b_code[keep],
+                   b_src[keep])
 
 
-def _merge_atoms(geoms: np.ndarray, codes: np.ndarray, source: np.ndarray,
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _merge_atoms(geoms: np.ndarray, history: History) -> tuple[np.ndarray, History]:
     """Merge neighbouring atoms that have the same controller and deciding fact every day."""
     if len(geoms) < 2:
-        return geoms, codes, source
-    history = np.hstack([codes.astype(np.int64), source.astype(np.int64)])  # a row per atom
-    _, group = np.unique(history, axis=0, return_inverse=True)
-    group = group.ravel()
+        return geoms, history
+    group = history.groups()  # equal histories, found by hashing each atom's changes
     # Connected components of touching atoms within each group (union-find).
     parent = np.arange(len(geoms))
 
@@ -445,23 +631,29 @@ def _merge_atoms(geoms: np.ndarray, codes: np.ndarray, source: np.ndarray,
             i = int(parent[i])
         return i
 
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="touches")
+    # Only atoms whose history another atom shares can merge: index those alone.
+    cand = np.flatnonzero(np.bincount(group)[group] > 1)
+    tree = shapely.STRtree(geoms[cand])
+    left, right = tree.query(geoms[cand], predicate="touches")
+    left, right = cand[left], cand[right]
     same = (group[left] == group[right]) & (left < right)
-    for a, b in zip(left[same].tolist(), right[same].tolist(), strict=True):
-        shared = shapely.intersection(geoms[a].boundary, geoms[b].boundary)
-        if shared.length <= 0:  # touching at a point only
-            continue
-        ra, rb = find(a), find(b)
+    left, right = left[same], right[same]
+    shared = shapely.length(shapely.intersection(shapely.boundary(geoms[left]),
+                                                 shapely.boundary(geoms[right]))) > 0
+    for a, b in zip(left[shared].tolist(), right[shared].tolist(), strict=True):
+        ra, rb = find(a), find(b)  # touching at a point only is no shared border
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     roots = np.array([find(i) for i in range(len(geoms))])
-    keep = np.unique(roots)
-    merged = np.array([shapely.union_all(geoms[roots == r]) if (roots == r).sum() > 1
-                       else geoms[r] for r in keep], dtype=object)
+    keep, count = np.unique(roots, return_counts=True)
+    by_root = np.argsort(roots, kind="stable")  # each component's atoms in index order
+    ends = np.cumsum(count)
+    merged = np.array([shapely.union_all(geoms[by_root[e - c:e]]) if c > 1 else geoms[r]
+                       for r, c, e in zip(keep.tolist(), count.tolist(), ends.tolist(),
+                                          strict=True)], dtype=object)
     merged = np.array([_polygons_only(shapely.make_valid(g)) if not g.is_valid else g
                        for g in merged], dtype=object)
-    return merged, codes[keep], source[keep]
+    return merged, history.select(keep)
 
 
 def require_points(ds: Dataset) -> None:
@@ -690,13 +882,13 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
 
     # Places: their surroundings, inside the smallest area that holds them.
     cells = territory.cells(ds.places, clip=ground, max_distance_km=reach)
-    smallest = {}
+    smallest: dict[str, str] = {}
+    place_pts = ds.places.geometry.to_numpy()
     for aid in reversed(order):
         g = area_geom[aid]
         shapely.prepare(g)
-        for pid, pt in zip(place_ids, ds.places.geometry, strict=True):
-            if pid not in smallest and pt is not None and g.contains(pt):
-                smallest[pid] = aid
+        for i in np.flatnonzero(shapely.contains(g, place_pts)).tolist():  # all places at once
+            smallest.setdefault(place_ids[i], aid)
     place_cell: dict[str, BaseGeometry] = {}
     for pid, geom in zip(cells.index, cells.geometry, strict=True):
         pid = str(pid)
@@ -763,9 +955,8 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
     keys = np.unique(np.concatenate([[0], *[
         np.array([(d - start).days for d in dates], dtype=np.int64) for dates in distinct]]))
     keys = keys[(keys >= 0) & (keys < n_days)]
-    atom_codes, atom_source = _state_matrix(facts, members, len(faces), keys, start, code)
-    faces, atom_codes, atom_source = _merge_atoms(faces, atom_codes.T, atom_source.T)
-    atom_codes, atom_source = atom_codes.T, atom_source.T
+    atom_history = _state_history(facts, members, len(faces), keys, start, code)
+    faces, atom_history = _merge_atoms(faces, atom_history)
 
     # The ground at each place: the same rule at the place's point.
     pts = ds.places.geometry.to_numpy()
@@ -789,13 +980,13 @@ def build(ds: Dataset, *, reach_km: float | None = None) -> Territory:
             point_facts.append(Fact("snapshot", pid, pts[i], snap_dates,
                                     tuple(point_hist[:, i]), 0))
             point_members.append(np.array([i], dtype=np.int64))
-    place_codes, _ = _state_matrix(point_facts, point_members, len(place_ids), keys, start,
-                                   code)
+    place_history = _state_history(point_facts, point_members, len(place_ids), keys, start,
+                                   code).codes_only()
 
     atoms = gpd.GeoDataFrame({"area_km2": area_km2(faces)}, geometry=list(faces), crs=_WGS84)
     return Territory(start=start, n_days=n_days, sides=sides, atoms=atoms, keys=keys,
-                     atom_codes=atom_codes, place_ids=place_ids, place_codes=place_codes,
-                     atom_source=atom_source, facts=facts)
+                     atom_history=atom_history, place_ids=place_ids,
+                     place_history=place_history, facts=facts)
 
 
 def _histories(events: pd.DataFrame, end: date,
@@ -956,15 +1147,15 @@ def topology(geoms: Sequence[BaseGeometry] | np.ndarray, *, decimals: int = 6,
     return {"arcs": arcs, "polygons": polygons, "left": left, "right": right, "lines": lines}
 
 
-def encode_changes(keys: np.ndarray, codes: np.ndarray) -> dict[str, list[int]]:
-    """A state matrix as the state on day 0 plus its changes, for the browser.
+def encode_history(keys: np.ndarray, history: History) -> dict[str, list[int]]:
+    """A :class:`History` as the state on day 0 plus its changes, for the browser.
 
     Parameters
     ----------
     keys
         Key days (slider indexes), ascending, the first 0.
-    codes
-        ``len(keys) x units`` controller codes.
+    history
+        The units' codes over those keys.
 
     Returns
     -------
@@ -974,17 +1165,14 @@ def encode_changes(keys: np.ndarray, codes: np.ndarray) -> dict[str, list[int]]:
 
     Examples
     --------
-    >>> encode_changes(np.array([0, 3]), np.array([[0, 1], [0, 0]]))
+    >>> h = History(np.array([0, 1, 3]), np.array([0, 0, 1]), np.array([0, 1, 0]), None)
+    >>> encode_history(np.array([0, 3]), h)
     {'initial': [0, 1], 'day': [3], 'unit': [1], 'after': [0]}
     """
-    out: dict[str, list[int]] = {"initial": [int(v) for v in codes[0]] if len(codes) else [],
-                                 "day": [], "unit": [], "after": []}
-    for k in range(1, len(keys)):
-        changed = np.flatnonzero(codes[k] != codes[k - 1])
-        out["day"] += [int(keys[k])] * len(changed)
-        out["unit"] += changed.tolist()
-        out["after"] += [int(v) for v in codes[k][changed]]
-    return out
+    key, unit, code = history.changes()
+    return {"initial": history.codes_at(0).tolist() if len(history) else [],
+            "day": np.asarray(keys)[key].astype(np.int64).tolist(), "unit": unit.tolist(),
+            "after": code.astype(np.int64).tolist()}
 
 
 def method_note(ds: Dataset, *, short: bool = False) -> str:

@@ -363,7 +363,7 @@ def layers(ds: Dataset, *, bbox: tuple[float, float, float, float] | None = None
             raise ValueError(f"bbox {bbox} is empty: expected min_lon,min_lat,max_lon,max_lat")
         frame_ll = bbox
     else:
-        held = (t.atom_codes >= 0).any(axis=0)  # ground some side holds on some day
+        held = t.ever_held()  # ground some side holds on some day
         full = t.atoms[held]
         b = (full if len(full) else ground if len(ground) else pts).total_bounds
         frame_ll = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))

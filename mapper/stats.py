@@ -122,11 +122,25 @@ def territory_series(ds: Dataset, *, territory: Territory | None = None) -> pd.D
     population = np.where(ground, population, 0)
     area = t.atoms["area_km2"].to_numpy(dtype=float)
     rows = []
-    for k, day in enumerate(t.keys.tolist()):
-        km2 = np.bincount(to_side[t.atom_codes[k]], weights=area, minlength=len(sides))
-        people = np.bincount(to_side[t.place_codes[k]], weights=population,
-                             minlength=len(sides))
-        rows.append([ds.start + timedelta(days=int(day)), *km2.tolist(),
+    days = t.keys.tolist()
+    # Codes 0.. and -1 map to distinct sides: sum by code (+1: no data first), then reorder;
+    # each side's sum adds the same atoms in the same order, so the same floats.
+    one_to_one = len(set(to_side.tolist())) == len(to_side)
+    by_code = np.roll(to_side, 1)  # code + 1 -> side
+    km2: np.ndarray
+    people: np.ndarray
+    for k, atom_codes, place_codes in t.iter_keys():
+        if one_to_one:
+            km2 = np.zeros(len(sides))
+            km2[by_code] = np.bincount(atom_codes + 1, weights=area, minlength=len(to_side))
+            people = np.zeros(len(sides))
+            people[by_code] = np.bincount(place_codes + 1, weights=population,
+                                          minlength=len(to_side))
+        else:
+            km2 = np.bincount(to_side[atom_codes], weights=area, minlength=len(sides))
+            people = np.bincount(to_side[place_codes], weights=population,
+                                 minlength=len(sides))
+        rows.append([ds.start + timedelta(days=int(days[k])), *km2.tolist(),
                      *np.rint(people).astype(np.int64).tolist()])
     columns = series_columns(ds)
     at_keys = pd.DataFrame(rows, columns=columns)

@@ -6,13 +6,15 @@ on the same polygons (the fixture boxes cut to Natural Earth's outline of Syria)
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mapper import basemap, model, territory
 from mapper.dataset import Dataset, load_dataset, validate
@@ -222,3 +224,79 @@ def test_snapshot_holders_tested_near_the_changes_only_agree_with_every_point() 
             want[s_i, shapely.contains(g, probe)] = ctl
     assert (got == want).all()
     assert len(set(got[:, 0])) >= 1 and (got[5] != got[30]).any()  # the front moved
+
+
+def _brute_holders(facts: list[model.Fact], member: list[list[int]], n_units: int,
+                   keys: list[int], start: date) -> tuple[list[list[int]], list[list[int]]]:
+    """Who holds each unit on each key day, by the rule in words (no arrays, no sorting tricks):
+    of the facts covering the unit whose last change on or before the day names a controller,
+    the one whose change is the most recent wins, then the higher rank, then the first listed."""
+    codes = [[-1] * n_units for _ in keys]
+    sources = [[-1] * n_units for _ in keys]
+    for ki, day in enumerate(keys):
+        for u in range(n_units):
+            best: tuple[int, int] | None = None
+            for f, fact in enumerate(facts):
+                if u not in member[f]:
+                    continue
+                last = None
+                for d, c in zip(fact.dates, fact.controllers, strict=True):
+                    if (d - start).days <= day:
+                        last = (d, c)
+                if last is None or last[1] is None:
+                    continue
+                score = ((last[0] - start).days, fact.rank)
+                if best is None or score > best:
+                    best = score
+                    codes[ki][u] = int(last[1])
+                    sources[ki][u] = f
+    return codes, sources
+
+
+@given(st.data())
+@settings(max_examples=150, deadline=None)
+def test_sparse_history_matches_brute_force(data: st.DataObject) -> None:
+    start = D("2024-01-01")
+    n_days = data.draw(st.integers(1, 30))
+    n_units = data.draw(st.integers(1, 8))
+    facts: list[model.Fact] = []
+    member: list[list[int]] = []
+    for f in range(data.draw(st.integers(0, 7))):
+        rels = sorted(data.draw(st.sets(st.integers(-5, n_days + 3), max_size=5)))
+        ctls = [data.draw(st.one_of(st.none(), st.sampled_from("0123"))) for _ in rels]
+        facts.append(model.Fact("area", f"f{f}", shapely.Polygon(),
+                                tuple(start + timedelta(days=r) for r in rels), tuple(ctls),
+                                data.draw(st.integers(0, 3))))
+        member.append(sorted(data.draw(st.sets(st.integers(0, n_units - 1)))))
+    rels = [(d - start).days for fact in facts for d in fact.dates]
+    keys = sorted({0, *[r for r in rels if 0 <= r < n_days]})
+    code: dict[str | None, int] = {c: int(c) for c in "0123"}
+    hist = model._state_history(facts, [np.array(m, dtype=np.int64) for m in member], n_units,
+                                np.array(keys), start, code)
+    want_codes, want_sources = _brute_holders(facts, member, n_units, keys, start)
+    for k in range(len(keys)):
+        assert hist.codes_at(k).tolist() == want_codes[k]
+        assert hist.sources_at(k).tolist() == want_sources[k]
+    rows = [row.copy() for row in hist.rows(len(keys))]
+    assert [r.tolist() for r in rows] == want_codes
+    # As the browser receives it: the same as the changes of the dense matrix.
+    moves = [(keys[k], u, want_codes[k][u]) for k in range(1, len(keys))
+             for u in range(n_units) if want_codes[k][u] != want_codes[k - 1][u]]
+    assert model.encode_history(np.array(keys), hist) == {
+        "initial": want_codes[0], "day": [m[0] for m in moves], "unit": [m[1] for m in moves],
+        "after": [m[2] for m in moves]}
+    only = hist.codes_only()
+    assert [only.codes_at(k).tolist() for k in range(len(keys))] == want_codes
+    # Units with equal dense histories (codes and sources) share a group, and only they.
+    groups = hist.groups()
+    cols = [tuple((want_codes[k][u], want_sources[k][u]) for k in range(len(keys)))
+            for u in range(n_units)]
+    for a in range(n_units):
+        for b in range(n_units):
+            assert (groups[a] == groups[b]) == (cols[a] == cols[b])
+    pick = np.array(data.draw(st.lists(st.integers(0, n_units - 1), max_size=6)), dtype=np.int64)
+    sub = hist.select(pick)
+    for k in range(len(keys)):
+        assert sub.codes_at(k).tolist() == [want_codes[k][u] for u in pick.tolist()]
+    assert hist.ever(0).tolist() == [any(want_codes[k][u] >= 0 for k in range(len(keys)))
+                                     for u in range(n_units)]

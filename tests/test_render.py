@@ -392,3 +392,32 @@ def test_many_towns_are_labelled_only_through_the_label_column(
     places = build_payload(mini)["places"]
     labelled = {p for p, flag in zip(places["id"], places["label"], strict=True) if flag}
     assert labelled == {"aleppo", "idlib", "hama", "saraqib", "idlib-region"}
+
+
+def test_events_column_path_matches_the_row_path(aleppo: Dataset) -> None:
+    """Events without extra columns are encoded a column at a time; with an extra column
+    that is empty everywhere the row by row path runs and must give the very same payload."""
+    from mapper.render import payload as pl
+
+    places = {p: i for i, p in enumerate(str(i) for i in aleppo.places.index)}
+    sources = {s: i for i, s in enumerate(str(i) for i in aleppo.sources.index)}
+    assert not [c for c in aleppo.events.columns if c not in pl._EVENT_BUILTIN]
+    by_column = pl._events(aleppo, places, sources)
+    padded = copy.copy(aleppo)
+    padded.events = aleppo.events.assign(note="")
+    assert pl._events(padded, places, sources) == by_column
+    assert len(unpack(by_column[0]["place"])) == int((aleppo.events["date"] <= aleppo.end).sum())
+
+
+def test_encode_lines_is_encode_line_of_each() -> None:
+    import numpy as np
+
+    from mapper.render.payload import encode_lines
+
+    rng = np.random.default_rng(7)
+    lines = [np.round(rng.uniform(35, 37, size=(n, 2)), int(rng.integers(1, 7)))
+             for n in rng.integers(1, 12, size=60)]
+    lines.append(np.array([[36.0, 35.0], [36.0, 35.0], [36.0, 35.0]]))  # repeats only
+    lines.append(np.array([[36.000004, 35.0], [36.000005, 35.0], [36.000015, 35.0]]))  # halves
+    for precision in (2, 5, 6):
+        assert encode_lines(lines, precision) == [encode_line(a, precision) for a in lines]

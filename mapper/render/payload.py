@@ -65,8 +65,10 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from shapely.ops import substring
 
@@ -190,6 +192,33 @@ def encode_line(coords: Iterable[Sequence[float]], precision: int) -> list[int]:
     return out
 
 
+def encode_lines(lines: Sequence[np.ndarray], precision: int) -> list[list[int]]:
+    """:func:`encode_line` of many ``(n, 2)`` coordinate arrays at once (the same numbers).
+
+    Examples
+    --------
+    >>> encode_lines([np.array([[1.0, 2.0], [1.0, 2.0], [1.5, 2.25]])], 2)
+    [[200, 100, 25, 50]]
+    """
+    if not len(lines):
+        return []
+    xy = np.concatenate([np.asarray(a, dtype=float).reshape(-1, 2) for a in lines])
+    owner = np.repeat(np.arange(len(lines)), [len(a) for a in lines])
+    scale = 10**precision
+    lat = np.rint(xy[:, 1] * scale).astype(np.int64)  # half to even, as round()
+    lon = np.rint(xy[:, 0] * scale).astype(np.int64)
+    first = np.ones(len(xy), dtype=bool)
+    first[1:] = owner[1:] != owner[:-1]
+    keep = first.copy()
+    keep[1:] |= (lat[1:] != lat[:-1]) | (lon[1:] != lon[:-1])
+    lat, lon, owner, first = lat[keep], lon[keep], owner[keep], first[keep]
+    dlat = lat - np.where(first, 0, np.concatenate([[0], lat[:-1]]))
+    dlon = lon - np.where(first, 0, np.concatenate([[0], lon[:-1]]))
+    flat = np.column_stack([dlat, dlon]).ravel().tolist()
+    ends = np.concatenate([[0], np.cumsum(2 * np.bincount(owner, minlength=len(lines)))])
+    return [flat[a:b] for a, b in pairwise(ends.tolist())]
+
+
 #: Alphabet of packed integer columns (base64url: no character JSON or HTML must escape).
 PACK_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
@@ -217,8 +246,6 @@ def pack_ints(values: Sequence[int]) -> str:
     >>> pack_ints([0, -1, 1, 15, 16, -300])
     'ABCegB3S'
     """
-    import numpy as np
-
     v = np.asarray(values, dtype=np.int64)
     if not len(v):
         return ""
@@ -291,13 +318,15 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
     """Columnar events up to the end of the slider and the list of event kinds."""
     ev = ds.events
     codes = _controller_codes(ds)
-    kinds = sorted({_text(k) for k in ev["kind"]})
+    kinds = sorted({_text(k) for k in ev["kind"].tolist()})
     kind_index = {k: i for i, k in enumerate(kinds)}
     out: dict[str, Any] = {k: [] for k in
                            ("place", "day", "prec", "ctl", "kind", "desc", "src")}
     texts: dict[str, int] = {}
     extra_cols = [c for c in ev.columns if c not in _EVENT_BUILTIN]
     extra: dict[str, dict[str, list[int]]] = {c: {"event": [], "text": []} for c in extra_cols}
+    if not extra_cols:  # column by column: the same numbers, without a loop over rows
+        return _event_columns(ds, ev, codes, kind_index, place_index, source_index), kinds
     for row, values in zip(ev.itertuples(index=False),
                            ev[extra_cols].itertuples(index=False, name=None), strict=True):
         d: date = row.date
@@ -325,6 +354,38 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
     for key in _PACKED_EVENT_COLUMNS:
         out[key] = pack_ints(out[key])
     return out, kinds
+
+
+def _event_columns(ds: Dataset, ev: pd.DataFrame, codes: dict[str | None, int],
+                   kind_index: dict[str, int], place_index: dict[str, int],
+                   source_index: dict[str, int]) -> dict[str, Any]:
+    """:func:`_events` of events without extra columns, a column at a time."""
+    day = np.array([d.toordinal() for d in ev["date"].tolist()], dtype=np.int64)
+    shown = day <= ds.end.toordinal()
+    ev, day = ev[shown], day[shown] - ds.start.toordinal()
+
+    def mapped(column: str, value: Any) -> np.ndarray:
+        """``value(cell)`` for every cell, computed once per distinct cell."""
+        inv, uniq = pd.factorize(ev[column], use_na_sentinel=False)
+        return np.array([value(u) for u in uniq], dtype=np.int64)[inv]
+
+    texts: dict[str, int] = {}  # numbered in order of first use, as the rows would
+    prec = mapped("precision", lambda v: _PRECISION.get(_text(v), 0))
+    out: dict[str, Any] = {
+        "place": mapped("place_id", lambda v: place_index.get(str(v), -1)),  # -1: an area
+        "day": np.diff(day, prepend=0),  # events are in date order: small differences
+        "ctl": np.array([codes[c if isinstance(c, str) else None]
+                         for c in ev["controller"].tolist()], dtype=np.int64),
+        "kind": mapped("kind", lambda v: kind_index[_text(v)]),
+        "desc": mapped("description", lambda v: texts.setdefault(_text(v), len(texts))),
+        "src": mapped("source_id", lambda v: source_index.get(_text(v), -1)),
+        "extra": {},
+        "texts": list(texts),
+        "prec": {"at": np.flatnonzero(prec).tolist(), "value": prec[prec != 0].tolist()},
+    }
+    for key in _PACKED_EVENT_COLUMNS:
+        out[key] = pack_ints(out[key])
+    return out
 
 
 def _sources(ds: Dataset) -> dict[str, Any]:
@@ -372,16 +433,21 @@ def _atoms(t: Territory) -> tuple[dict[str, Any], dict[str, Any]]:
     """
     import shapely
 
-    from mapper.model import encode_changes
+    from mapper.model import encode_history
 
     topo = t.topology()
-    arcs = []
-    for xy in topo["arcs"]:
-        line = shapely.LineString(xy)
-        if len(xy) > 2:
-            line = shapely.simplify(line, ARC_TOLERANCE, preserve_topology=False)
-        arcs.append(encode_line(line.coords, AREA_PRECISION))
-    changes = encode_changes(t.keys, t.atom_codes)
+    # Simplify every arc of more than two points at once, then encode them all at once.
+    xys: list[np.ndarray] = list(topo["arcs"])
+    long = [i for i, xy in enumerate(xys) if len(xy) > 2]
+    if long:
+        lines = np.array([topo["lines"][i] for i in long], dtype=object)
+        simple = shapely.simplify(lines, ARC_TOLERANCE, preserve_topology=False)
+        xy, part = shapely.get_coordinates(simple, return_index=True)
+        cuts = np.searchsorted(part, np.arange(1, len(long)))
+        for i, piece in zip(long, np.split(xy, cuts), strict=True):
+            xys[i] = piece
+    arcs = encode_lines(xys, AREA_PRECISION)
+    changes = encode_history(t.keys, t.atom_history)
     inner = [(i, int(a), int(b)) for i, (a, b) in enumerate(zip(topo["left"], topo["right"],
                                                                  strict=True))
              if a >= 0 and b >= 0]
@@ -589,16 +655,16 @@ def _cities(ds: Dataset, near_box: tuple[float, float, float, float],
                             kind="stable")
     names = {_text(v).strip().lower() for v in ds.places["name"]}
     pts = ds.places.geometry
-    lons = pts.x.to_numpy() if len(pts) else []
-    lats = pts.y.to_numpy() if len(pts) else []
+    lons = pts.x.to_numpy(dtype=float) if len(pts) else np.zeros(0)
+    lats = pts.y.to_numpy(dtype=float) if len(pts) else np.zeros(0)
     out: dict[str, list[Any]] = {"name": [], "rank": [], "lat": [], "lon": []}
     for name, rank, lon, lat in zip(both["name"], both["scalerank"], both["lon"], both["lat"],
                                     strict=True):
         if name.strip().lower() in names:
             continue
-        if any(abs(lon - x) < CITY_CLEARANCE_DEG and abs(lat - y) < CITY_CLEARANCE_DEG
-               for x, y in zip(lons, lats, strict=True)):
-            continue
+        if np.any((np.abs(lon - lons) < CITY_CLEARANCE_DEG)
+                  & (np.abs(lat - lats) < CITY_CLEARANCE_DEG)):
+            continue  # a place of the dataset is there (every place tested at once)
         out["name"].append(name)
         out["rank"].append(int(rank))
         out["lat"].append(round(float(lat), AREA_PRECISION))
@@ -698,7 +764,7 @@ def build_payload(ds: Dataset, *, tiles: str | None = None,
     source_index = {s: i for i, s in enumerate(sources["id"])}
     events, event_kinds = _events(ds, place_index, source_index)
     atoms, fronts = _atoms(t)
-    control = model.encode_changes(t.keys, t.place_codes)
+    control = model.encode_history(t.keys, t.place_history)
     routes, segments = _routes(ds, place_index)
     return {
         "id": ds.id,
