@@ -147,9 +147,16 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
     assert events["day"][incident] == (date(2024, 11, 30) - date(2024, 11, 26)).days
     assert events["day"][0] < 0 and events["prec"][0] == 2  # 2012, year precision
     atoms = payload["atoms"]
-    assert len(atoms["rings"]) == len(atoms["km2"]) == len(atoms["control"]["initial"])
+    assert len(atoms["rings"]) == len(atoms["km2"]) == len(unpack(atoms["control"]["initial"]))
     assert sum(atoms["km2"]) / 10 == pytest.approx(185_900, rel=0.01)  # all of Syria
-    assert payload["fronts"]["a"] and payload["segments"]["a"]
+    # no fronts sent: the browser finds them in the arcs (arcs between two atoms)
+    assert "fronts" not in payload and payload["segments"]["a"]
+    sizes = unpack(atoms["arc_size"])
+    assert len(unpack(atoms["arcs"])) == 2 * sum(sizes) and min(sizes) >= 2
+    used = [{r if r >= 0 else -1 - r for poly in polys for ring in poly for r in ring}
+            for polys in atoms["rings"]]
+    shared = sum(1 for a in range(len(sizes)) if sum(a in u for u in used) == 2)
+    assert shared  # fronts can be drawn
     assert "no data" in payload["method"]
     assert payload["routes"]["name"] == ["M5 highway"]
     base = payload["basemap"]
@@ -180,8 +187,7 @@ def test_coordinates_are_rounded(mini_html: str) -> None:
     payload = _payload_from_page(mini_html)
     for value in payload["places"]["lat"] + payload["places"]["lon"]:
         assert round(value, 5) == value
-    for arc in payload["atoms"]["arcs"]:
-        assert arc and all(isinstance(v, int) for v in arc)
+    assert isinstance(payload["atoms"]["arcs"], str)  # packed integers (see pack_ints)
     base = payload["basemap"]
     near = base["levels"][0]
     for ring in near["land"][0] + near["borders"] + near["rivers"]:

@@ -36,10 +36,11 @@ Layout of the payload (keys of the top-level object):
     Columns ``id``, ``title``, ``publisher``, ``url`` (http/https only, else empty),
     ``published`` (ISO first day, or empty), ``published_prec`` (as ``events.prec``, ``-1``
     none) and ``extra`` (``{column: [text per source]}``).
-``atoms``, ``fronts``, ``method``
+``atoms``, ``method``
     The ground of the territory model (:mod:`mapper.model`) as shared border arcs, with its
-    control on day 0 and its changes (see :func:`_atoms`); the borders between atoms; and how
-    the areas were made, in plain words (:func:`mapper.model.method_note`).
+    control on day 0 and its changes (see :func:`_atoms`; the fronts, the borders between
+    atoms, are not sent: the browser finds them in the arcs), and how the areas were made, in
+    plain words (:func:`mapper.model.method_note`).
 ``routes``, ``segments``
     The routes and their segments, split at the middle (see :func:`build_payload`).
 ``territory``
@@ -223,7 +224,7 @@ def encode_lines(lines: Sequence[np.ndarray], precision: int) -> list[list[int]]
 PACK_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
-def pack_ints(values: Sequence[int]) -> str:
+def pack_ints(values: Sequence[int] | np.ndarray) -> str:
     """Pack whole numbers into a string: a compact column that JSON carries as text.
 
     Each number is zigzag-encoded (0, -1, 1, -2, 2 ... become 0, 1, 2, 3, 4 ...), then written
@@ -422,14 +423,20 @@ def _sources(ds: Dataset) -> dict[str, Any]:
 ARC_TOLERANCE = 0.001
 
 
-def _atoms(t: Territory) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The model's atoms as shared arcs, their control, and the borders between them.
+def _atoms(t: Territory) -> dict[str, Any]:
+    """The model's atoms as shared arcs and their control.
 
-    ``atoms``: ``arcs`` (each border once, encoded like a line), ``rings`` (per atom, its
-    polygons, each a list of rings, each a list of arc references: ``i`` as stored, ``-1 - i``
-    reversed), ``km2`` (tenths of km² per atom) and ``control`` (state of each atom on day 0
-    and its changes: ``initial``, ``day`` as differences, ``atom``, ``after``).
-    ``fronts``: per inner border, ``arc``, and the atoms ``a`` and ``b`` on its two sides.
+    ``arcs``: every border once, all in one packed column (:func:`pack_ints`): each arc is
+    encoded like a line (:func:`encode_line`), except that its first point is given as the
+    difference from the first point of the arc before it (the first arc: from 0, 0);
+    ``arc_size`` (packed): the number of points of each arc. ``rings``: per atom, its
+    polygons, each a list of rings, each a list of arc references (``i`` as stored, ``-1 - i``
+    reversed). ``km2``: tenths of km² per atom. ``control``: state of each atom on day 0 and
+    its changes (``initial``, ``day`` as differences, ``atom``, ``after``), each packed.
+
+    No fronts are sent: a front is an arc with an atom on each side, which the browser reads
+    from ``rings`` (the first atom, in atom order, that uses an arc is its side ``a``, the
+    other its side ``b``, as :func:`mapper.model.topology` numbers ``left`` and ``right``).
     """
     import shapely
 
@@ -447,18 +454,22 @@ def _atoms(t: Territory) -> tuple[dict[str, Any], dict[str, Any]]:
         for i, piece in zip(long, np.split(xy, cuts), strict=True):
             xys[i] = piece
     arcs = encode_lines(xys, AREA_PRECISION)
+    sizes = np.array([len(a) // 2 for a in arcs], dtype=np.int64)
+    flat = np.array([v for a in arcs for v in a], dtype=np.int64).reshape(-1, 2)
+    if len(flat):
+        heads = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        first = flat[heads]  # absolute: encode_lines starts every arc from 0, 0
+        flat[heads[1:]] = first[1:] - first[:-1]
     changes = encode_history(t.keys, t.atom_history)
-    inner = [(i, int(a), int(b)) for i, (a, b) in enumerate(zip(topo["left"], topo["right"],
-                                                                 strict=True))
-             if a >= 0 and b >= 0]
     return {
-        "arcs": arcs,
+        "arcs": pack_ints(flat.ravel()),
+        "arc_size": pack_ints(sizes),
         "rings": [[[list(refs) for refs in poly] for poly in polys] for polys in topo["polygons"]],
         "km2": [round(float(v) * 10) for v in t.atoms["area_km2"]],
-        "control": {"initial": changes["initial"], "day": _deltas(changes["day"]),
-                    "atom": changes["unit"], "after": changes["after"]},
-    }, {"arc": [i for i, _, _ in inner], "a": [a for _, a, _ in inner],
-        "b": [b for _, _, b in inner]}
+        "control": {"initial": pack_ints(changes["initial"]),
+                    "day": pack_ints(_deltas(changes["day"])),
+                    "atom": pack_ints(changes["unit"]), "after": pack_ints(changes["after"])},
+    }
 
 
 def _deltas(values: Sequence[int]) -> list[int]:
@@ -763,7 +774,7 @@ def build_payload(ds: Dataset, *, tiles: str | None = None,
     sources = _sources(ds)
     source_index = {s: i for i, s in enumerate(sources["id"])}
     events, event_kinds = _events(ds, place_index, source_index)
-    atoms, fronts = _atoms(t)
+    atoms = _atoms(t)
     control = model.encode_history(t.keys, t.place_history)
     routes, segments = _routes(ds, place_index)
     return {
@@ -788,7 +799,6 @@ def build_payload(ds: Dataset, *, tiles: str | None = None,
         "events": events,
         "sources": sources,
         "atoms": atoms,
-        "fronts": fronts,
         "method": model.method_note(ds),
         "routes": routes,
         "segments": segments,

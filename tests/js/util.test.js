@@ -141,21 +141,32 @@ test("mergePatches joins overlapping boxes when that costs no extra area", (t) =
   assert.deepEqual(V.mergePatches([]), []);
 });
 
+// A reference packer for payload.pack_ints, written here from the format's description
+// (zigzag, five bits a character, lowest first, 32 set while more follow), up to 2^52.
+const ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const pack = (vals) => vals.map((v) => {
+  let z = v >= 0 ? 2 * v : -2 * v - 1, s = "";
+  while (z >= 32) { s += ALPHA[32 + (z % 32)]; z = Math.floor(z / 32); }
+  return s + ALPHA[z];
+}).join("");
+
 test("unpackInts undoes payload.pack_ints: zigzag, five bits a character, lowest first", () => {
   // pack_ints([0, -1, 1, 15, 16, -300]) in Python (its docstring example)
   assert.deepEqual(U.unpackInts("ABCegB3S"), [0, -1, 1, 15, 16, -300]);
   assert.deepEqual(U.unpackInts(""), []);
   const arr = [1, 2, 3];
   assert.equal(U.unpackInts(arr), arr);  // an array already: as it is
-  // a reference packer written here from the format's description, up to 2^52
-  const ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  const pack = (vals) => vals.map((v) => {
-    let z = v >= 0 ? 2 * v : -2 * v - 1, s = "";
-    while (z >= 32) { s += ALPHA[32 + (z % 32)]; z = Math.floor(z / 32); }
-    return s + ALPHA[z];
-  }).join("");
   const vals = [0, 5, -5, 31, 32, -33, 1023, 49999, -2, 2 ** 40, -(2 ** 51), 2 ** 52 - 1];
   assert.deepEqual(U.unpackInts(pack(vals)), vals);
   assert.throws(() => U.unpackInts("A<"), /bad character/);
   assert.throws(() => U.unpackInts("g"), /cut short/);
+});
+
+test("decodeArcs undoes payload._atoms: one packed column, first points chained", () => {
+  // arcs [(2, 1), (2.25, 1.5)] and [(2.5, 1), (2.5, 0.75), (3, 0.75)] at scale 100: the
+  // second arc starts 50, 0 from the first arc's first point, not from 0, 0
+  const got = U.decodeArcs(pack([200, 100, 25, 50, 50, 0, 0, -25, 50, 0]), pack([2, 3]), 100);
+  assert.deepEqual(got, [[[2, 1], [2.25, 1.5]], [[2.5, 1], [2.5, 0.75], [3, 0.75]]]);
+  assert.deepEqual(U.decodeArcs("", "", 1000), []);
+  assert.throws(() => U.decodeArcs(pack([1, 2, 3, 4]), pack([1]), 10), /do not add up/);
 });

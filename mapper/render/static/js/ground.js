@@ -26,7 +26,8 @@
   }
 
   // The geometry of the ground: arcs as [lat, lon] lists (decoded), atoms as lists of
-  // polygons of rings of arc references (i as stored, -1 - i reversed).
+  // polygons of rings of arc references (i as stored, -1 - i reversed). Its ``fronts``
+  // ({arc, a, b}: the arcs between two atoms) are what payload.py no longer sends.
   function geometry(arcs, rings) {
     var world = new Array(arcs.length), box = new Array(rings.length);
     for (var a = 0; a < arcs.length; a++) {
@@ -76,8 +77,14 @@
         node[2 * a3 + e] = ids[keys[e]];
       }
     }
+    // The fronts: every arc with an atom on each side (arc, a the first in atom order, b).
+    var fronts = {arc: [], a: [], b: []};
+    for (var a4 = 0; a4 < arcs.length; a4++) {
+      if (side[2 * a4] < 0 || side[2 * a4 + 1] < 0) continue;
+      fronts.arc.push(a4); fronts.a.push(side[2 * a4]); fronts.b.push(side[2 * a4 + 1]);
+    }
     return {arcs: arcs, rings: rings, world: world, box: box, side: side, node: node,
-      head: new Int32Array(nodes).fill(-1), zoomed: {}};
+      fronts: fronts, head: new Int32Array(nodes).fill(-1), zoomed: {}};
   }
 
   // The arcs at ``scale`` pixels per zoom-0 pixel (2^zoom), thinned; cached per scale.

@@ -135,9 +135,9 @@
 
     // Areas and fronts: painted from the model's atoms by module ground, one path a holder
     // (areas see-through in their pane, CSS), the fronts above them.
-    var G = M.ground, atoms = P.atoms, acur = app.atl.cur, fronts = P.fronts;
-    var geom = G.geometry(atoms.arcs.map(function (a) { return decodeLine(a, 1000); }),
-      atoms.rings);
+    var G = M.ground, atoms = P.atoms, acur = app.atl.cur;
+    var geom = G.geometry(U.decodeArcs(atoms.arcs, atoms.arc_size, 1000), atoms.rings);
+    var fronts = geom.fronts;
     var frontWeight = np > 2000 ? 2 : 3.5;
     function later() { return !app.started; }
     var areaLayer = new G.Layer({pane: "ts-areas", padding: 0.1, later: later,

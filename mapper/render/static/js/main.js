@@ -167,7 +167,7 @@
         });
       },
       fronts: function () {
-        var f = P.fronts;
+        var f = app.fronts;
         return M.ground.shownFronts(f, atl.cur, M.styles.frontShown).map(function (e) {
           return [f.a[e], f.b[e]];
         });

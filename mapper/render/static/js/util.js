@@ -69,6 +69,25 @@
     }
     return out;
   }
+  // Python's _atoms arcs (mapper/render/payload.py) undone: one packed column of every arc
+  // encoded as a line, each arc's first point as a difference from the first point of the
+  // arc before it, and the number of points of each arc (packed). Gives [[[lat, lon], ...]].
+  function decodeArcs(text, sizes, scale) {
+    var v = unpackInts(text), n = unpackInts(sizes), out = new Array(n.length);
+    var i = 0, flat = 0, flon = 0;
+    for (var a = 0; a < n.length; a++) {
+      var pts = new Array(n[a]), lat = flat + v[i], lon = flon + v[i + 1];
+      flat = lat; flon = lon;
+      pts[0] = [lat / scale, lon / scale];
+      for (var k = 1; k < n[a]; k++) {
+        lat += v[i + 2 * k]; lon += v[i + 2 * k + 1];
+        pts[k] = [lat / scale, lon / scale];
+      }
+      out[a] = pts; i += 2 * n[a];
+    }
+    if (i !== v.length) throw new Error("packed arcs: sizes do not add up");
+    return out;
+  }
   // A list of polygons, each a list of encoded rings.
   function decodePolygons(list, scale) {
     return list.map(function (poly) {
@@ -148,7 +167,8 @@
   M.util = {
     DAY_MS: DAY_MS, MONTHS: MONTHS, WEEKDAYS: WEEKDAYS, ISO_DAY: ISO_DAY, SAFE_URL: SAFE_URL,
     parseDay: parseDay, isoDay: isoDay, longDate: longDate, dayIndex: dayIndex,
-    undelta: undelta, unpackInts: unpackInts, decodeLine: decodeLine, decodePolygons: decodePolygons,
+    undelta: undelta, unpackInts: unpackInts, decodeLine: decodeLine, decodeArcs: decodeArcs,
+    decodePolygons: decodePolygons,
     thousands: thousands, groupBy: groupBy, mergePatches: mergePatches,
     parseHash: parseHash, hashFor: hashFor, el: el, link: link
   };
