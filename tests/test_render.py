@@ -19,7 +19,7 @@ from mapper.dataset import Dataset
 from mapper.render import build_payload, payload_json, render_html
 from mapper.render.element import browser_script, chrome_html, read_static
 from mapper.render.page import leaflet_assets
-from mapper.render.payload import INCIDENT, encode_line, pack_ints, safe_url
+from mapper.render.payload import INCIDENT, encode_line, pack_ints, pack_rings, safe_url
 from mapper.timeline import Timeline, encode
 
 MINI = Path(__file__).parent / "data" / "mini"
@@ -57,6 +57,37 @@ def test_pack_ints_round_trips_and_is_smaller_than_json() -> None:
     assert len(pack_ints(places)) < 0.7 * len(json.dumps(places, separators=(",", ":")))
     with pytest.raises(ValueError, match="too large"):
         pack_ints([2**53])
+
+
+def _unpack_rings(packed: dict[str, str]) -> list[list[list[list[int]]]]:
+    """payload.pack_rings undone, written here from its description."""
+    atom, poly, ring, refs = (unpack(packed[k]) for k in ("atom", "poly", "ring", "refs"))
+    arc, polys_iter, rings_iter, refs_iter = 0, iter(poly), iter(ring), iter(refs)
+    out = []
+    for n_polys in atom:
+        polys = []
+        for _ in range(n_polys):
+            rings = []
+            for _ in range(next(polys_iter)):
+                row = []
+                for _ in range(next(rings_iter)):
+                    v = next(refs_iter)
+                    arc += (v - (v & 1)) // 2
+                    row.append(-1 - arc if v & 1 else arc)
+                rings.append(row)
+            polys.append(rings)
+        out.append(polys)
+    return out
+
+
+def test_rings_are_the_model_topology(mini: Dataset) -> None:
+    from mapper import model
+
+    t = model.build(mini)
+    want = [[[list(r) for r in poly] for poly in polys] for polys in t.topology()["polygons"]]
+    assert any(len(refs) > 1 for polys in want for poly in polys for refs in poly)
+    assert any(r < 0 for polys in want for poly in polys for refs in poly for r in refs)
+    assert _unpack_rings(pack_rings(want)) == want
 
 
 def _payload_from_page(html: str) -> dict:
@@ -147,14 +178,15 @@ def test_payload_layout(mini: Dataset, mini_html: str) -> None:
     assert events["day"][incident] == (date(2024, 11, 30) - date(2024, 11, 26)).days
     assert events["day"][0] < 0 and events["prec"][0] == 2  # 2012, year precision
     atoms = payload["atoms"]
-    assert len(atoms["rings"]) == len(atoms["km2"]) == len(unpack(atoms["control"]["initial"]))
+    rings = _unpack_rings(atoms["rings"])
+    assert len(rings) == len(atoms["km2"]) == len(unpack(atoms["control"]["initial"]))
     assert sum(atoms["km2"]) / 10 == pytest.approx(185_900, rel=0.01)  # all of Syria
     # no fronts sent: the browser finds them in the arcs (arcs between two atoms)
     assert "fronts" not in payload and payload["segments"]["a"]
     sizes = unpack(atoms["arc_size"])
     assert len(unpack(atoms["arcs"])) == 2 * sum(sizes) and min(sizes) >= 2
     used = [{r if r >= 0 else -1 - r for poly in polys for ring in poly for r in ring}
-            for polys in atoms["rings"]]
+            for polys in rings]
     shared = sum(1 for a in range(len(sizes)) if sum(a in u for u in used) == 2)
     assert shared  # fronts can be drawn
     assert "no data" in payload["method"]

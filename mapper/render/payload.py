@@ -80,7 +80,7 @@ if TYPE_CHECKING:
     from mapper.dataset import Dataset
     from mapper.model import Territory
 
-__all__ = ["build_payload", "encode_line", "pack_ints", "payload_json"]
+__all__ = ["build_payload", "encode_line", "pack_ints", "pack_rings", "payload_json"]
 
 #: Decimals kept for place coordinates (about 1 m).
 PLACE_PRECISION = 5
@@ -347,7 +347,12 @@ def _events(ds: Dataset, place_index: dict[str, int], source_index: dict[str, in
         out["desc"].append(texts.setdefault(_text(row.description), len(texts)))
         out["src"].append(source_index.get(_text(row.source_id), -1))
     out["extra"] = {c: v for c, v in extra.items() if v["event"]}
-    out["texts"] = list(texts)
+    columns = [np.asarray(out["desc"], dtype=np.int64)]
+    columns += [np.asarray(v["text"], dtype=np.int64) for v in out["extra"].values()]
+    out["texts"], columns = _most_used_first(list(texts), columns)
+    out["desc"] = columns[0]
+    for v, col in zip(out["extra"].values(), columns[1:], strict=True):
+        v["text"] = col.tolist()
     out["day"] = _deltas(out["day"])  # events are in date order: small differences
     prec = out.pop("prec")  # nearly always 0 (a day): only the others are sent
     out["prec"] = {"at": [i for i, v in enumerate(prec) if v],
@@ -381,12 +386,31 @@ def _event_columns(ds: Dataset, ev: pd.DataFrame, codes: dict[str | None, int],
         "desc": mapped("description", lambda v: texts.setdefault(_text(v), len(texts))),
         "src": mapped("source_id", lambda v: source_index.get(_text(v), -1)),
         "extra": {},
-        "texts": list(texts),
+        "texts": [],
         "prec": {"at": np.flatnonzero(prec).tolist(), "value": prec[prec != 0].tolist()},
     }
+    out["texts"], (out["desc"],) = _most_used_first(list(texts), [out["desc"]])
     for key in _PACKED_EVENT_COLUMNS:
         out[key] = pack_ints(out[key])
     return out
+
+
+def _most_used_first(texts: list[str], columns: list[np.ndarray]
+                     ) -> tuple[list[str], list[np.ndarray]]:
+    """Number ``texts`` again, the most used first (ties: in their order), so that the
+    indices most events carry are the smallest (fewest characters once packed).
+
+    Examples
+    --------
+    >>> _most_used_first(["a", "b", "c"], [np.array([0, 1, 2, 2]), np.array([1, 2])])
+    (['c', 'b', 'a'], [array([2, 1, 0, 0]), array([1, 0])])
+    """
+    counts = np.bincount(np.concatenate([np.zeros(0, dtype=np.int64), *columns]),
+                         minlength=len(texts))
+    order = np.argsort(-counts, kind="stable")
+    new = np.empty(len(order), dtype=np.int64)
+    new[order] = np.arange(len(order))
+    return [texts[i] for i in order.tolist()], [new[c] for c in columns]
 
 
 def _sources(ds: Dataset) -> dict[str, Any]:
@@ -431,7 +455,7 @@ def _atoms(t: Territory) -> dict[str, Any]:
     difference from the first point of the arc before it (the first arc: from 0, 0);
     ``arc_size`` (packed): the number of points of each arc. ``rings``: per atom, its
     polygons, each a list of rings, each a list of arc references (``i`` as stored, ``-1 - i``
-    reversed). ``km2``: tenths of km² per atom. ``control``: state of each atom on day 0 and
+    reversed), packed by :func:`pack_rings`. ``km2``: tenths of km² per atom. ``control``: state of each atom on day 0 and
     its changes (``initial``, ``day`` as differences, ``atom``, ``after``), each packed.
 
     No fronts are sent: a front is an arc with an atom on each side, which the browser reads
@@ -464,12 +488,46 @@ def _atoms(t: Territory) -> dict[str, Any]:
     return {
         "arcs": pack_ints(flat.ravel()),
         "arc_size": pack_ints(sizes),
-        "rings": [[[list(refs) for refs in poly] for poly in polys] for polys in topo["polygons"]],
+        "rings": pack_rings(topo["polygons"]),
         "km2": [round(float(v) * 10) for v in t.atoms["area_km2"]],
         "control": {"initial": pack_ints(changes["initial"]),
                     "day": pack_ints(_deltas(changes["day"])),
                     "atom": pack_ints(changes["unit"]), "after": pack_ints(changes["after"])},
     }
+
+
+def pack_rings(polygons: Sequence[Sequence[Sequence[Sequence[int]]]]) -> dict[str, str]:
+    """Pack each atom's polygons of rings of arc references into four integer columns.
+
+    Parameters
+    ----------
+    polygons
+        Per atom, its polygons, each a list of rings, each a list of arc references (``i``
+        the arc as stored, ``-1 - i`` reversed).
+
+    Returns
+    -------
+    dict
+        ``atom`` (polygons per atom), ``poly`` (rings per polygon), ``ring`` (references per
+        ring) and ``refs``: every reference in turn as ``2 * (i - i_before) + reversed``,
+        where ``i_before`` is the arc of the reference before it (neighbouring references
+        mostly name nearby arcs: small numbers); each column packed (:func:`pack_ints`).
+        The page undoes it with ``util.unpackRings``.
+
+    Examples
+    --------
+    >>> pack_rings([[[[0, 1]]], [[[2, -1], [3]]]])
+    {'atom': 'CC', 'poly': 'CE', 'ring': 'EEC', 'refs': 'AEEFM'}
+    """
+    atom = [len(polys) for polys in polygons]
+    poly = [len(rings) for polys in polygons for rings in polys]
+    ring = [len(refs) for polys in polygons for rings in polys for refs in rings]
+    flat = np.array([r for polys in polygons for rings in polys for refs in rings for r in refs],
+                    dtype=np.int64)
+    arc = np.where(flat >= 0, flat, -1 - flat)
+    refs = 2 * np.diff(arc, prepend=0) + (flat < 0)
+    return {"atom": pack_ints(atom), "poly": pack_ints(poly), "ring": pack_ints(ring),
+            "refs": pack_ints(refs)}
 
 
 def _deltas(values: Sequence[int]) -> list[int]:

@@ -170,3 +170,15 @@ test("decodeArcs undoes payload._atoms: one packed column, first points chained"
   assert.deepEqual(U.decodeArcs("", "", 1000), []);
   assert.throws(() => U.decodeArcs(pack([1, 2, 3, 4]), pack([1]), 10), /do not add up/);
 });
+
+test("unpackRings undoes payload.pack_rings: arcs as differences, the reversed bit last", () => {
+  // pack_rings([[[[0, 1]]], [[[2, -1], [3]]]]) in Python (its docstring example)
+  const packed = {atom: "CC", poly: "CE", ring: "EEC", refs: "AEEFM"};
+  assert.deepEqual(U.unpackRings(packed), [[[[0, 1]]], [[[2, -1], [3]]]]);
+  // a reversed reference to a lower arc: 2 * (0 - 5) + 1 = -9
+  assert.deepEqual(U.unpackRings({atom: pack([1]), poly: pack([1]), ring: pack([2]),
+    refs: pack([10, -9])}), [[[[5, -1]]]]);
+  assert.deepEqual(U.unpackRings({atom: "", poly: "", ring: "", refs: ""}), []);
+  assert.throws(() => U.unpackRings({atom: pack([1]), poly: pack([1]), ring: pack([1]),
+    refs: pack([0, 2])}), /do not add up/);
+});

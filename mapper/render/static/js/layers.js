@@ -136,7 +136,8 @@
     // Areas and fronts: painted from the model's atoms by module ground, one path a holder
     // (areas see-through in their pane, CSS), the fronts above them.
     var G = M.ground, atoms = P.atoms, acur = app.atl.cur;
-    var geom = G.geometry(U.decodeArcs(atoms.arcs, atoms.arc_size, 1000), atoms.rings);
+    var geom = G.geometry(U.decodeArcs(atoms.arcs, atoms.arc_size, 1000),
+      U.unpackRings(atoms.rings));
     var fronts = geom.fronts;
     var frontWeight = np > 2000 ? 2 : 3.5;
     function later() { return !app.started; }

@@ -62,7 +62,7 @@
     var places = app.places = P.places, np = app.np = places.id.length;
     var tl = app.tl = M.state.timeline(P.control, np, n);
     // The ground: the model's atoms, with a timeline of their own (see payload.py _atoms).
-    var atoms = P.atoms, na = app.na = atoms.rings.length;
+    var atoms = P.atoms, na = app.na = atoms.km2.length;
     var actl = {initial: atoms.control.initial, day: atoms.control.day,
       place: atoms.control.atom, after: atoms.control.after};
     var atl = app.atl = M.state.timeline(actl, na, n);

@@ -88,6 +88,31 @@
     if (i !== v.length) throw new Error("packed arcs: sizes do not add up");
     return out;
   }
+  // Python's pack_rings (mapper/render/payload.py) undone: per atom, its polygons, each a
+  // list of rings, each a list of arc references (i as stored, -1 - i reversed).
+  function unpackRings(packed) {
+    var atom = unpackInts(packed.atom), poly = unpackInts(packed.poly);
+    var ring = unpackInts(packed.ring), refs = unpackInts(packed.refs);
+    var out = new Array(atom.length), p = 0, r = 0, f = 0, arc = 0;
+    for (var k = 0; k < atom.length; k++) {
+      var polys = out[k] = new Array(atom[k]);
+      for (var q = 0; q < atom[k]; q++, p++) {
+        var rings = polys[q] = new Array(poly[p]);
+        for (var j = 0; j < poly[p]; j++, r++) {
+          var list = rings[j] = new Array(ring[r]);
+          for (var i = 0; i < ring[r]; i++, f++) {
+            var v = refs[f], reversed = v & 1;  // two's complement: odd negatives too
+            arc += (v - reversed) / 2;
+            list[i] = reversed ? -1 - arc : arc;
+          }
+        }
+      }
+    }
+    if (p !== poly.length || r !== ring.length || f !== refs.length) {
+      throw new Error("packed rings: sizes do not add up");
+    }
+    return out;
+  }
   // A list of polygons, each a list of encoded rings.
   function decodePolygons(list, scale) {
     return list.map(function (poly) {
@@ -168,7 +193,7 @@
     DAY_MS: DAY_MS, MONTHS: MONTHS, WEEKDAYS: WEEKDAYS, ISO_DAY: ISO_DAY, SAFE_URL: SAFE_URL,
     parseDay: parseDay, isoDay: isoDay, longDate: longDate, dayIndex: dayIndex,
     undelta: undelta, unpackInts: unpackInts, decodeLine: decodeLine, decodeArcs: decodeArcs,
-    decodePolygons: decodePolygons,
+    unpackRings: unpackRings, decodePolygons: decodePolygons,
     thousands: thousands, groupBy: groupBy, mergePatches: mergePatches,
     parseHash: parseHash, hashFor: hashFor, el: el, link: link
   };
