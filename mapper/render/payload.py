@@ -455,8 +455,9 @@ def _atoms(t: Territory) -> dict[str, Any]:
     difference from the first point of the arc before it (the first arc: from 0, 0);
     ``arc_size`` (packed): the number of points of each arc. ``rings``: per atom, its
     polygons, each a list of rings, each a list of arc references (``i`` as stored, ``-1 - i``
-    reversed), packed by :func:`pack_rings`. ``km2``: tenths of km² per atom. ``control``: state of each atom on day 0 and
-    its changes (``initial``, ``day`` as differences, ``atom``, ``after``), each packed.
+    reversed), packed by :func:`pack_rings`. ``km2``: tenths of km² per atom. ``control``:
+    state of each atom on day 0 and its changes (``initial``, ``day`` as differences,
+    ``atom``, ``after``), each packed.
 
     No fronts are sent: a front is an arc with an atom on each side, which the browser reads
     from ``rings`` (the first atom, in atom order, that uses an arc is its side ``a``, the
