@@ -347,6 +347,8 @@ class Territory:
     place_history: History
     facts: list[Fact]
     _topology: dict[str, Any] | None = field(default=None, repr=False)
+    #: :func:`mapper.stats.territory_series` of this model, with the dataset it was made for.
+    _series: tuple[Any, pd.DataFrame] | None = field(default=None, repr=False)
 
     # -- days ---------------------------------------------------------------------------------
 
