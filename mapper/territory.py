@@ -189,8 +189,14 @@ def cells(
         # the outline always stays inside its cell.
         clip = shapely.make_valid(clip)
         shapely.prepare(clip)
-        geoms = shapely.intersection(geoms, clip)
-    out = np.array([_polygonal(g) for g in geoms], dtype=object)
+        # As above: a simple cell wholly inside the outline is kept in the overlay's form.
+        whole = (shapely.contains_properly(clip, geoms) & (shapely.get_type_id(geoms) == 3)
+                 & (shapely.get_num_interior_rings(geoms) == 0))
+        geoms[whole] = _from_second_vertex(geoms[whole])
+        geoms[~whole] = shapely.intersection(geoms[~whole], clip)
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6)) | shapely.is_empty(geoms)
+    out = np.array([g if ok else _polygonal(g) for g, ok in zip(geoms, polygonal, strict=True)],
+                   dtype=object)
     return gpd.GeoDataFrame(geometry=gpd.GeoSeries(out, index=index, crs=_WGS84), index=index)
 
 
