@@ -581,12 +581,13 @@ def _parse_csv(text: str, file: str, spec: _CsvSpec, delimiter: str,
     try:
         for record in reader:
             start, last = last + 1, reader.line_num
-            if not any(value.strip() or _CONTROL.search(value) for value in record):
+            joined = "".join(record)
+            control = _CONTROL.search(joined)
+            if not control and not joined.strip():
                 continue  # a blank line (str.strip also drops \x1c-\x1f: not those)
             damaged = False
             line = start
-            joined = "".join(record)
-            if len(joined) <= CELL_LIMIT and not _CONTROL.search(joined):
+            if len(joined) <= CELL_LIMIT and not control:
                 line += joined.count("\n")  # the common case: no cell to report or clean
                 record_cells: list[str] = []
             else:
@@ -1432,12 +1433,14 @@ def _check_events(table: _Table, meta: _Meta | None, place_ids: set[str] | None,
     events: list[_Event] = []
     factions = meta.faction_ids if meta is not None else None
     dates: dict[str, tuple[date, str]] = {}  # a few thousand days for 500,000 events
+    good_kinds: set[str] = set()  # kinds already found to be slugs: a handful in all
     for row in table.rows:
         if row.broken or row.damaged:
             continue
+        get = row.values.get  # what row.get does, without a call a cell (500,000 rows)
         ok = True
         parsed: tuple[date, str] | None = None
-        if text := row.get("date"):
+        if text := get("date", ""):
             parsed = dates.get(text)
             if parsed is None:
                 try:
@@ -1445,7 +1448,7 @@ def _check_events(table: _Table, meta: _Meta | None, place_ids: set[str] | None,
                 except ValueError as exc:
                     problems.error(file, row.line, "date", str(exc))
                     ok = False
-        place = row.get("place_id")
+        place = get("place_id", "")
         if place and place_ids is not None and place not in place_ids:
             close = difflib.get_close_matches(place, sorted(place_ids), n=1, cutoff=0.75)
             hint = (f"; did you mean {close[0]!r}?" if close
@@ -1454,7 +1457,7 @@ def _check_events(table: _Table, meta: _Meta | None, place_ids: set[str] | None,
                            f"unknown place {place!r}: not in places.csv nor among the "
                            f"areas{hint}")
             ok = False
-        controller = row.get("controller") or None
+        controller = get("controller", "") or None
         if controller is not None and controller != CONTESTED and factions is not None \
                 and controller not in factions:
             known = ", ".join([*sorted(factions), CONTESTED])
@@ -1462,11 +1465,13 @@ def _check_events(table: _Table, meta: _Meta | None, place_ids: set[str] | None,
                            f"unknown controller {controller!r}; use a faction id ({known}) "
                            "or leave it empty")
             ok = False
-        kind = row.get("kind")
-        if kind and not _SLUG.fullmatch(kind):
+        kind = get("kind", "")
+        if kind and kind not in good_kinds and not _SLUG.fullmatch(kind):
             problems.error(file, row.line, "kind",
                            f"{kind!r} is not a slug (lower-case letters, digits and -)")
-        source = row.get("source_id")
+        else:
+            good_kinds.add(kind)
+        source = get("source_id", "")
         if source and source_ids is not None and source not in source_ids:
             problems.error(file, row.line, "source_id",
                            f"unknown source {source!r}: not in sources.csv")
@@ -1477,13 +1482,13 @@ def _check_events(table: _Table, meta: _Meta | None, place_ids: set[str] | None,
                           f"{row.get('date')} is after the end of [time] "
                           f"({meta.end.isoformat()}); the map never shows it")
         if ok and place:
-            events.append(_Event(row, parsed[0], row.get("date"), parsed[1], controller))
+            events.append(_Event(row, parsed[0], text, parsed[1], controller))
     events.sort(key=lambda e: e.date)
     holders: dict[str, _Event] = {}
     for event in events:
         if event.controller is None:
             continue
-        place = event.row.get("place_id")
+        place = event.row.values.get("place_id", "")
         previous = holders.get(place)
         if previous is not None and previous.controller == event.controller:
             message = (f"hands {place!r} to {event.controller!r}, which already holds it since "
@@ -1637,15 +1642,15 @@ def _build_events(table: _Table, events: list[_Event]) -> pd.DataFrame:
         "date": _object([e.date for e in events]),
         "date_text": [e.date_text for e in events],
         "precision": [e.precision for e in events],
-        "place_id": [e.row.get("place_id") for e in events],
+        "place_id": [e.row.values.get("place_id", "") for e in events],
         "controller": _object([e.controller for e in events]),
-        "kind": [e.row.get("kind") for e in events],
-        "description": [e.row.get("description") for e in events],
-        "source_id": [e.row.get("source_id") for e in events],
+        "kind": [e.row.values.get("kind", "") for e in events],
+        "description": [e.row.values.get("description", "") for e in events],
+        "source_id": [e.row.values.get("source_id", "") for e in events],
         "line": pd.Series([e.row.line for e in events], dtype="int64"),
     }
     for column in extras:
-        columns[column] = [e.row.get(column) for e in events]
+        columns[column] = [e.row.values.get(column, "") for e in events]
     frame = pd.DataFrame(columns)
     for column in ("date_text", "precision", "place_id", "kind", "description", "source_id",
                    *extras):

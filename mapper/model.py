@@ -347,6 +347,8 @@ class Territory:
     place_history: History
     facts: list[Fact]
     _topology: dict[str, Any] | None = field(default=None, repr=False)
+    #: :func:`mapper.stats.territory_series` of this model, with the dataset it was made for.
+    _series: tuple[Any, pd.DataFrame] | None = field(default=None, repr=False)
 
     # -- days ---------------------------------------------------------------------------------
 
@@ -719,13 +721,24 @@ class _Outline:
 def _outlines(geoms: Sequence[BaseGeometry]) -> tuple[list[_Outline], int]:
     """The :class:`_Outline` of each geometry, vertices numbered across all of them
     (hashing, linear), and how many distinct vertices there are."""
-    coords = [_ring_coords(g) for g in geoms]
-    sizes = [len(xy) for xy, _ in coords]
-    allxy = np.concatenate([xy for xy, _ in coords]) if coords else np.zeros((0, 2))
+    # As _ring_coords of each geometry, but one call of each shapely function for them all.
+    if not len(geoms):
+        return [], 0
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = list(geoms)
+    parts, part_g = shapely.get_parts(arr, return_index=True)
+    rings, ring_p = shapely.get_rings(parts, return_index=True)
+    counts = shapely.get_num_coordinates(rings)
+    keep = counts > 0
+    counts, ring_g = counts[keep], part_g[ring_p[keep]]
+    allxy = shapely.get_coordinates(rings[keep]) if keep.any() else np.zeros((0, 2))
     ids, uniq = pd.factorize(_vertex_keys(allxy))
-    parts = np.split(ids, np.cumsum(sizes)[:-1]) if coords else []
-    return [_Outline(xy, counts, part)
-            for (xy, counts), part in zip(coords, parts, strict=True)], len(uniq)
+    ring_ends = np.cumsum(np.bincount(ring_g, minlength=len(geoms)))[:-1]
+    size_ends = np.cumsum(np.bincount(ring_g, weights=counts, minlength=len(geoms))
+                          .astype(np.int64))[:-1]
+    return [_Outline(xy, c, part) for xy, c, part in zip(
+        np.split(allxy, size_ends), np.split(counts, ring_ends), np.split(ids, size_ends),
+        strict=True)], len(uniq)
 
 
 def _changed_box(before: _Outline, after: _Outline, seen: np.ndarray,

@@ -135,12 +135,13 @@ def build(
     for path in bar:
         bar.set_postfix_str(path.name)
         ds = load_dataset(path)
-        from mapper import model
+        from mapper import model, stats
 
         territory = model.build(ds)  # the one model the page and the images read
         jobs: list[_ImageJob] = []
         if images:
             territory.topology()  # the atoms' borders, drawn by both: computed once, before
+            stats.territory_series(ds, territory=territory)  # so is the daily table (kept)
             jobs = [_ImageJob(ds, territory, group)  # images drawn while the page renders
                     for group in (IMAGE_GROUPS if _can_fork() else [tuple(IMAGES)])]
         try:

@@ -112,6 +112,8 @@ def territory_series(ds: Dataset, *, territory: Territory | None = None) -> pd.D
     from mapper.territory import AREA_LESS_KINDS as LABEL_ONLY_KINDS
 
     t = territory if territory is not None else model.build(ds)
+    if t._series is not None and t._series[0] is ds:  # the page and the images both ask
+        return t._series[1].copy()
     sides = _sides(ds)
     # Model codes: factions, contested, then -1 (no data) -> the last side, unknown.
     to_side = np.array([sides.index(s) for s in t.sides] + [sides.index(UNKNOWN)],
@@ -152,7 +154,9 @@ def territory_series(ds: Dataset, *, territory: Territory | None = None) -> pd.D
     for side in sides:
         out[f"{side}_km2"] = out[f"{side}_km2"].astype("float64")
         out[f"{side}_population"] = out[f"{side}_population"].astype("int64")
-    return out[columns]
+    out = out[columns]
+    t._series = (ds, out.copy())
+    return out
 
 
 def series_payload(table: pd.DataFrame) -> dict[str, list[str] | list[float] | list[int]]:

@@ -72,6 +72,19 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
     return shapely.union_all(parts)
 
 
+def _from_second_vertex(polys: np.ndarray) -> np.ndarray:
+    """The same simple polygons (no holes), each ring started at its second vertex."""
+    if len(polys) == 0:
+        return np.empty(0, dtype=object)
+    xy, ring = shapely.get_coordinates(polys, return_index=True)
+    counts = np.bincount(ring, minlength=len(polys))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    # Each closed ring v0 v1 ... vn-1 v0 becomes v1 ... vn-1 v0 v1.
+    pos = np.arange(len(xy)) - np.repeat(starts, counts)
+    src = np.where(pos < np.repeat(counts, counts) - 1, pos + 1, 1) + np.repeat(starts, counts)
+    return shapely.polygons(shapely.linearrings(xy[src], indices=ring))
+
+
 def cells(
     places: gpd.GeoDataFrame,
     *,
@@ -161,16 +174,29 @@ def cells(
     # very same cut points, which keeps their common boundary exact.
     discs = shapely.buffer(shapely.points(x, y), radius, quad_segs=16)
     reach = shapely.union_all(discs)
+    # Most cells lie wholly inside their own disc, hence inside the reach, and need no cut:
+    # only the others go through the (costly) overlay. The overlay hands an uncut Voronoi
+    # cell back as the same ring started at its second vertex, so the kept cells are given
+    # that very form and the output does not depend on which path a cell took.
+    inside = shapely.contains_properly(discs, raw)
+    geoms = np.empty(len(raw), dtype=object)
+    geoms[inside] = _from_second_vertex(raw[inside])
     shapely.prepare(reach)
-    geoms = shapely.intersection(raw, reach)
+    geoms[~inside] = shapely.intersection(raw[~inside], reach)
     geoms = _transform(geoms, crs, _WGS84)
     if clip is not None:
         # Clip in lon/lat, where the outline's straight edges are drawn, so a place inside
         # the outline always stays inside its cell.
         clip = shapely.make_valid(clip)
         shapely.prepare(clip)
-        geoms = shapely.intersection(geoms, clip)
-    out = np.array([_polygonal(g) for g in geoms], dtype=object)
+        # As above: a simple cell wholly inside the outline is kept in the overlay's form.
+        whole = (shapely.contains_properly(clip, geoms) & (shapely.get_type_id(geoms) == 3)
+                 & (shapely.get_num_interior_rings(geoms) == 0))
+        geoms[whole] = _from_second_vertex(geoms[whole])
+        geoms[~whole] = shapely.intersection(geoms[~whole], clip)
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6)) | shapely.is_empty(geoms)
+    out = np.array([g if ok else _polygonal(g) for g, ok in zip(geoms, polygonal, strict=True)],
+                   dtype=object)
     return gpd.GeoDataFrame(geometry=gpd.GeoSeries(out, index=index, crs=_WGS84), index=index)
 
 

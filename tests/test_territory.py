@@ -234,3 +234,21 @@ def test_route_segments_errors() -> None:
                              crs="EPSG:4326")
     with pytest.raises(ValueError, match="3 waypoints but its line has 2 vertices"):
         route_segments(short, pl)
+
+
+def test_uncut_cells_match_the_overlay(random_places: gpd.GeoDataFrame, syria: shapely.Geometry,
+                                       random_cells: gpd.GeoDataFrame,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cells kept whole without the overlay are byte for byte what the overlay gives."""
+    kept = []
+    contains_properly = shapely.contains_properly
+
+    def nothing_inside(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        kept.append(int(contains_properly(a, b).sum()))
+        return np.zeros(len(b), dtype=bool)
+
+    monkeypatch.setattr("mapper.territory.shapely.contains_properly", nothing_inside)
+    slow = cells(random_places, clip=syria, max_distance_km=25.0)
+    assert kept and kept[0] > 20  # the fast path is taken for a fair share of the cells
+    fast = shapely.to_wkb(random_cells.geometry.to_numpy())
+    assert fast.tolist() == shapely.to_wkb(slow.geometry.to_numpy()).tolist()
