@@ -553,10 +553,18 @@ def _state_history(facts: Sequence[Fact], member: list[np.ndarray], n_units: int
     # Every fact's changes in one pass (facts covering no unit or saying nothing left out).
     used = [f for f, fact in enumerate(facts) if len(member[f]) and fact.dates]
     origin = start.toordinal()
-    rel = np.array([d.toordinal() - origin for f in used for d in facts[f].dates],
-                   dtype=np.int64)
-    val = np.array([code[c] if c is not None else -2 for f in used
-                    for c in facts[f].controllers], dtype=np.int64)
+    # Facts often share one tuple of dates (every face of a snapshot layer): each distinct
+    # tuple is converted once, and nothing builds a Python list per change.
+    day_arrays: dict[int, np.ndarray] = {}
+    for f in used:
+        dates = facts[f].dates
+        if id(dates) not in day_arrays:
+            day_arrays[id(dates)] = np.fromiter((d.toordinal() - origin for d in dates),
+                                                dtype=np.int64, count=len(dates))
+    rel = (np.concatenate([day_arrays[id(facts[f].dates)] for f in used]) if used
+           else np.zeros(0, dtype=np.int64))
+    val = np.fromiter((code[c] if c is not None else -2 for f in used
+                       for c in facts[f].controllers), dtype=np.int64, count=len(rel))
     ev_of = np.repeat(np.array(used, dtype=np.int64),
                       [len(facts[f].dates) for f in used]).astype(np.int64)
     keep = rel <= last_day  # a change after the last key never takes effect
@@ -572,6 +580,12 @@ def _state_history(facts: Sequence[Fact], member: list[np.ndarray], n_units: int
     first = np.concatenate([[0], np.cumsum(n_ev)])  # fact f's changes: first[f]:first[f + 1]
     ev_fact = ev_of
     ev_key = np.maximum(np.searchsorted(keys, rel, side="right") - 1, 0)
+    # A unit that one fact alone speaks for follows that fact's own timeline, the same for
+    # all its units: computed once per fact, not once per unit and change (a daily snapshot
+    # covers most faces alone, with hundreds of dates each).
+    sole = np.bincount(pu, minlength=n_units)[pu] == 1
+    sole_units, sole_facts = pu[sole], pf[sole]
+    pu, pf = pu[~sole], pf[~sole]
 
     def spread(owner: np.ndarray, lo: np.ndarray, count: np.ndarray,
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -614,9 +628,62 @@ def _state_history(facts: Sequence[Fact], member: list[np.ndarray], n_units: int
     keep = np.ones(len(comp), dtype=bool)
     keep[1:] = (b_unit[1:] != b_unit[:-1]) | (b_code[1:] != b_code[:-1]) | (
         b_src[1:] != b_src[:-1])
-    counts = np.bincount(b_unit[keep], minlength=n_units)
-    return History(np.concatenate([[0], np.cumsum(counts)]), b_key[keep], b_code[keep],
-                   b_src[keep])
+    r_unit, r_key, r_code, r_src = b_unit[keep], b_key[keep], b_code[keep], b_src[keep]
+    if len(sole_units):
+        # In slices of about a million changes, cut between facts, to bound the memory.
+        cuts = np.unique(np.concatenate([first[np.searchsorted(
+            first, np.arange(0, len(ev_fact), 1 << 20), side="right") - 1], [len(ev_fact)]]))
+        rows = [_fact_timelines(ev_fact[a:b], ev_key[a:b], val[a:b])
+                for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)]
+        t_fact, t_key, t_code, t_src = (np.concatenate(part) for part in zip(*rows, strict=True))
+        t_ptr = np.concatenate([[0], np.cumsum(np.bincount(t_fact, minlength=len(facts)))])
+        alone = np.zeros(n_units, dtype=bool)
+        alone[sole_units] = True
+        mine = ~alone[r_unit]  # the rows above for those units say "no data" only
+        item, row = spread(sole_units, t_ptr[sole_facts],
+                           t_ptr[sole_facts + 1] - t_ptr[sole_facts])
+        r_unit = np.concatenate([r_unit[mine], sole_units[item]])
+        r_key = np.concatenate([r_key[mine], t_key[row]])
+        r_code = np.concatenate([r_code[mine], t_code[row]])
+        r_src = np.concatenate([r_src[mine], t_src[row]])
+        order = np.lexsort((r_key, r_unit))
+        r_unit, r_key, r_code, r_src = (r_unit[order], r_key[order], r_code[order],
+                                        r_src[order])
+    counts = np.bincount(r_unit, minlength=n_units)
+    return History(np.concatenate([[0], np.cumsum(counts)]), r_key, r_code, r_src)
+
+
+def _fact_timelines(ev_fact: np.ndarray, ev_key: np.ndarray, val: np.ndarray,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What each fact alone says on the key days: its changes as compressed rows.
+
+    ``ev_fact``, ``ev_key`` and ``val`` give each change's fact, key index and controller
+    code (``-2``: says nothing), grouped by fact in date order. Returns the rows, in order
+    of fact then key: ``fact``, ``key``, ``code`` (``-1``: no data) and ``source`` (the
+    fact, or ``-1`` where it says nothing); each fact's first row is at key 0.
+    """
+    last = np.ones(len(ev_fact), dtype=bool)  # a fact's last change on each key day
+    last[:-1] = (ev_fact[1:] != ev_fact[:-1]) | (ev_key[1:] != ev_key[:-1])
+    fact, key, value = ev_fact[last], ev_key[last], val[last]
+    speaks = value != -2
+    code = np.where(speaks, value, -1)
+    src = np.where(speaks, fact, -1)
+    # Each fact starts with "no data" at key 0 unless it changes on key 0 itself.
+    head = np.unique(fact)
+    fact = np.concatenate([head, fact])
+    key = np.concatenate([np.zeros(len(head), dtype=key.dtype), key])
+    code = np.concatenate([np.full(len(head), -1, dtype=code.dtype), code])
+    src = np.concatenate([np.full(len(head), -1, dtype=src.dtype), src])
+    order = np.lexsort((np.concatenate([np.zeros(len(head)), np.ones(len(last[last]))]),
+                        key, fact))
+    fact, key, code, src = fact[order], key[order], code[order], src[order]
+    # A key-0 change replaces the "no data" row before it.
+    drop = np.zeros(len(fact), dtype=bool)
+    drop[:-1] = (fact[1:] == fact[:-1]) & (key[1:] == key[:-1])
+    fact, key, code, src = fact[~drop], key[~drop], code[~drop], src[~drop]
+    keep = np.ones(len(fact), dtype=bool)
+    keep[1:] = (fact[1:] != fact[:-1]) | (code[1:] != code[:-1]) | (src[1:] != src[:-1])
+    return fact[keep], key[keep], code[keep], src[keep]
 
 
 def _merge_atoms(geoms: np.ndarray, history: History) -> tuple[np.ndarray, History]:
