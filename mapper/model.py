@@ -186,6 +186,20 @@ def _faces(outlines: Sequence[BaseGeometry], ground: BaseGeometry,
     return faces[inside]
 
 
+def _differs(*columns: np.ndarray) -> np.ndarray:
+    """Rows that differ from the row before in any of ``columns`` (the first row always)."""
+    out = np.zeros(len(columns[0]), dtype=bool)
+    out[:1] = True
+    for col in columns:
+        out[1:] |= col[1:] != col[:-1]
+    return out
+
+
+def _offsets(owner: np.ndarray, n: int) -> np.ndarray:
+    """``n + 1`` offsets of each owner's rows, for rows grouped by owner ``0 .. n - 1``."""
+    return np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=n))])
+
+
 class History:
     """Each unit's controller over the key days, stored as its changes (compressed rows).
 
@@ -249,11 +263,7 @@ class History:
         """Every change of code after key 0: ``key``, ``unit`` and new ``code``, in order of
         key then unit."""
         units = self.units()
-        after = np.ones(len(self.key), dtype=bool)
-        after[self.ptr[:-1][np.diff(self.ptr) > 0]] = False  # a unit's first entry
-        moved = after.copy()
-        moved[1:] &= self.code[1:] != self.code[:-1]
-        idx = np.flatnonzero(moved)
+        idx = np.flatnonzero(_differs(units, self.code) & ~_differs(units))
         order = np.lexsort((units[idx], self.key[idx]))
         idx = idx[order]
         return self.key[idx].astype(np.int64), units[idx], self.code[idx]
@@ -280,13 +290,9 @@ class History:
 
     def codes_only(self) -> History:
         """The same history without sources: entries only where the code changes."""
-        first = np.zeros(len(self.key), dtype=bool)
-        first[self.ptr[:-1][np.diff(self.ptr) > 0]] = True
-        keep = first.copy()
-        keep[1:] |= self.code[1:] != self.code[:-1]
-        counts = np.bincount(self.units()[keep], minlength=len(self))
-        return History(np.concatenate([[0], np.cumsum(counts)]), self.key[keep],
-                       self.code[keep], None)
+        units = self.units()
+        keep = _differs(units, self.code)
+        return History(_offsets(units[keep], len(self)), self.key[keep], self.code[keep], None)
 
     def ever(self, code_min: int = 0) -> np.ndarray:
         """Per unit: whether its code is ``>= code_min`` on some key."""
@@ -616,8 +622,7 @@ def _state_history(facts: Sequence[Fact], member: list[np.ndarray], n_units: int
     # Per key day: the highest score, then the first fact.
     order = np.lexsort((f, -score, b))
     b, f, at, score = b[order], f[order], at[order], score[order]
-    top = np.ones(len(b), dtype=bool)
-    top[1:] = b[1:] != b[:-1]
+    top = _differs(b)
     b, f, at, score = b[top], f[top], at[top], score[top]
     won = score > none
     b_code = np.full(len(comp), -1, dtype=np.int64)
@@ -625,9 +630,7 @@ def _state_history(facts: Sequence[Fact], member: list[np.ndarray], n_units: int
     b_code[b[won]] = val[at[won]]
     b_src[b[won]] = f[won]
     # Keep a unit's first key day and the days its code or deciding fact changes.
-    keep = np.ones(len(comp), dtype=bool)
-    keep[1:] = (b_unit[1:] != b_unit[:-1]) | (b_code[1:] != b_code[:-1]) | (
-        b_src[1:] != b_src[:-1])
+    keep = _differs(b_unit, b_code, b_src)
     r_unit, r_key, r_code, r_src = b_unit[keep], b_key[keep], b_code[keep], b_src[keep]
     if len(sole_units):
         # In slices of about a million changes, cut between facts, to bound the memory.
@@ -636,7 +639,7 @@ def _state_history(facts: Sequence[Fact], member: list[np.ndarray], n_units: int
         rows = [_fact_timelines(ev_fact[a:b], ev_key[a:b], val[a:b])
                 for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)]
         t_fact, t_key, t_code, t_src = (np.concatenate(part) for part in zip(*rows, strict=True))
-        t_ptr = np.concatenate([[0], np.cumsum(np.bincount(t_fact, minlength=len(facts)))])
+        t_ptr = _offsets(t_fact, len(facts))
         alone = np.zeros(n_units, dtype=bool)
         alone[sole_units] = True
         mine = ~alone[r_unit]  # the rows above for those units say "no data" only
@@ -649,8 +652,7 @@ def _state_history(facts: Sequence[Fact], member: list[np.ndarray], n_units: int
         order = np.lexsort((r_key, r_unit))
         r_unit, r_key, r_code, r_src = (r_unit[order], r_key[order], r_code[order],
                                         r_src[order])
-    counts = np.bincount(r_unit, minlength=n_units)
-    return History(np.concatenate([[0], np.cumsum(counts)]), r_key, r_code, r_src)
+    return History(_offsets(r_unit, n_units), r_key, r_code, r_src)
 
 
 def _fact_timelines(ev_fact: np.ndarray, ev_key: np.ndarray, val: np.ndarray,
@@ -663,26 +665,20 @@ def _fact_timelines(ev_fact: np.ndarray, ev_key: np.ndarray, val: np.ndarray,
     fact, or ``-1`` where it says nothing); each fact's first row is at key 0.
     """
     last = np.ones(len(ev_fact), dtype=bool)  # a fact's last change on each key day
-    last[:-1] = (ev_fact[1:] != ev_fact[:-1]) | (ev_key[1:] != ev_key[:-1])
+    last[:-1] = _differs(ev_fact, ev_key)[1:]
     fact, key, value = ev_fact[last], ev_key[last], val[last]
     speaks = value != -2
     code = np.where(speaks, value, -1)
     src = np.where(speaks, fact, -1)
-    # Each fact starts with "no data" at key 0 unless it changes on key 0 itself.
-    head = np.unique(fact)
-    fact = np.concatenate([head, fact])
-    key = np.concatenate([np.zeros(len(head), dtype=key.dtype), key])
-    code = np.concatenate([np.full(len(head), -1, dtype=code.dtype), code])
-    src = np.concatenate([np.full(len(head), -1, dtype=src.dtype), src])
-    order = np.lexsort((np.concatenate([np.zeros(len(head)), np.ones(len(last[last]))]),
-                        key, fact))
+    # A fact whose first change comes after key 0 says "no data" until then.
+    late = fact[_differs(fact) & (key > 0)]
+    fact = np.concatenate([late, fact])
+    key = np.concatenate([np.zeros(len(late), dtype=key.dtype), key])
+    code = np.concatenate([np.full(len(late), -1, dtype=code.dtype), code])
+    src = np.concatenate([np.full(len(late), -1, dtype=src.dtype), src])
+    order = np.lexsort((key, fact))
     fact, key, code, src = fact[order], key[order], code[order], src[order]
-    # A key-0 change replaces the "no data" row before it.
-    drop = np.zeros(len(fact), dtype=bool)
-    drop[:-1] = (fact[1:] == fact[:-1]) & (key[1:] == key[:-1])
-    fact, key, code, src = fact[~drop], key[~drop], code[~drop], src[~drop]
-    keep = np.ones(len(fact), dtype=bool)
-    keep[1:] = (fact[1:] != fact[:-1]) | (code[1:] != code[:-1]) | (src[1:] != src[:-1])
+    keep = _differs(fact, code, src)
     return fact[keep], key[keep], code[keep], src[keep]
 
 
