@@ -220,7 +220,7 @@ class History:
         history tracks codes only.
     """
 
-    __slots__ = ("_comp", "code", "key", "ptr", "source")
+    __slots__ = ("_comp", "_span", "code", "key", "ptr", "source")
 
     def __init__(self, ptr: np.ndarray, key: np.ndarray, code: np.ndarray,
                  source: np.ndarray | None) -> None:
@@ -228,7 +228,8 @@ class History:
         self.key = np.asarray(key, dtype=np.int32)
         self.code = np.asarray(code, dtype=np.int16)
         self.source = None if source is None else np.asarray(source, dtype=np.int32)
-        self._comp: np.ndarray | None = None
+        self._comp: np.ndarray | None = None  # unit x span + key of each entry, sorted
+        self._span = 0
 
     def __len__(self) -> int:
         return len(self.ptr) - 1
@@ -242,9 +243,9 @@ class History:
 
     def _positions(self, k: int) -> np.ndarray:
         """Per unit, its entry in force on key ``k``."""
+        span = int(self.key.max(initial=0)) + 1 if self._comp is None else self._span
         if self._comp is None:
-            self._comp = self.units() * (int(self.key.max(initial=0)) + 1) + self.key
-        span = int(self.key.max(initial=0)) + 1
+            self._comp, self._span = self.units() * span + self.key, span
         k = min(max(int(k), 0), span - 1)
         query = np.arange(len(self), dtype=np.int64) * span + k
         return np.searchsorted(self._comp, query, side="right") - 1
