@@ -57,6 +57,10 @@ def test_no_axe_violation_with_a_popup_and_the_sources_open(open_page: Opener,
     op.page.evaluate("(() => { const m = window.mapper.layers.places.getLayers()"
                      ".find(l => l.getTooltip().getElement().textContent.startsWith('Aleppo'));"
                      " m.openPopup(); })()")
+    # Leaflet fades a popup in (0.2 s of opacity); axe measures contrast through that opacity,
+    # so it must look at the popup as a reader does, once it is fully shown.
+    op.page.wait_for_function("(() => { const p = document.querySelector('.leaflet-popup');"
+                              " return p && getComputedStyle(p).opacity === '1'; })()")
     assert _axe(op) == []
 
 
