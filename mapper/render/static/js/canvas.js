@@ -8,6 +8,9 @@
  * not by walking every path. Past MAX_PATCHES rectangles it falls back to one full repaint.
  * Paths with neither stroke nor fill are skipped. Place markers are stamped from images of
  * their look (_drawSprite).
+ *
+ * QuietSVG, the SVG renderer of the other maps, writes a path's attributes only when their
+ * value changes.
  */
 (function (M) {
   "use strict";
@@ -178,5 +181,34 @@
     }
   });
 
+  // A restyle makes Leaflet write every attribute of a path's look, changed or not, and each
+  // write costs the browser a new style for that path (on a phone, a step that restyles many
+  // places spent more on this than on anything else). The writes go through a stand-in of the
+  // path that remembers what each attribute holds and passes on only the changes.
+  function quietPath(path) {
+    var held = path._tsHeld || (path._tsHeld = {});
+    return {
+      setAttribute: function (key, value) {
+        value = String(value);
+        if (held[key] !== value) { held[key] = value; path.setAttribute(key, value); }
+      },
+      removeAttribute: function (key) {
+        if (held[key] !== null) { held[key] = null; path.removeAttribute(key); }
+      }
+    };
+  }
+  var QuietSVG = L.SVG.extend({
+    _updateStyle: function (layer) {
+      var path = layer._path;
+      if (!path) return;
+      layer._path = quietPath(path);
+      try { L.SVG.prototype._updateStyle.call(this, layer); } finally { layer._path = path; }
+    },
+    _setPath: function (layer, d) {
+      quietPath(layer._path).setAttribute("d", d);
+    }
+  });
+
   M.PatchCanvas = PatchCanvas;
+  M.QuietSVG = QuietSVG;
 })(window.__mapper || (window.__mapper = {}));

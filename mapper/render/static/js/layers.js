@@ -36,7 +36,7 @@
     pane("ts-fronts", 430, false);
     function renderer(paneName) {
       return useCanvas ? new M.PatchCanvas({pane: paneName, padding: 0.1})
-        : L.svg({pane: paneName, padding: 0.1});
+        : new M.QuietSVG({pane: paneName, padding: 0.1});
     }
     // Canvas: routes and places share one canvas, routes drawn first; SVG: one layer each.
     var placeRenderer = renderer("ts-places");
@@ -261,9 +261,11 @@
     function stylePlace(p) {
       if (markers[p]) {
         markers[p].setStyle(markerStyle(cur[p]));
-        if (!useCanvas && markers[p]._path) {
-          markers[p]._path.setAttribute("data-controller", style.controllerId(cur[p], ""));
-          markers[p]._path.setAttribute("data-shape", style.shapeOf(cur[p]));
+        var path = !useCanvas && markers[p]._path;
+        if (path && path._tsHolder !== cur[p]) {
+          path._tsHolder = cur[p];
+          path.setAttribute("data-controller", style.controllerId(cur[p], ""));
+          path.setAttribute("data-shape", style.shapeOf(cur[p]));
         }
       }
     }
