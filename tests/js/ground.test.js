@@ -125,6 +125,32 @@ test("fronts show where two known holders differ; the hit test finds holes", () 
   assert.equal(G.atomAt(geom, 0.5, 2.5), -1);
 });
 
+test("fronts are stroked as chains through nodes where two of them meet alone", () => {
+  // A path 0 -> 1 -> 2 with a branch 3 at the middle node, and a ring of three arcs 4, 5, 6.
+  const ll = (x, y) => [y, x];
+  const arcs = [[ll(0, 0), ll(1, 0)], [ll(1, 0), ll(2, 0)], [ll(2, 0), ll(3, 0)],
+    [ll(2, 0), ll(2, 1)], [ll(5, 5), ll(6, 5)], [ll(6, 5), ll(6, 6)], [ll(5, 5), ll(6, 6)]];
+  const geom = G.geometry(arcs, []);
+  const fronts = {arc: [0, 1, 2, 3, 4, 5, 6], a: [], b: []};
+  // without the branch: one chain 0, 1, 2 (walked either way), and the ring
+  const chains = G.frontChains(geom, fronts, [2, 1, 0, 4, 5, 6]);
+  assert.equal(chains.length, 2);
+  assert.deepEqual(chains[0].map((c) => c[0]).sort(), [0, 1, 2]);
+  assert.deepEqual(chains[1].map((c) => c[0]).sort(), [4, 5, 6]);
+  // the ring's arcs are walked end to end: 6 runs backwards after 4 and 5
+  assert.deepEqual(chains[1], [[4, true], [5, true], [6, false]]);
+  // with it, node (2, 0) has three fronts: chains end there
+  const split = G.frontChains(geom, fronts, [0, 1, 2, 3]);
+  assert.deepEqual(split.map((ch) => ch.map((c) => c[0])), [[0, 1], [2], [3]]);
+  // the path: the shared points are not repeated, every front is drawn once
+  const ctx = recorder();
+  G.paintFronts(ctx, geom, fronts, [0, 1, 2], {scale: 1, ox: 0, oy: 0}, "#000", 2);
+  assert.deepEqual(ctx.log.map((e) => e[0]), ["beginPath", "moveTo", "lineTo", "lineTo",
+    "lineTo", "stroke"]);
+  // the node tables are left clean for the next call
+  assert.ok(geom.head.every((h) => h === -1) && geom.deg.every((d) => d === 0));
+});
+
 test("compare: ground that moved, km² gained and lost per holder", () => {
   const c = G.compare([0, 0, 1, -1], [0, 1, 1, 0], [100, 25, 30, 7]);
   assert.deepEqual(c.moved, [1, 3]);

@@ -42,8 +42,8 @@ test("the page's joined script (mapper.render.element.browser_script) loads the 
   const window = {};
   new Function("window", "L", "document", fs.readFileSync(file, "utf8"))(window, L, undefined);
   assert.equal(typeof window.mapperTimeSlider, "function");
-  assert.deepEqual(Object.keys(window.__mapper).sort(), ["PatchCanvas", "a11y", "chart",
-    "compare", "controls", "ground", "incidents", "labels", "layers", "popups", "snapshot",
+  assert.deepEqual(Object.keys(window.__mapper).sort(), ["PatchCanvas", "QuietSVG", "a11y",
+    "chart", "compare", "controls", "ground", "incidents", "labels", "layers", "popups", "snapshot",
     "state", "styles", "util"]);
   assert.equal(window.mapperTimeSlider.helpers.longDate(Date.UTC(2024, 11, 5), 0),
     "5 December 2024");

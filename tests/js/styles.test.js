@@ -25,7 +25,10 @@ test("controller labels, ids and colours: factions, contested, unknown", () => {
 test("marker styles: contested white with a dashed ring, unknown grey", () => {
   const st = S.create(FACTIONS);
   assert.deepEqual(st.markerStyle(0), {fillColor: "#c0392b", fillOpacity: 0.95,
-    color: "#1f1f1f", weight: 1.2, dashArray: null, shape: "circle"});
+    color: "#1f1f1f", weight: 1.2, dashArray: null, shape: "circle", look: "holder 0"});
+  // the look is named by the holder alone (canvas.js keys its marker images on it)
+  assert.deepEqual([1, 2, -1].map((c) => st.markerStyle(c).look), ["holder 1", "holder 2",
+    "holder -1"]);
   assert.equal(st.markerStyle(1).shape, "square");  // a shape per side, not colour alone
   assert.equal(st.markerStyle(2).shape, "circle");
   assert.equal(st.markerStyle(2).fillColor, "#ffffff");

@@ -128,11 +128,14 @@
       var o = layer.options, m = L.Browser.retina ? 2 : 1, b = this._bounds;
       var x = Math.round(m * (layer._point.x - b.min.x)), y = Math.round(m * (layer._point.y - b.min.y));
       var half = Math.ceil(m * (1.6 * layer._radius + (o.weight || 0)) + 2);
-      // The look's key is kept on the marker until its style or radius changes.
+      // The look's key is kept on the marker until its style or radius changes; a style that
+      // names its look (styles.markerStyle: ``look``) is keyed by that name, not by every
+      // option (a jump restyles thousands of markers).
       if (!layer._tsLook || layer._tsLookR !== layer._radius) {
         layer._tsLookR = layer._radius;
-        layer._tsLook = [o.shape, layer._radius, o.fill, o.fillColor, o.fillOpacity, o.fillRule,
-          o.stroke, o.color, o.weight, o.opacity, o.dashArray, o.lineCap, o.lineJoin, m].join();
+        layer._tsLook = o.look !== undefined ? o.look + "|" + layer._radius + "|" + m :
+          [o.shape, layer._radius, o.fill, o.fillColor, o.fillOpacity, o.fillRule,
+            o.stroke, o.color, o.weight, o.opacity, o.dashArray, o.lineCap, o.lineJoin, m].join();
       }
       var sprites = this._sprites || (this._sprites = {}), key = layer._tsLook, s = sprites[key];
       if (!s) {
@@ -159,10 +162,17 @@
       if (full) {
         this._redrawBounds = null;
         L.Canvas.prototype._redraw.call(this);
-        this._buildGrid();
+        // The grid is built when a patch first needs it: a jump, or a drag of the slider, that
+        // repaints all on every frame never does.
+        this._grid = null;
+        this._gridStale = true;
         return;
       }
       if (!patches) return;
+      if (this._gridStale) {
+        this._gridStale = false;
+        this._buildGrid();
+      }
       patches = mergePatches(patches);
       for (var i = 0; i < patches.length; i++) {
         var p = patches[i];

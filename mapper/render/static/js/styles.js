@@ -97,6 +97,7 @@
           // The look changed (canvas.js _drawSprite). On a canvas the shape is read when drawn:
           // a restyle that keeps the radius needs no new position (CircleMarker's would).
           this._tsLook = null;
+          this.options.look = undefined;  // a style that names its look sets it again
           var r = this._renderer, same = !(style && style.radius !== undefined &&
             style.radius !== this._radius);
           return (r && r._ctx && same ? L.Path : L.CircleMarker).prototype.setStyle.call(this, style);
@@ -139,16 +140,17 @@
     // The marker shape of a controller (see SHAPES).
     function shapeOf(c) { return c >= 0 && c < nf ? SHAPES[c % SHAPES.length] : "circle"; }
     function markerStyle(c) {
+      // ``look`` names the style, a function of c alone (canvas.js _drawSprite keys on it).
       if (c === CONTESTED) {
         return {fillColor: "#ffffff", fillOpacity: 1, color: "#111111", weight: 2.5,
-          dashArray: "3 2", shape: "circle"};
+          dashArray: "3 2", shape: "circle", look: "holder " + c};
       }
       if (c < 0) {
         return {fillColor: UNKNOWN_COLOUR, fillOpacity: 0.85, color: "#5f5f5f", weight: 1,
-          dashArray: null, shape: "circle"};
+          dashArray: null, shape: "circle", look: "holder -1"};
       }
       return {fillColor: factions[c].colour, fillOpacity: 0.95, color: "#1f1f1f", weight: 1.2,
-        dashArray: null, shape: shapeOf(c)};
+        dashArray: null, shape: shapeOf(c), look: "holder " + c};
     }
     // How the ground a controller holds is filled: a colour, its opacity (in a pane that is
     // itself see-through, CSS), and the faction's pattern (hatch, cross, dots; contested:
