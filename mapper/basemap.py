@@ -43,8 +43,8 @@ from shapely.geometry.base import BaseGeometry
 
 from mapper.errors import MapperError
 
-__all__ = ["cities", "countries", "country_labels", "country_shape", "layers", "levels", "rivers",
-           "to_geojson"]
+__all__ = ["cities", "countries", "country_labels", "country_shape", "layer_shape", "layers",
+           "levels", "ring_shapes", "rivers", "to_geojson"]
 
 Bbox = tuple[float, float, float, float]
 
@@ -414,8 +414,23 @@ def country_shape(iso2_codes: Iterable[str] | str) -> BaseGeometry:
     return _country_shape(tuple(sorted(set(codes))))
 
 
-def _layer(name: str, bbox: Bbox, tolerance_deg: float, precision: int) -> dict[str, Any]:
-    """One 1:10m layer cut to a box, merged into a single simplified feature, as GeoJSON."""
+def layer_shape(name: str, bbox: Bbox, tolerance_deg: float = 0.002) -> BaseGeometry:
+    """One 1:10m layer cut to a box, merged into one geometry and simplified (see :func:`layers`).
+
+    Parameters
+    ----------
+    name
+        ``"land"``, ``"lakes"``, ``"borders"`` or ``"regions"``.
+    bbox
+        ``(lon_min, lat_min, lon_max, lat_max)`` in degrees.
+    tolerance_deg
+        Simplification tolerance in degrees (``preserve_topology``).
+
+    Returns
+    -------
+    shapely geometry
+        Polygons for land and lakes, merged lines for the others; empty if nothing is there.
+    """
     box = shapely.box(*bbox)
     geoms = _geometries(name)[np.sort(_tree(name).query(box, predicate="intersects"))]
     cut = shapely.clip_by_rect(geoms, *bbox)
@@ -426,13 +441,12 @@ def _layer(name: str, bbox: Bbox, tolerance_deg: float, precision: int) -> dict[
         merged = shapely.union_all(cut)
     else:
         merged = shapely.line_merge(shapely.union_all(cut)) if len(cut) else shapely.LineString()
-    merged = shapely.simplify(merged, tolerance_deg, preserve_topology=True)
-    if merged.is_empty:
-        return {"type": "FeatureCollection", "features": []}
-    gdf = gpd.GeoDataFrame(geometry=[merged], index=[name], crs="EPSG:4326")
-    gj = to_geojson(gdf, precision=precision)
-    gj["features"] = [f for f in gj["features"] if f["geometry"] is not None]
-    return gj
+    return shapely.simplify(merged, tolerance_deg, preserve_topology=True)
+
+
+def _layer(name: str, bbox: Bbox, tolerance_deg: float, precision: int) -> dict[str, Any]:
+    """One 1:10m layer cut to a box, merged into a single simplified feature, as GeoJSON."""
+    return _feature(layer_shape(name, bbox, tolerance_deg), name, precision)
 
 
 #: A country gets a name label in a box it covers at least this share of, even when its
@@ -677,6 +691,33 @@ def levels(bbox: Bbox) -> list[dict[str, Any]]:
     >>> sorted(rings[0])
     ['borders', 'box', 'coast', 'lakes', 'land', 'precision', 'rivers']
     """
+    return [{"box": ring["box"], "precision": ring["precision"],
+             **{k: _feature(ring[k], k, ring["precision"]) for k in RING_LAYERS}}
+            for ring in ring_shapes(bbox)]
+
+
+#: The layers of each ring of :func:`levels` and :func:`ring_shapes`.
+RING_LAYERS = ("land", "coast", "lakes", "borders", "rivers")
+
+
+def ring_shapes(bbox: Bbox, names: Iterable[str] = RING_LAYERS) -> list[dict[str, Any]]:
+    """The rings of :func:`levels` as shapely geometries, before they are written as GeoJSON.
+
+    Parameters
+    ----------
+    bbox
+        ``(lon_min, lat_min, lon_max, lat_max)``: the box of full detail.
+    names
+        The layers wanted, of :data:`RING_LAYERS` (the others are left out).
+
+    Returns
+    -------
+    list of dict
+        One dict per ring, nearest first: ``box``, ``precision`` and one geometry per name of
+        :data:`RING_LAYERS` (polygons for ``land`` and ``lakes``, lines for the others),
+        not yet rounded to ``precision``.
+    """
+    wanted = set(names)
     x0, y0, x1, y1 = _check_bbox(bbox)
     # On a 0.1 degree grid, so every ring's edges fall on the coarsest ring's grid.
     box = (math.floor(x0 * 10) / 10, math.floor(y0 * 10) / 10,
@@ -688,28 +729,27 @@ def levels(bbox: Bbox) -> list[dict[str, Any]]:
         world = margin is None
         land_src, coast_src, border_src = (("land110", "coast110", "borders110") if world
                                            else ("land", "coast", "borders"))
-        land = _polygons_only(_ring_cut(_geometries(land_src), outer, inner, tol))
-        coast = _lines_only(_ring_cut(_geometries(coast_src), outer, inner, tol))
-        borders = _lines_only(_ring_cut(_geometries(border_src), outer, inner, tol))
-        lakes: BaseGeometry = shapely.MultiPolygon()
-        if not world:
-            lakes = _polygons_only(_ring_cut(_geometries("lakes"), outer, inner, tol))
-            if margin:
-                big = [p for p in shapely.get_parts(lakes)
-                       if p.area >= _MIN_LAKE_TOLERANCES * tol * tol]
-                lakes = shapely.MultiPolygon(big) if big else shapely.MultiPolygon()
-        river = rivers(outer, max_rank=max_rank).geometry.to_numpy()
-        river_geom = _lines_only(_ring_cut(river, outer, inner, tol)) if len(river) else (
-            shapely.LineString())
-        out.append({
-            "box": [round(v, 1) for v in outer],
-            "precision": precision,
-            "land": _feature(land, "land", precision),
-            "coast": _feature(coast, "coast", precision),
-            "lakes": _feature(lakes, "lakes", precision),
-            "borders": _feature(borders, "borders", precision),
-            "rivers": _feature(river_geom, "rivers", precision),
-        })
+        ring: dict[str, Any] = {"box": [round(v, 1) for v in outer], "precision": precision}
+        if "land" in wanted:
+            ring["land"] = _polygons_only(_ring_cut(_geometries(land_src), outer, inner, tol))
+        if "coast" in wanted:
+            ring["coast"] = _lines_only(_ring_cut(_geometries(coast_src), outer, inner, tol))
+        if "lakes" in wanted:
+            lakes: BaseGeometry = shapely.MultiPolygon()
+            if not world:
+                lakes = _polygons_only(_ring_cut(_geometries("lakes"), outer, inner, tol))
+                if margin:
+                    big = [p for p in shapely.get_parts(lakes)
+                           if p.area >= _MIN_LAKE_TOLERANCES * tol * tol]
+                    lakes = shapely.MultiPolygon(big) if big else shapely.MultiPolygon()
+            ring["lakes"] = lakes
+        if "borders" in wanted:
+            ring["borders"] = _lines_only(_ring_cut(_geometries(border_src), outer, inner, tol))
+        if "rivers" in wanted:
+            river = rivers(outer, max_rank=max_rank).geometry.to_numpy()
+            ring["rivers"] = _lines_only(_ring_cut(river, outer, inner, tol)) if len(river) \
+                else shapely.LineString()
+        out.append(ring)
         inner = outer
         if world:
             break
