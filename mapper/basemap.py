@@ -44,7 +44,7 @@ from shapely.geometry.base import BaseGeometry
 from mapper.errors import MapperError
 
 __all__ = ["cities", "countries", "country_labels", "country_shape", "layer_shape", "layers",
-           "levels", "ring_shapes", "rivers", "to_geojson"]
+           "levels", "preload", "ring_shapes", "rivers", "to_geojson"]
 
 Bbox = tuple[float, float, float, float]
 
@@ -507,6 +507,19 @@ def layers(
     }
     out["labels"] = country_labels(box, precision=precision)
     return out
+
+
+def preload() -> None:
+    """Read the Natural Earth layers that :func:`countries` at 1:10m and :func:`rivers` use.
+
+    Each is read once per process anyway; a process that forks children which draw maps
+    (see :mod:`mapper.site`) calls this first, so that they share what it read.
+    """
+    _load()
+    _country_tree()
+    for layer in ("land", "lakes", "borders"):
+        _tree(layer)
+    _rivers()
 
 
 @lru_cache(maxsize=1)

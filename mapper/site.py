@@ -9,6 +9,7 @@ not change is not touched (same inode, bytes and mtime).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import pickle
@@ -136,17 +137,19 @@ def build(
     bar = tqdm(paths, desc="build", unit="map", disable=not show)
     for path in bar:
         bar.set_postfix_str(path.name)
-        ds = load_dataset(path)
-        from mapper import model, stats
-
-        territory = model.build(ds)  # the one model the page and the images read
-        jobs: list[_ImageJob] = []
-        if images:
-            territory.topology()  # the atoms' borders, drawn by both: computed once, before
-            stats.territory_series(ds, territory=territory)  # so is the daily table (kept)
-            # Images drawn while the page renders, in processes of their own.
-            jobs = [_ImageJob(ds, territory, IMAGE_GROUPS)]
+        # The images are drawn in processes of their own, started now: they load matplotlib
+        # and the base map while this one loads the data, then draw while it renders the page.
+        jobs = [_ImageJob(IMAGE_GROUPS)] if images else []
         try:
+            ds = load_dataset(path)
+            from mapper import model, stats
+
+            territory = model.build(ds)  # the one model the page and the images read
+            if images:
+                territory.topology()  # the atoms' borders, drawn by both: computed once, before
+                stats.territory_series(ds, territory=territory)  # so is the daily table (kept)
+            for job in jobs:
+                job.start(ds, territory)
             files: dict[str, str | bytes] = {
                 "index.html": render_html(ds, tiles=tiles, territory=territory)}
             drawn: dict[str, bytes] = {}
@@ -297,7 +300,7 @@ def _draw_groups(ds: Dataset, territory: Territory, groups: Sequence[Sequence[st
     """
     if len(groups) > 1 and lay is None:
         lay = _map_layers(ds, territory, [n for g in groups for n in g])
-    others = [_ImageJob(ds, territory, [group], lay=lay) for group in groups[1:]]
+    others = [_ImageJob([group], ds=ds, territory=territory, lay=lay) for group in groups[1:]]
     try:
         out = static_images(ds, territory=territory, names=groups[0], lay=lay)
         for job in others:
@@ -319,44 +322,51 @@ def _stop(signum: int, frame: Any) -> None:
 class _ImageJob:
     """Some of a dataset's :data:`IMAGES`, drawn beside the caller's work.
 
-    With :func:`_can_fork`, the files are drawn in a forked child process, which shares the
-    loaded dataset and model, while the parent renders the page: the outputs read the same
-    model and nothing of each other. A job of several groups draws the first in its child
-    and each other one in a child of that child (:func:`_draw_groups`); stopping the child
-    stops them too. The files are the same bytes as :func:`static_images` in this process
-    gives, which is what :meth:`result` does where a second process cannot help or the
-    child died without an answer. An error in a child is raised by :meth:`result`, and
-    the warnings it issued are issued again there.
+    With :func:`_can_fork`, the files are drawn in a forked child process while the parent
+    renders the page: the outputs read the same model and nothing of each other. A job
+    made before its dataset is loaded starts its child at once, which loads what drawing
+    needs whatever the data (:func:`_warm_up`) while the parent loads the dataset and builds
+    the model, then gets both from :meth:`start` (pickled). A job made with them forks a
+    child that shares them. A job of several groups draws the first in its child and each
+    other one in a child of that child (:func:`_draw_groups`); stopping the child stops
+    them too. The files are the same bytes as :func:`static_images` in this process gives,
+    which is what :meth:`result` does where a second process cannot help or the child died
+    without an answer. An error in a child is raised by :meth:`result`, and the warnings it
+    issued are issued again there.
 
     Parameters
     ----------
-    ds
-        The dataset.
-    territory
-        Its model.
     groups
         The files of :data:`IMAGES` to draw, in groups (default: all, in one group).
+    ds
+        The dataset; ``None``: given later to :meth:`start`.
+    territory
+        Its model (with ``ds``).
     lay
         What the maps share, if computed already.
     """
 
-    def __init__(self, ds: Dataset, territory: Territory,
-                 groups: Sequence[Sequence[str]] | None = None, *,
+    def __init__(self, groups: Sequence[Sequence[str]] | None = None, *,
+                 ds: Dataset | None = None, territory: Territory | None = None,
                  lay: MapLayers | None = None) -> None:
         self.ds, self.territory, self.lay = ds, territory, lay
         self.groups = [tuple(g) for g in groups] if groups else [tuple(IMAGES)]
         self._child: Any = None
         self._receive: Any = None
+        self._give: Any = None
         if not _can_fork():
             return
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
         self._receive, send = ctx.Pipe(duplex=False)
+        take = None
+        if ds is None:
+            take, self._give = ctx.Pipe(duplex=False)
         # A child that starts children of its own cannot be a daemon; it stops them itself.
         self._child = ctx.Process(target=_draw_in_child,
-                                  args=(send, ds, territory, self.groups, lay),
-                                  daemon=len(self.groups) == 1, name=f"mapper-images-{ds.id}")
+                                  args=(send, take, self._give, ds, territory, self.groups, lay),
+                                  daemon=len(self.groups) == 1, name="mapper-images")
         with warnings.catch_warnings():
             # Python >= 3.12 warns that a fork of a process with threads (numpy's BLAS
             # pool, a progress bar's monitor) may deadlock in a child that takes a lock
@@ -365,9 +375,22 @@ class _ImageJob:
                                     message=r".*fork\(\) may lead to deadlocks")
             self._child.start()
         send.close()
+        if take is not None:
+            take.close()
+
+    def start(self, ds: Dataset, territory: Territory) -> None:
+        """Give the dataset and its model to a job made without them (call once)."""
+        self.ds, self.territory = ds, territory
+        if self._give is not None:
+            with contextlib.suppress(OSError):  # the child died: result() draws here
+                self._give.send((ds, territory))
+            self._give.close()
+            self._give = None
 
     def _here(self) -> dict[str, bytes]:
         """Draw every group in this process."""
+        if self.ds is None:
+            raise RuntimeError("_ImageJob.result: no dataset given (call start first)")
         names = [n for g in self.groups for n in g]
         return static_images(self.ds, territory=self.territory, names=names, lay=self.lay)
 
@@ -400,7 +423,8 @@ class _ImageJob:
                 exc = None
             if isinstance(exc, BaseException):
                 raise exc from RuntimeError(f"in the process drawing the images:\n{text}")
-            raise RuntimeError(f"drawing the images of {self.ds.id} failed:\n{text}")
+            name = self.ds.id if self.ds is not None else "a dataset"
+            raise RuntimeError(f"drawing the images of {name} failed:\n{text}")
         return dict(value)
 
     def cancel(self) -> None:
@@ -412,21 +436,43 @@ class _ImageJob:
             return
         if stop:
             self._child.terminate()
+        if self._give is not None:
+            self._give.close()
+            self._give = None
         self._receive.close()
         self._child.join()
         self._child = None
         self._receive = None
 
 
-def _draw_in_child(send: Any, ds: Dataset, territory: Territory,
-                   groups: Sequence[Sequence[str]], lay: MapLayers | None) -> None:
-    """The forked child of :class:`_ImageJob`: draw, send the files (or the error) and
-    the warnings issued, exit. One with children of its own stops them on SIGTERM."""
+def _warm_up() -> None:
+    """Load what drawing the images needs whatever the dataset: matplotlib and the Natural
+    Earth layers of the maps (:func:`mapper.basemap.preload`)."""
+    from mapper import basemap, snapshot  # noqa: F401
+
+    basemap.preload()
+
+
+def _draw_in_child(send: Any, take: Any, give: Any, ds: Dataset | None,
+                   territory: Territory | None, groups: Sequence[Sequence[str]],
+                   lay: MapLayers | None) -> None:
+    """The forked child of :class:`_ImageJob`: get the dataset if it has none yet, draw, send
+    the files (or the error) and the warnings issued, exit. One with children of its own
+    stops them on SIGTERM."""
     signal.signal(signal.SIGTERM, _stop if len(groups) > 1 else signal.SIG_DFL)
     caught: list[tuple[str, type[Warning], str, int]] = []
     try:
         with warnings.catch_warnings(record=True) as seen:
             try:
+                if take is not None:
+                    give.close()  # the parent's end: it alone sends
+                    _warm_up()
+                    try:
+                        ds, territory = take.recv()
+                    except EOFError:  # the parent gave up before the data was loaded
+                        return
+                    take.close()
+                assert ds is not None and territory is not None
                 value: Any = _draw_groups(ds, territory, groups, lay)
                 status = "ok"
             finally:
