@@ -142,13 +142,10 @@ def build(
         jobs = [_ImageJob(IMAGE_GROUPS)] if images else []
         try:
             ds = load_dataset(path)
-            from mapper import model, stats
+            from mapper import model
 
             territory = model.build(ds)  # the one model the page and the images read
-            if images:
-                territory.topology()  # the atoms' borders, drawn by both: computed once, before
-                stats.territory_series(ds, territory=territory)  # so is the daily table (kept)
-            for job in jobs:
+            for job in jobs:  # sent before its topology and table: quicker made than sent
                 job.start(ds, territory)
             files: dict[str, str | bytes] = {
                 "index.html": render_html(ds, tiles=tiles, territory=territory)}
