@@ -509,8 +509,9 @@ def layers(
     return out
 
 
-def preload() -> None:
-    """Read the Natural Earth layers that :func:`countries` at 1:10m and :func:`rivers` use.
+def preload(*, rivers: bool = True) -> None:
+    """Read the Natural Earth layers that :func:`countries` at 1:10m, :func:`country_shape`
+    and (``rivers``) :func:`rivers` use.
 
     Each is read once per process anyway; a process that forks children which draw maps
     (see :mod:`mapper.site`) calls this first, so that they share what it read.
@@ -519,7 +520,8 @@ def preload() -> None:
     _country_tree()
     for layer in ("land", "lakes", "borders"):
         _tree(layer)
-    _rivers()
+    if rivers:
+        _rivers()
 
 
 @lru_cache(maxsize=1)

@@ -138,7 +138,13 @@ def build(
     for path in bar:
         bar.set_postfix_str(path.name)
         # The images are drawn in processes of their own, started now: they load matplotlib
-        # and the base map while this one loads the data, then draw while it renders the page.
+        # and the rivers while this one loads the data, then draw while it renders the page.
+        # The country layers, which the data's country outlines and the page's base map
+        # need here as well, are read first, once for both.
+        if images and _can_fork():
+            from mapper import basemap
+
+            basemap.preload(rivers=False)
         jobs = [_ImageJob(IMAGE_GROUPS)] if images else []
         try:
             ds = load_dataset(path)
@@ -444,7 +450,8 @@ class _ImageJob:
 
 def _warm_up() -> None:
     """Load what drawing the images needs whatever the dataset: matplotlib and the Natural
-    Earth layers of the maps (:func:`mapper.basemap.preload`)."""
+    Earth layers of the maps (:func:`mapper.basemap.preload`; those the parent read before
+    it forked are there already)."""
     from mapper import basemap, snapshot  # noqa: F401
 
     basemap.preload()
