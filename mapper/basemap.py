@@ -265,7 +265,14 @@ def _bridges(others: np.ndarray, borders: np.ndarray) -> np.ndarray:
     parts, owner = shapely.get_parts(borders, return_index=True)
     ends = np.concatenate([shapely.get_point(parts, 0), shapely.get_point(parts, -1)])
     own = np.concatenate([owner, owner]) + len(others)
-    end_i, line_j = shapely.STRtree(lines).query(ends, predicate="dwithin", distance=_GAP_DEG)
+    # Candidates by box, then the distance test from the (prepared, indexed) line: the same
+    # pairs as the tree's own "dwithin", which measures from the point, vertex by vertex.
+    x, y = shapely.get_coordinates(ends).T
+    end_i, line_j = shapely.STRtree(lines).query(
+        shapely.box(x - _GAP_DEG, y - _GAP_DEG, x + _GAP_DEG, y + _GAP_DEG))
+    shapely.prepare(lines)
+    near = shapely.dwithin(lines[line_j], ends[end_i], _GAP_DEG)
+    end_i, line_j = end_i[near], line_j[near]
     keep = line_j != own[end_i]
     end_i, line_j = end_i[keep], line_j[keep]
     if len(end_i) == 0:
@@ -318,7 +325,10 @@ def _faces(bbox: Bbox) -> tuple[np.ndarray, np.ndarray]:
     noded = shapely.union_all(lines, grid_size=_NODING_GRID_DEG)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     inner = shapely.point_on_surface(faces)
-    on_land = np.unique(_tree("land").query(inner, predicate="within")[0])
+    # Candidates by box, then point in polygon on the prepared land: the pairs of the
+    # tree's own "within", without testing each point against every vertex.
+    point_i, land_j = _tree("land").query(inner)
+    on_land = np.unique(point_i[shapely.contains(_geometries("land")[land_j], inner[point_i])])
     faces = faces[on_land]
 
     world = _load()
