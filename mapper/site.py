@@ -9,7 +9,6 @@ not change is not touched (same inode, bytes and mtime).
 
 from __future__ import annotations
 
-import contextlib
 import html
 import os
 import pickle
@@ -137,15 +136,18 @@ def build(
     bar = tqdm(paths, desc="build", unit="map", disable=not show)
     for path in bar:
         bar.set_postfix_str(path.name)
-        # The images are drawn in processes of their own, started now: they load matplotlib
-        # and the rivers while this one loads the data, then draw while it renders the page.
-        # The country layers, which the data's country outlines and the page's base map
-        # need here as well, are read first, once for both.
-        if images and _can_fork():
+        # The images are drawn in processes of their own while this one renders the page.
+        # For a small dataset they start now: they load matplotlib and the rivers while
+        # this one loads the data, then get the data (pickled). The country layers, which
+        # the data's country outlines and the page's base map need here as well, are read
+        # first, once for both. A large dataset would take longer to send than that saves:
+        # its images' processes are forked once the model is built, and share it.
+        early = images and _can_fork() and _folder_bytes(path) <= EARLY_IMAGES_MAX_BYTES
+        if early:
             from mapper import basemap
 
             basemap.preload(rivers=False)
-        jobs = [_ImageJob(IMAGE_GROUPS)] if images else []
+        jobs = [_ImageJob(IMAGE_GROUPS)] if early else []
         try:
             ds = load_dataset(path)
             from mapper import model
@@ -153,6 +155,8 @@ def build(
             territory = model.build(ds)  # the one model the page and the images read
             for job in jobs:  # sent before its topology and table: quicker made than sent
                 job.start(ds, territory)
+            if images and not early:
+                jobs = [_ImageJob(IMAGE_GROUPS, ds=ds, territory=territory)]
             files: dict[str, str | bytes] = {
                 "index.html": render_html(ds, tiles=tiles, territory=territory)}
             drawn: dict[str, bytes] = {}
@@ -167,6 +171,20 @@ def build(
     with folder_lock(out_dir):
         recover_folder(out_dir)  # again: another build may have been killed meanwhile
         return _write_site(out_dir, pages, partial=bool(datasets))
+
+
+#: A dataset folder of at most this many bytes has its images' processes started before it
+#: is loaded (see :func:`build`): sending a dataset of this size to them (pickled) takes
+#: less than what they load meanwhile (matplotlib and the rivers, about 0.6 s).
+EARLY_IMAGES_MAX_BYTES = 4_000_000
+
+
+def _folder_bytes(folder: Path) -> int:
+    """The size of the files in ``folder`` and its subfolders (0 if it cannot be read)."""
+    try:
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    except OSError:
+        return 0
 
 
 def _write_site(out_dir: Path, pages: Sequence[tuple[Dataset, dict[str, str | bytes]]], *,
@@ -385,8 +403,11 @@ class _ImageJob:
         """Give the dataset and its model to a job made without them (call once)."""
         self.ds, self.territory = ds, territory
         if self._give is not None:
-            with contextlib.suppress(OSError):  # the child died: result() draws here
+            try:
                 self._give.send((ds, territory))
+            except Exception:  # the child died, or the data cannot be pickled: drawn here
+                self._release(stop=True)
+                return
             self._give.close()
             self._give = None
 
