@@ -156,6 +156,10 @@ def build(
             for job in jobs:  # sent before its topology and table: quicker made than sent
                 job.start(ds, territory)
             if images and not early:
+                from mapper import stats
+
+                territory.topology()  # the atoms' borders, drawn by both: computed once, before
+                stats.territory_series(ds, territory=territory)  # so is the daily table (kept)
                 jobs = [_ImageJob(IMAGE_GROUPS, ds=ds, territory=territory)]
             files: dict[str, str | bytes] = {
                 "index.html": render_html(ds, tiles=tiles, territory=territory)}
