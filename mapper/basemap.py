@@ -44,7 +44,7 @@ from shapely.geometry.base import BaseGeometry
 from mapper.errors import MapperError
 
 __all__ = ["cities", "countries", "country_labels", "country_shape", "layer_shape", "layers",
-           "levels", "preload", "ring_shapes", "rivers", "to_geojson"]
+           "levels", "preload_rivers", "ring_shapes", "rivers", "to_geojson"]
 
 Bbox = tuple[float, float, float, float]
 
@@ -519,19 +519,10 @@ def layers(
     return out
 
 
-def preload(*, rivers: bool = True) -> None:
-    """Read the Natural Earth layers that :func:`countries` at 1:10m, :func:`country_shape`
-    and (``rivers``) :func:`rivers` use.
-
-    Each is read once per process anyway; a process that forks children which draw maps
-    (see :mod:`mapper.site`) calls this first, so that they share what it read.
-    """
-    _load()
-    _country_tree()
-    for layer in ("land", "lakes", "borders"):
-        _tree(layer)
-    if rivers:
-        _rivers()
+def preload_rivers() -> None:
+    """Read the rivers of :func:`rivers` now (once per process): a process that forks
+    children drawing maps calls this first, so that they share what it read."""
+    _rivers()
 
 
 @lru_cache(maxsize=1)

@@ -136,31 +136,18 @@ def build(
     bar = tqdm(paths, desc="build", unit="map", disable=not show)
     for path in bar:
         bar.set_postfix_str(path.name)
-        # The images are drawn in processes of their own while this one renders the page.
-        # For a small dataset they start now: they load matplotlib and the rivers while
-        # this one loads the data, then get the data (pickled). The country layers, which
-        # the data's country outlines and the page's base map need here as well, are read
-        # first, once for both. A large dataset would take longer to send than that saves:
-        # its images' processes are forked once the model is built, and share it.
-        early = images and _can_fork() and _folder_bytes(path) <= EARLY_IMAGES_MAX_BYTES
-        if early:
-            from mapper import basemap
+        ds = load_dataset(path)
+        from mapper import basemap, model, stats
 
-            basemap.preload(rivers=False)
-        jobs = [_ImageJob(IMAGE_GROUPS)] if early else []
+        territory = model.build(ds)  # the one model the page and the images read
+        jobs: list[_ImageJob] = []
+        if images:
+            territory.topology()  # the atoms' borders, drawn by both: computed once, before
+            stats.territory_series(ds, territory=territory)  # so is the daily table (kept)
+            basemap.preload_rivers()  # and the rivers of the page's base map and the maps
+            # Images drawn while the page renders, in processes of their own.
+            jobs = [_ImageJob(ds, territory, IMAGE_GROUPS)]
         try:
-            ds = load_dataset(path)
-            from mapper import model
-
-            territory = model.build(ds)  # the one model the page and the images read
-            for job in jobs:  # sent before its topology and table: quicker made than sent
-                job.start(ds, territory)
-            if images and not early:
-                from mapper import stats
-
-                territory.topology()  # the atoms' borders, drawn by both: computed once, before
-                stats.territory_series(ds, territory=territory)  # so is the daily table (kept)
-                jobs = [_ImageJob(IMAGE_GROUPS, ds=ds, territory=territory)]
             files: dict[str, str | bytes] = {
                 "index.html": render_html(ds, tiles=tiles, territory=territory)}
             drawn: dict[str, bytes] = {}
@@ -175,20 +162,6 @@ def build(
     with folder_lock(out_dir):
         recover_folder(out_dir)  # again: another build may have been killed meanwhile
         return _write_site(out_dir, pages, partial=bool(datasets))
-
-
-#: A dataset folder of at most this many bytes has its images' processes started before it
-#: is loaded (see :func:`build`): sending a dataset of this size to them (pickled) takes
-#: less than what they load meanwhile (matplotlib and the rivers, about 0.6 s).
-EARLY_IMAGES_MAX_BYTES = 4_000_000
-
-
-def _folder_bytes(folder: Path) -> int:
-    """The size of the files in ``folder`` and its subfolders (0 if it cannot be read)."""
-    try:
-        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-    except OSError:
-        return 0
 
 
 def _write_site(out_dir: Path, pages: Sequence[tuple[Dataset, dict[str, str | bytes]]], *,
@@ -325,7 +298,7 @@ def _draw_groups(ds: Dataset, territory: Territory, groups: Sequence[Sequence[st
     """
     if len(groups) > 1 and lay is None:
         lay = _map_layers(ds, territory, [n for g in groups for n in g])
-    others = [_ImageJob([group], ds=ds, territory=territory, lay=lay) for group in groups[1:]]
+    others = [_ImageJob(ds, territory, [group], lay=lay) for group in groups[1:]]
     try:
         out = static_images(ds, territory=territory, names=groups[0], lay=lay)
         for job in others:
@@ -347,51 +320,44 @@ def _stop(signum: int, frame: Any) -> None:
 class _ImageJob:
     """Some of a dataset's :data:`IMAGES`, drawn beside the caller's work.
 
-    With :func:`_can_fork`, the files are drawn in a forked child process while the parent
-    renders the page: the outputs read the same model and nothing of each other. A job
-    made before its dataset is loaded starts its child at once, which loads what drawing
-    needs whatever the data (:func:`_warm_up`) while the parent loads the dataset and builds
-    the model, then gets both from :meth:`start` (pickled). A job made with them forks a
-    child that shares them. A job of several groups draws the first in its child and each
-    other one in a child of that child (:func:`_draw_groups`); stopping the child stops
-    them too. The files are the same bytes as :func:`static_images` in this process gives,
-    which is what :meth:`result` does where a second process cannot help or the child died
-    without an answer. An error in a child is raised by :meth:`result`, and the warnings it
-    issued are issued again there.
+    With :func:`_can_fork`, the files are drawn in a forked child process, which shares the
+    loaded dataset and model, while the parent renders the page: the outputs read the same
+    model and nothing of each other. A job of several groups draws the first in its child
+    and each other one in a child of that child (:func:`_draw_groups`); stopping the child
+    stops them too. The files are the same bytes as :func:`static_images` in this process
+    gives, which is what :meth:`result` does where a second process cannot help or the
+    child died without an answer. An error in a child is raised by :meth:`result`, and
+    the warnings it issued are issued again there.
 
     Parameters
     ----------
+    ds
+        The dataset.
+    territory
+        Its model.
     groups
         The files of :data:`IMAGES` to draw, in groups (default: all, in one group).
-    ds
-        The dataset; ``None``: given later to :meth:`start`.
-    territory
-        Its model (with ``ds``).
     lay
         What the maps share, if computed already.
     """
 
-    def __init__(self, groups: Sequence[Sequence[str]] | None = None, *,
-                 ds: Dataset | None = None, territory: Territory | None = None,
+    def __init__(self, ds: Dataset, territory: Territory,
+                 groups: Sequence[Sequence[str]] | None = None, *,
                  lay: MapLayers | None = None) -> None:
         self.ds, self.territory, self.lay = ds, territory, lay
         self.groups = [tuple(g) for g in groups] if groups else [tuple(IMAGES)]
         self._child: Any = None
         self._receive: Any = None
-        self._give: Any = None
         if not _can_fork():
             return
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
         self._receive, send = ctx.Pipe(duplex=False)
-        take = None
-        if ds is None:
-            take, self._give = ctx.Pipe(duplex=False)
         # A child that starts children of its own cannot be a daemon; it stops them itself.
         self._child = ctx.Process(target=_draw_in_child,
-                                  args=(send, take, self._give, ds, territory, self.groups, lay),
-                                  daemon=len(self.groups) == 1, name="mapper-images")
+                                  args=(send, ds, territory, self.groups, lay),
+                                  daemon=len(self.groups) == 1, name=f"mapper-images-{ds.id}")
         with warnings.catch_warnings():
             # Python >= 3.12 warns that a fork of a process with threads (numpy's BLAS
             # pool, a progress bar's monitor) may deadlock in a child that takes a lock
@@ -400,25 +366,9 @@ class _ImageJob:
                                     message=r".*fork\(\) may lead to deadlocks")
             self._child.start()
         send.close()
-        if take is not None:
-            take.close()
-
-    def start(self, ds: Dataset, territory: Territory) -> None:
-        """Give the dataset and its model to a job made without them (call once)."""
-        self.ds, self.territory = ds, territory
-        if self._give is not None:
-            try:
-                self._give.send((ds, territory))
-            except Exception:  # the child died, or the data cannot be pickled: drawn here
-                self._release(stop=True)
-                return
-            self._give.close()
-            self._give = None
 
     def _here(self) -> dict[str, bytes]:
         """Draw every group in this process."""
-        if self.ds is None:
-            raise RuntimeError("_ImageJob.result: no dataset given (call start first)")
         names = [n for g in self.groups for n in g]
         return static_images(self.ds, territory=self.territory, names=names, lay=self.lay)
 
@@ -451,8 +401,7 @@ class _ImageJob:
                 exc = None
             if isinstance(exc, BaseException):
                 raise exc from RuntimeError(f"in the process drawing the images:\n{text}")
-            name = self.ds.id if self.ds is not None else "a dataset"
-            raise RuntimeError(f"drawing the images of {name} failed:\n{text}")
+            raise RuntimeError(f"drawing the images of {self.ds.id} failed:\n{text}")
         return dict(value)
 
     def cancel(self) -> None:
@@ -464,44 +413,21 @@ class _ImageJob:
             return
         if stop:
             self._child.terminate()
-        if self._give is not None:
-            self._give.close()
-            self._give = None
         self._receive.close()
         self._child.join()
         self._child = None
         self._receive = None
 
 
-def _warm_up() -> None:
-    """Load what drawing the images needs whatever the dataset: matplotlib and the Natural
-    Earth layers of the maps (:func:`mapper.basemap.preload`; those the parent read before
-    it forked are there already)."""
-    from mapper import basemap, snapshot  # noqa: F401
-
-    basemap.preload()
-
-
-def _draw_in_child(send: Any, take: Any, give: Any, ds: Dataset | None,
-                   territory: Territory | None, groups: Sequence[Sequence[str]],
-                   lay: MapLayers | None) -> None:
-    """The forked child of :class:`_ImageJob`: get the dataset if it has none yet, draw, send
-    the files (or the error) and the warnings issued, exit. One with children of its own
-    stops them on SIGTERM."""
+def _draw_in_child(send: Any, ds: Dataset, territory: Territory,
+                   groups: Sequence[Sequence[str]], lay: MapLayers | None) -> None:
+    """The forked child of :class:`_ImageJob`: draw, send the files (or the error) and
+    the warnings issued, exit. One with children of its own stops them on SIGTERM."""
     signal.signal(signal.SIGTERM, _stop if len(groups) > 1 else signal.SIG_DFL)
     caught: list[tuple[str, type[Warning], str, int]] = []
     try:
         with warnings.catch_warnings(record=True) as seen:
             try:
-                if take is not None:
-                    give.close()  # the parent's end: it alone sends
-                    _warm_up()
-                    try:
-                        ds, territory = take.recv()
-                    except EOFError:  # the parent gave up before the data was loaded
-                        return
-                    take.close()
-                assert ds is not None and territory is not None
                 value: Any = _draw_groups(ds, territory, groups, lay)
                 status = "ok"
             finally:

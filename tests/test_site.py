@@ -146,20 +146,6 @@ def test_images_drawn_beside_the_page_are_the_files_one_process_draws(
             (built / "aleppo-2024" / name).read_bytes(), name
 
 
-def test_images_forked_after_the_model_are_the_same_files(
-    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A dataset too large to send: its images' processes start once the model is built.
-    if not site._can_fork():
-        pytest.skip("images are drawn in this process here (one CPU, or not Linux)")
-    monkeypatch.setattr(site, "EARLY_IMAGES_MAX_BYTES", 0)
-    out = tmp_path / "late"
-    site.build([ALEPPO], out=out, progress=False)
-    for name in site.IMAGES:
-        assert (out / "aleppo-2024" / name).read_bytes() == \
-            (built / "aleppo-2024" / name).read_bytes(), name
-
-
 def test_an_error_drawing_the_images_is_raised_and_nothing_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
