@@ -43,8 +43,8 @@ from shapely.geometry.base import BaseGeometry
 
 from mapper.errors import MapperError
 
-__all__ = ["cities", "countries", "country_labels", "country_shape", "layers", "levels", "rivers",
-           "to_geojson"]
+__all__ = ["cities", "countries", "country_labels", "country_shape", "layer_shape", "layers",
+           "levels", "preload_rivers", "ring_shapes", "rivers", "to_geojson"]
 
 Bbox = tuple[float, float, float, float]
 
@@ -265,7 +265,14 @@ def _bridges(others: np.ndarray, borders: np.ndarray) -> np.ndarray:
     parts, owner = shapely.get_parts(borders, return_index=True)
     ends = np.concatenate([shapely.get_point(parts, 0), shapely.get_point(parts, -1)])
     own = np.concatenate([owner, owner]) + len(others)
-    end_i, line_j = shapely.STRtree(lines).query(ends, predicate="dwithin", distance=_GAP_DEG)
+    # Candidates by box, then the distance test from the (prepared, indexed) line: the same
+    # pairs as the tree's own "dwithin", which measures from the point, vertex by vertex.
+    x, y = shapely.get_coordinates(ends).T
+    end_i, line_j = shapely.STRtree(lines).query(
+        shapely.box(x - _GAP_DEG, y - _GAP_DEG, x + _GAP_DEG, y + _GAP_DEG))
+    shapely.prepare(lines)
+    near = shapely.dwithin(lines[line_j], ends[end_i], _GAP_DEG)
+    end_i, line_j = end_i[near], line_j[near]
     keep = line_j != own[end_i]
     end_i, line_j = end_i[keep], line_j[keep]
     if len(end_i) == 0:
@@ -318,7 +325,10 @@ def _faces(bbox: Bbox) -> tuple[np.ndarray, np.ndarray]:
     noded = shapely.union_all(lines, grid_size=_NODING_GRID_DEG)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     inner = shapely.point_on_surface(faces)
-    on_land = np.unique(_tree("land").query(inner, predicate="within")[0])
+    # Candidates by box, then point in polygon on the prepared land: the pairs of the
+    # tree's own "within", without testing each point against every vertex.
+    point_i, land_j = _tree("land").query(inner)
+    on_land = np.unique(point_i[shapely.contains(_geometries("land")[land_j], inner[point_i])])
     faces = faces[on_land]
 
     world = _load()
@@ -414,8 +424,23 @@ def country_shape(iso2_codes: Iterable[str] | str) -> BaseGeometry:
     return _country_shape(tuple(sorted(set(codes))))
 
 
-def _layer(name: str, bbox: Bbox, tolerance_deg: float, precision: int) -> dict[str, Any]:
-    """One 1:10m layer cut to a box, merged into a single simplified feature, as GeoJSON."""
+def layer_shape(name: str, bbox: Bbox, tolerance_deg: float = 0.002) -> BaseGeometry:
+    """One 1:10m layer cut to a box, merged into one geometry and simplified (see :func:`layers`).
+
+    Parameters
+    ----------
+    name
+        ``"land"``, ``"lakes"``, ``"borders"`` or ``"regions"``.
+    bbox
+        ``(lon_min, lat_min, lon_max, lat_max)`` in degrees.
+    tolerance_deg
+        Simplification tolerance in degrees (``preserve_topology``).
+
+    Returns
+    -------
+    shapely geometry
+        Polygons for land and lakes, merged lines for the others; empty if nothing is there.
+    """
     box = shapely.box(*bbox)
     geoms = _geometries(name)[np.sort(_tree(name).query(box, predicate="intersects"))]
     cut = shapely.clip_by_rect(geoms, *bbox)
@@ -426,13 +451,12 @@ def _layer(name: str, bbox: Bbox, tolerance_deg: float, precision: int) -> dict[
         merged = shapely.union_all(cut)
     else:
         merged = shapely.line_merge(shapely.union_all(cut)) if len(cut) else shapely.LineString()
-    merged = shapely.simplify(merged, tolerance_deg, preserve_topology=True)
-    if merged.is_empty:
-        return {"type": "FeatureCollection", "features": []}
-    gdf = gpd.GeoDataFrame(geometry=[merged], index=[name], crs="EPSG:4326")
-    gj = to_geojson(gdf, precision=precision)
-    gj["features"] = [f for f in gj["features"] if f["geometry"] is not None]
-    return gj
+    return shapely.simplify(merged, tolerance_deg, preserve_topology=True)
+
+
+def _layer(name: str, bbox: Bbox, tolerance_deg: float, precision: int) -> dict[str, Any]:
+    """One 1:10m layer cut to a box, merged into a single simplified feature, as GeoJSON."""
+    return _feature(layer_shape(name, bbox, tolerance_deg), name, precision)
 
 
 #: A country gets a name label in a box it covers at least this share of, even when its
@@ -493,6 +517,12 @@ def layers(
     }
     out["labels"] = country_labels(box, precision=precision)
     return out
+
+
+def preload_rivers() -> None:
+    """Read the rivers of :func:`rivers` now (once per process): a process that forks
+    children drawing maps calls this first, so that they share what it read."""
+    _rivers()
 
 
 @lru_cache(maxsize=1)
@@ -677,6 +707,33 @@ def levels(bbox: Bbox) -> list[dict[str, Any]]:
     >>> sorted(rings[0])
     ['borders', 'box', 'coast', 'lakes', 'land', 'precision', 'rivers']
     """
+    return [{"box": ring["box"], "precision": ring["precision"],
+             **{k: _feature(ring[k], k, ring["precision"]) for k in RING_LAYERS}}
+            for ring in ring_shapes(bbox)]
+
+
+#: The layers of each ring of :func:`levels` and :func:`ring_shapes`.
+RING_LAYERS = ("land", "coast", "lakes", "borders", "rivers")
+
+
+def ring_shapes(bbox: Bbox, names: Iterable[str] = RING_LAYERS) -> list[dict[str, Any]]:
+    """The rings of :func:`levels` as shapely geometries, before they are written as GeoJSON.
+
+    Parameters
+    ----------
+    bbox
+        ``(lon_min, lat_min, lon_max, lat_max)``: the box of full detail.
+    names
+        The layers wanted, of :data:`RING_LAYERS` (the others are left out).
+
+    Returns
+    -------
+    list of dict
+        One dict per ring, nearest first: ``box``, ``precision`` and one geometry per name of
+        :data:`RING_LAYERS` (polygons for ``land`` and ``lakes``, lines for the others),
+        not yet rounded to ``precision``.
+    """
+    wanted = set(names)
     x0, y0, x1, y1 = _check_bbox(bbox)
     # On a 0.1 degree grid, so every ring's edges fall on the coarsest ring's grid.
     box = (math.floor(x0 * 10) / 10, math.floor(y0 * 10) / 10,
@@ -688,28 +745,27 @@ def levels(bbox: Bbox) -> list[dict[str, Any]]:
         world = margin is None
         land_src, coast_src, border_src = (("land110", "coast110", "borders110") if world
                                            else ("land", "coast", "borders"))
-        land = _polygons_only(_ring_cut(_geometries(land_src), outer, inner, tol))
-        coast = _lines_only(_ring_cut(_geometries(coast_src), outer, inner, tol))
-        borders = _lines_only(_ring_cut(_geometries(border_src), outer, inner, tol))
-        lakes: BaseGeometry = shapely.MultiPolygon()
-        if not world:
-            lakes = _polygons_only(_ring_cut(_geometries("lakes"), outer, inner, tol))
-            if margin:
-                big = [p for p in shapely.get_parts(lakes)
-                       if p.area >= _MIN_LAKE_TOLERANCES * tol * tol]
-                lakes = shapely.MultiPolygon(big) if big else shapely.MultiPolygon()
-        river = rivers(outer, max_rank=max_rank).geometry.to_numpy()
-        river_geom = _lines_only(_ring_cut(river, outer, inner, tol)) if len(river) else (
-            shapely.LineString())
-        out.append({
-            "box": [round(v, 1) for v in outer],
-            "precision": precision,
-            "land": _feature(land, "land", precision),
-            "coast": _feature(coast, "coast", precision),
-            "lakes": _feature(lakes, "lakes", precision),
-            "borders": _feature(borders, "borders", precision),
-            "rivers": _feature(river_geom, "rivers", precision),
-        })
+        ring: dict[str, Any] = {"box": [round(v, 1) for v in outer], "precision": precision}
+        if "land" in wanted:
+            ring["land"] = _polygons_only(_ring_cut(_geometries(land_src), outer, inner, tol))
+        if "coast" in wanted:
+            ring["coast"] = _lines_only(_ring_cut(_geometries(coast_src), outer, inner, tol))
+        if "lakes" in wanted:
+            lakes: BaseGeometry = shapely.MultiPolygon()
+            if not world:
+                lakes = _polygons_only(_ring_cut(_geometries("lakes"), outer, inner, tol))
+                if margin:
+                    big = [p for p in shapely.get_parts(lakes)
+                           if p.area >= _MIN_LAKE_TOLERANCES * tol * tol]
+                    lakes = shapely.MultiPolygon(big) if big else shapely.MultiPolygon()
+            ring["lakes"] = lakes
+        if "borders" in wanted:
+            ring["borders"] = _lines_only(_ring_cut(_geometries(border_src), outer, inner, tol))
+        if "rivers" in wanted:
+            river = rivers(outer, max_rank=max_rank).geometry.to_numpy()
+            ring["rivers"] = _lines_only(_ring_cut(river, outer, inner, tol)) if len(river) \
+                else shapely.LineString()
+        out.append(ring)
         inner = outer
         if world:
             break

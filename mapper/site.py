@@ -13,6 +13,7 @@ import html
 import os
 import pickle
 import re
+import signal
 import sys
 import traceback
 import warnings
@@ -29,6 +30,7 @@ from mapper.errors import MapperError
 
 if TYPE_CHECKING:
     from mapper.model import Territory
+    from mapper.snapshot import MapLayers
 
 
 @dataclass(frozen=True)
@@ -135,15 +137,16 @@ def build(
     for path in bar:
         bar.set_postfix_str(path.name)
         ds = load_dataset(path)
-        from mapper import model, stats
+        from mapper import basemap, model, stats
 
         territory = model.build(ds)  # the one model the page and the images read
         jobs: list[_ImageJob] = []
         if images:
             territory.topology()  # the atoms' borders, drawn by both: computed once, before
             stats.territory_series(ds, territory=territory)  # so is the daily table (kept)
-            jobs = [_ImageJob(ds, territory, group)  # images drawn while the page renders
-                    for group in (IMAGE_GROUPS if _can_fork() else [tuple(IMAGES)])]
+            basemap.preload_rivers()  # and the rivers of the page's base map and the maps
+            # Images drawn while the page renders, in processes of their own.
+            jobs = [_ImageJob(ds, territory, IMAGE_GROUPS)]
         try:
             files: dict[str, str | bytes] = {
                 "index.html": render_html(ds, tiles=tiles, territory=territory)}
@@ -201,7 +204,8 @@ def _write_site(out_dir: Path, pages: Sequence[tuple[Dataset, dict[str, str | by
 
 
 def static_images(ds: Dataset, *, territory: Territory | None = None,
-                  names: Sequence[str] | None = None) -> dict[str, bytes]:
+                  names: Sequence[str] | None = None, lay: MapLayers | None = None
+                  ) -> dict[str, bytes]:
     """Render the files of :data:`IMAGES` for one dataset, in memory.
 
     Parameters
@@ -212,6 +216,9 @@ def static_images(ds: Dataset, *, territory: Territory | None = None,
         Its model, if already built.
     names
         Only these files of :data:`IMAGES` (default: all of them).
+    lay
+        The map layers of :func:`mapper.snapshot.layers` for ``ds`` and ``territory``, if
+        already computed (see :func:`_map_layers`).
 
     Returns
     -------
@@ -223,8 +230,8 @@ def static_images(ds: Dataset, *, territory: Territory | None = None,
     wanted = list(IMAGES) if names is None else [n for n in IMAGES if n in names]
     t = territory if territory is not None else model.build(ds)
     out: dict[str, bytes] = {}
-    lay = snapshot.layers(ds, territory=t) if {"snapshot.png", "multiples.png"} & \
-        set(wanted) else None
+    if lay is None:
+        lay = _map_layers(ds, t, wanted)
     table = stats.territory_series(ds, territory=t) if {"territory.png", "territory.csv"} & \
         set(wanted) else None  # the model the maps draw
     for name in wanted:
@@ -249,10 +256,25 @@ def static_images(ds: Dataset, *, territory: Territory | None = None,
     return out
 
 
+#: The files of :data:`IMAGES` that are maps (they share :func:`mapper.snapshot.layers`).
+MAPS = frozenset({"snapshot.png", "multiples.png"})
+
+
+def _map_layers(ds: Dataset, territory: Territory, names: Sequence[str]) -> MapLayers | None:
+    """The layers of :func:`mapper.snapshot.layers` if ``names`` has a map, else ``None``."""
+    if not MAPS & set(names):
+        return None
+    from mapper import snapshot
+
+    return snapshot.layers(ds, territory=territory)
+
+
 #: How :func:`build` splits the images between two processes drawing beside the page: the
 #: small multiples (six maps) take about as long as the snapshot and the chart together.
+#: The first process computes what the maps share (:func:`_map_layers`), then forks the
+#: second, which inherits it.
 IMAGE_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("multiples.png",), ("snapshot.png", "territory.png", "territory.csv"))
+    ("snapshot.png", "territory.png", "territory.csv"), ("multiples.png",))
 
 
 def _can_fork() -> bool:
@@ -264,15 +286,48 @@ def _can_fork() -> bool:
     return len(os.sched_getaffinity(0)) > 1
 
 
+def _draw_groups(ds: Dataset, territory: Territory, groups: Sequence[Sequence[str]],
+                 lay: MapLayers | None) -> dict[str, bytes]:
+    """Draw some groups of :data:`IMAGES`: the first here, each other one in a forked child
+    (:class:`_ImageJob`) once what the maps share is computed, so it is computed once.
+
+    Returns
+    -------
+    dict
+        File name -> content, all groups.
+    """
+    if len(groups) > 1 and lay is None:
+        lay = _map_layers(ds, territory, [n for g in groups for n in g])
+    others = [_ImageJob(ds, territory, [group], lay=lay) for group in groups[1:]]
+    try:
+        out = static_images(ds, territory=territory, names=groups[0], lay=lay)
+        for job in others:
+            out.update(job.result())
+    finally:
+        for job in others:
+            job.cancel()
+    return out
+
+
+class _Stop(Exception):
+    """SIGTERM reached a process of :class:`_ImageJob` that has children of its own."""
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise _Stop
+
+
 class _ImageJob:
     """Some of a dataset's :data:`IMAGES`, drawn beside the caller's work.
 
     With :func:`_can_fork`, the files are drawn in a forked child process, which shares the
     loaded dataset and model, while the parent renders the page: the outputs read the same
-    model and nothing of each other. The files are the same bytes as :func:`static_images`
-    in this process gives, which is what :meth:`result` does where a second process cannot
-    help or the child died without an answer. An error in the child is raised by
-    :meth:`result`, and the warnings it issued are issued again there.
+    model and nothing of each other. A job of several groups draws the first in its child
+    and each other one in a child of that child (:func:`_draw_groups`); stopping the child
+    stops them too. The files are the same bytes as :func:`static_images` in this process
+    gives, which is what :meth:`result` does where a second process cannot help or the
+    child died without an answer. An error in a child is raised by :meth:`result`, and
+    the warnings it issued are issued again there.
 
     Parameters
     ----------
@@ -280,13 +335,17 @@ class _ImageJob:
         The dataset.
     territory
         Its model.
-    names
-        The files of :data:`IMAGES` to draw (default: all).
+    groups
+        The files of :data:`IMAGES` to draw, in groups (default: all, in one group).
+    lay
+        What the maps share, if computed already.
     """
 
     def __init__(self, ds: Dataset, territory: Territory,
-                 names: Sequence[str] | None = None) -> None:
-        self.ds, self.territory, self.names = ds, territory, names
+                 groups: Sequence[Sequence[str]] | None = None, *,
+                 lay: MapLayers | None = None) -> None:
+        self.ds, self.territory, self.lay = ds, territory, lay
+        self.groups = [tuple(g) for g in groups] if groups else [tuple(IMAGES)]
         self._child: Any = None
         self._receive: Any = None
         if not _can_fork():
@@ -295,8 +354,10 @@ class _ImageJob:
 
         ctx = multiprocessing.get_context("fork")
         self._receive, send = ctx.Pipe(duplex=False)
-        self._child = ctx.Process(target=_draw_in_child, args=(send, ds, territory, names),
-                                  daemon=True, name=f"mapper-images-{ds.id}")
+        # A child that starts children of its own cannot be a daemon; it stops them itself.
+        self._child = ctx.Process(target=_draw_in_child,
+                                  args=(send, ds, territory, self.groups, lay),
+                                  daemon=len(self.groups) == 1, name=f"mapper-images-{ds.id}")
         with warnings.catch_warnings():
             # Python >= 3.12 warns that a fork of a process with threads (numpy's BLAS
             # pool, a progress bar's monitor) may deadlock in a child that takes a lock
@@ -305,6 +366,11 @@ class _ImageJob:
                                     message=r".*fork\(\) may lead to deadlocks")
             self._child.start()
         send.close()
+
+    def _here(self) -> dict[str, bytes]:
+        """Draw every group in this process."""
+        names = [n for g in self.groups for n in g]
+        return static_images(self.ds, territory=self.territory, names=names, lay=self.lay)
 
     def result(self) -> dict[str, bytes]:
         """Wait for the files (call once).
@@ -315,7 +381,7 @@ class _ImageJob:
             File name -> content.
         """
         if self._child is None:
-            return static_images(self.ds, territory=self.territory, names=self.names)
+            return self._here()
         try:
             answer = self._receive.recv()
         except EOFError:  # the child died without a word (killed, out of memory)
@@ -323,7 +389,7 @@ class _ImageJob:
         finally:
             self._release(stop=False)
         if answer is None:
-            return static_images(self.ds, territory=self.territory, names=self.names)
+            return self._here()
         status, value, caught = answer
         for message, category, filename, lineno in caught:
             warnings.warn_explicit(message, category, filename, lineno)
@@ -354,17 +420,20 @@ class _ImageJob:
 
 
 def _draw_in_child(send: Any, ds: Dataset, territory: Territory,
-                   names: Sequence[str] | None) -> None:
+                   groups: Sequence[Sequence[str]], lay: MapLayers | None) -> None:
     """The forked child of :class:`_ImageJob`: draw, send the files (or the error) and
-    the warnings issued, exit."""
+    the warnings issued, exit. One with children of its own stops them on SIGTERM."""
+    signal.signal(signal.SIGTERM, _stop if len(groups) > 1 else signal.SIG_DFL)
     caught: list[tuple[str, type[Warning], str, int]] = []
     try:
         with warnings.catch_warnings(record=True) as seen:
             try:
-                value: Any = static_images(ds, territory=territory, names=names)
+                value: Any = _draw_groups(ds, territory, groups, lay)
                 status = "ok"
             finally:
                 caught = [(str(w.message), w.category, w.filename, w.lineno) for w in seen]
+    except _Stop:  # stopped by the parent, which wants no answer
+        return
     except BaseException as exc:  # every error goes back to the parent
         try:
             error: bytes | None = pickle.dumps(exc)

@@ -179,18 +179,27 @@ def test_a_page_that_fails_stops_the_image_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import multiprocessing
+    import os
     import time
 
     import mapper.render
 
     finished = tmp_path / "finished"
+    started = tmp_path / "started"
+    started.mkdir()
 
     def slow(ds: object, **kwargs: object) -> dict[str, bytes]:
+        (started / str(os.getpid())).touch()
         time.sleep(60)
         finished.touch()  # reached only by a drawing left to run to its end
         return {}
 
     def failed(*args: object, **kwargs: object) -> str:
+        # Fail once every process drawing has started (the second one is a child of the first).
+        deadline = time.monotonic() + 60
+        while len(list(started.iterdir())) < min(len(site.IMAGE_GROUPS), 2) \
+                and site._can_fork() and time.monotonic() < deadline:
+            time.sleep(0.05)
         raise ValueError("the page could not be rendered")
 
     monkeypatch.setattr(site, "static_images", slow)
@@ -198,4 +207,8 @@ def test_a_page_that_fails_stops_the_image_processes(
     with pytest.raises(ValueError, match="the page could not be rendered"):
         site.build([MINI], out=tmp_path / "site", progress=False)
     assert multiprocessing.active_children() == []
+    for pid in [int(p.name) for p in started.iterdir()]:
+        if pid != os.getpid():  # every process that drew is gone, the grandchild too
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
     assert not finished.exists()

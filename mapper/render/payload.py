@@ -71,12 +71,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.ops import substring
 
 from mapper.dataset import CONTESTED
 from mapper.territory import AREA_LESS_KINDS
 
 if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
     from mapper.dataset import Dataset
     from mapper.model import Territory
 
@@ -625,30 +628,44 @@ def _basemap_bbox(ds: Dataset, *, view: bool = True) -> tuple[float, float, floa
             round(min(box[2], 180.0), 3), round(min(box[3], 85.0), 3))
 
 
-def _geojson_polygons(fc: dict[str, Any], precision: int) -> list[list[list[int]]]:
-    """Encode the (multi)polygons of a GeoJSON FeatureCollection as encoded rings."""
-    out: list[list[list[int]]] = []
-    for feature in fc.get("features", []):
-        geom = feature.get("geometry") or {}
-        polys = ([geom["coordinates"]] if geom.get("type") == "Polygon"
-                 else geom.get("coordinates", []) if geom.get("type") == "MultiPolygon" else [])
-        for poly in polys:
-            rings = [r for r in (encode_line(ring, precision) for ring in poly) if len(r) >= 6]
-            if rings:
-                out.append(rings)
-    return out
+def _snapped_parts(geom: BaseGeometry, precision: int, kind: str) -> np.ndarray:
+    """The parts of ``geom`` snapped to a grid of ``10**-precision`` degrees, as
+    :func:`mapper.basemap.to_geojson` snaps them, if the snapped geometry is of ``kind``
+    (``"Polygon"`` or ``"LineString"``) or its Multi- form; else none."""
+    snapped = shapely.set_precision(geom, 10.0**-precision)
+    if snapped is None or snapped.is_empty or snapped.geom_type not in (kind, "Multi" + kind):
+        return np.empty(0, dtype=object)
+    return shapely.get_parts(snapped)
 
 
-def _geojson_lines(fc: dict[str, Any], precision: int) -> list[list[int]]:
-    """Encode the (multi)lines of a GeoJSON FeatureCollection as encoded lines."""
-    out: list[list[int]] = []
-    for feature in fc.get("features", []):
-        geom = feature.get("geometry") or {}
-        lines = ([geom["coordinates"]] if geom.get("type") == "LineString"
-                 else geom.get("coordinates", []) if geom.get("type") == "MultiLineString"
-                 else [])
-        out += [e for e in (encode_line(line, precision) for line in lines) if len(e) >= 4]
-    return out
+def _coords_of(geoms: np.ndarray) -> list[np.ndarray]:
+    """The coordinate arrays of some LineStrings or LinearRings, in order."""
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    return np.split(xy, np.flatnonzero(np.diff(owner)) + 1) if len(xy) else []
+
+
+def _shape_polygons(geom: BaseGeometry, precision: int) -> list[list[list[int]]]:
+    """Encode the polygons of a geometry as rings of :func:`encode_line`, snapped and rounded
+    to ``precision`` as in GeoJSON; rings of fewer than three points are left out."""
+    polys = _snapped_parts(geom, precision, "Polygon")
+    if not len(polys):
+        return []
+    rings, owner = shapely.get_rings(polys, return_index=True)
+    codes = encode_lines(_coords_of(rings), precision) if len(rings) else []
+    out: list[list[list[int]]] = [[] for _ in polys]
+    for k, code in zip(owner.tolist(), codes, strict=True):
+        if len(code) >= 6:
+            out[k].append(code)
+    return [p for p in out if p]
+
+
+def _shape_lines(geom: BaseGeometry, precision: int) -> list[list[int]]:
+    """Encode the lines of a geometry as :func:`encode_line` does, snapped and rounded to
+    ``precision`` as in GeoJSON; lines of fewer than two points are left out."""
+    lines = _snapped_parts(geom, precision, "LineString")
+    if not len(lines):
+        return []
+    return [e for e in encode_lines(_coords_of(lines), precision) if len(e) >= 4]
 
 
 def _basemap(ds: Dataset) -> dict[str, Any]:
@@ -670,20 +687,18 @@ def _basemap(ds: Dataset) -> dict[str, Any]:
     from mapper import basemap
 
     near_box = _basemap_bbox(ds, view=False)
-    rings = basemap.levels(near_box)
+    rings = basemap.ring_shapes(near_box, ("land", "lakes", "borders", "rivers"))
     levels = []
     for ring in rings:
         p = int(ring["precision"])
         levels.append({
             "scale": 10 ** p,
             "box": ring["box"],
-            "land": _geojson_polygons(ring["land"], p),
-            "lakes": _geojson_polygons(ring["lakes"], p),
-            "borders": _geojson_lines(ring["borders"], p),
-            "rivers": _geojson_lines(ring["rivers"], p),
+            "land": _shape_polygons(ring["land"], p),
+            "lakes": _shape_polygons(ring["lakes"], p),
+            "borders": _shape_lines(ring["borders"], p),
+            "rivers": _shape_lines(ring["rivers"], p),
         })
-    # Region lines (many bytes) only around the places, where they help.
-    near = basemap.layers(near_box, precision=AREA_PRECISION)
     names = {_text(v).strip().lower() for v in ds.places["name"]}
     labels: dict[str, list[Any]] = {"name": [], "iso2": [], "lat": [], "lon": []}
     label_box = tuple(rings[1]["box"]) if len(rings) > 1 else near_box
@@ -699,7 +714,8 @@ def _basemap(ds: Dataset) -> dict[str, Any]:
         labels["lon"].append(round(float(lon), AREA_PRECISION))
     return {
         "levels": levels,
-        "regions": _geojson_lines(near["regions"], AREA_PRECISION),
+        # Region lines (many bytes) only around the places, where they help.
+        "regions": _shape_lines(basemap.layer_shape("regions", near_box), AREA_PRECISION),
         "labels": labels,
         "cities": _cities(ds, near_box, label_box),
     }
