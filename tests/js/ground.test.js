@@ -218,3 +218,15 @@ test("raster pixels: each atom in its holder's fill, pattern ink blended, none c
     () => ({colour: "#abc", alpha: 0.3}), cover);
   assert.deepEqual(Array.from(new Uint8Array(faint.buffer)), [0xaa, 0xbb, 0xcc, 77]);
 });
+
+test("fronts from the raster: both pixels of each pair whose known holders differ", () => {
+  // 4 x 3 pixels: atoms 0 | 1 side by side, atom 2 below both on the last row, -1 at the end
+  const ids = Int32Array.from([0, 0, 1, 1, 0, 0, 1, -1, 2, 2, 2, 2]);
+  const cur = [3, 4, 3];  // atoms 0 and 2 held by 3, atom 1 by 4
+  const shown = (a, b) => a >= 0 && b >= 0 && a !== b;
+  const out = G.frontPixels(new Uint32Array(12).fill(9), ids, 4, 3, cur, shown, 7);
+  assert.deepEqual(Array.from(out), [0, 7, 7, 0, 0, 7, 7, 0, 0, 0, 7, 0]);
+  // one holder everywhere: no front
+  const none = G.frontPixels(new Uint32Array(12), ids, 4, 3, [3, 3, 3], shown, 7);
+  assert.ok(none.every((v) => v === 0));
+});
