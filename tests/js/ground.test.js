@@ -230,3 +230,38 @@ test("fronts from the raster: both pixels of each pair whose known holders diffe
   const none = G.frontPixels(new Uint32Array(12), ids, 4, 3, [3, 3, 3], shown, 7);
   assert.ok(none.every((v) => v === 0));
 });
+
+test("a step repaints only the atoms that changed, to the pixels of a whole repaint", () => {
+  const geom = sample(), scale = 64, [x0, y0] = G.mercator(1, 0), w = 110, h = 60;
+  const boxes = new Int32Array(12);
+  const ids = G.rasterise(geom, G.scaled(geom, scale), scale, x0 * scale - 7, y0 * scale - 5,
+    1, w, h, boxes);
+  for (let k = 0; k < 3; k++) {  // each box holds all of its atom's pixels, tightly
+    let n = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (ids[y * w + x] !== k) continue;
+        n++;
+        assert.ok(x >= boxes[4 * k] && x < boxes[4 * k + 2] && y >= boxes[4 * k + 1] &&
+          y < boxes[4 * k + 3]);
+      }
+    }
+    assert.ok(n > 0);
+  }
+  const fills = {3: {colour: "#ff0000", alpha: 1}, 4: {colour: "#0000ff", alpha: 1, pattern: "dots"},
+    5: {colour: "#00ff00", alpha: 0.3}};
+  const cover = (kind) => G.inkCover(kind, w, h, 1, 0, 0);
+  const shown = (a, b) => a >= 0 && b >= 0 && a !== b;
+  let cur = [3, 3, 4], pixels = G.rasterPixels(new Uint32Array(w * h), ids, cur, (c) => fills[c], cover);
+  let last = G.atomFills(cur, (c) => fills[c], cover);
+  let fronts = G.frontPixels(new Uint32Array(w * h), ids, w, h, cur, shown, 7);
+  for (const next of [[3, 4, 4], [5, 4, 3], [5, 5, 5], [3, 3, 4]]) {
+    const f = G.atomFills(next, (c) => fills[c], cover), moved = G.changedFills(last, f, boxes);
+    G.repaintAtoms(pixels, ids, w, f, moved.list, boxes);
+    assert.deepEqual(pixels, G.rasterPixels(new Uint32Array(w * h), ids, next, (c) => fills[c], cover));
+    const list = [0, 1, 2].filter((k) => cur[k] !== next[k]);
+    G.frontAtoms(fronts, ids, w, h, next, shown, 7, list, boxes);
+    assert.deepEqual(fronts, G.frontPixels(new Uint32Array(w * h), ids, w, h, next, shown, 7));
+    cur = next; last = f;
+  }
+});

@@ -253,9 +253,11 @@
   // is an atom's when its centre is inside the atom's rings, even-odd; canvas pixel =
   // (xy - (ox, oy)) * ratio, xy the arcs at the view's scale (``scaled``). Each segment of an
   // arc is cut by the rows of pixel centres in the same way for the two atoms it bounds, so
-  // neighbours meet with neither gap nor overlap.
-  function rasterise(geom, xy, scale, ox, oy, ratio, w, h) {
+  // neighbours meet with neither gap nor overlap. ``boxes`` (optional, 4 per atom): set to each
+  // atom's pixels' box [x0, y0, x1, y1) (x0 >= x1: no pixel).
+  function rasterise(geom, xy, scale, ox, oy, ratio, w, h, boxes) {
     var ids = new Int32Array(w * h).fill(-1), rings = geom.rings, box = geom.box;
+    if (boxes) boxes.fill(0);
     for (var k = 0; k < rings.length; k++) {
       var b = box[k];
       var x0 = (b[0] * scale - ox) * ratio, x1 = (b[2] * scale - ox) * ratio;
@@ -309,7 +311,17 @@
         for (var e = start; e + 1 < end; e += 2) {
           var from = Math.max(0, Math.ceil(sorted[e] - 0.5));
           var to = Math.min(w, Math.ceil(sorted[e + 1] - 0.5));
-          if (from < to) ids.fill(k, base + from, base + to);
+          if (from >= to) continue;
+          ids.fill(k, base + from, base + to);
+          if (!boxes) continue;
+          var bk = 4 * k, y2 = row + top;
+          if (boxes[bk] >= boxes[bk + 2]) {
+            boxes[bk] = from; boxes[bk + 1] = y2; boxes[bk + 2] = to; boxes[bk + 3] = y2 + 1;
+          } else {
+            if (from < boxes[bk]) boxes[bk] = from;
+            if (to > boxes[bk + 2]) boxes[bk + 2] = to;
+            boxes[bk + 3] = y2 + 1;
+          }
         }
       }
     }
@@ -369,6 +381,13 @@
   // pixel ``ids``: atom k in fillOf(cur[k]) (see paintAreas; fills given as a CanvasPattern
   // are not handled), a pattern's ink blended in as ``cover(kind)`` says (0-255 a pixel).
   function rasterPixels(out, ids, cur, fillOf, cover) {
+    var f = atomFills(cur, fillOf, cover);
+    for (var i = 0; i < ids.length; i++) out[i] = pixelOf(f, ids[i], i);
+    return out;
+  }
+  // Per atom: its colour, pattern kind and ink, packed (see rasterPixels), and the pattern
+  // covers used ({colour, ink, kindOf, covers}).
+  function atomFills(cur, fillOf, cover) {
     var n = cur.length, colour = new Uint32Array(n), ink = new Uint32Array(n);
     var kindOf = new Uint8Array(n), memo = {}, covers = [null];
     for (var k = 0; k < n; k++) {
@@ -384,13 +403,39 @@
       }
       colour[k] = hit[0]; kindOf[k] = hit[1]; ink[k] = hit[2];
     }
-    for (var i = 0; i < ids.length; i++) {
-      var id = ids[i];
-      if (id < 0) { out[i] = 0; continue; }
-      var kd = kindOf[id];
-      if (!kd) { out[i] = colour[id]; continue; }
-      var w = covers[kd][i];
-      out[i] = w === 0 ? colour[id] : w === 255 ? ink[id] : mix(colour[id], ink[id], w);
+    return {colour: colour, ink: ink, kindOf: kindOf, covers: covers};
+  }
+  // The pixel i of atom id (-1: none) filled as ``f`` (atomFills) says.
+  function pixelOf(f, id, i) {
+    if (id < 0) return 0;
+    var kd = f.kindOf[id];
+    if (!kd) return f.colour[id];
+    var w = f.covers[kd][i];
+    return w === 0 ? f.colour[id] : w === 255 ? f.ink[id] : mix(f.colour[id], f.ink[id], w);
+  }
+  // The atoms whose fill differs between two atomFills (``last`` null: all), and the pixels
+  // of their boxes (rasterise) in all.
+  function changedFills(last, f, boxes) {
+    var list = [], area = 0;
+    for (var k = 0; k < f.colour.length; k++) {
+      if (last && last.colour[k] === f.colour[k] && last.kindOf[k] === f.kindOf[k] &&
+          last.ink[k] === f.ink[k]) continue;
+      var b = 4 * k;
+      if (boxes[b] >= boxes[b + 2]) continue;
+      list.push(k);
+      area += (boxes[b + 2] - boxes[b]) * (boxes[b + 3] - boxes[b + 1]);
+    }
+    return {list: list, area: area};
+  }
+  // Pixels ``out`` made again for the atoms ``list`` only (within their boxes).
+  function repaintAtoms(out, ids, w, f, list, boxes) {
+    for (var t = 0; t < list.length; t++) {
+      var k = list[t], b = 4 * k;
+      for (var y = boxes[b + 1]; y < boxes[b + 3]; y++) {
+        for (var i = y * w + boxes[b], end = y * w + boxes[b + 2]; i < end; i++) {
+          if (ids[i] === k) out[i] = pixelOf(f, k, i);
+        }
+      }
     }
     return out;
   }
@@ -413,16 +458,23 @@
     var st = geom.raster;
     if (!st || st.key !== key) {
       var xy = scaled(geom, view.scale);
+      var boxes = new Int32Array(4 * geom.rings.length);
       st = geom.raster = {key: key, covers: {}, img: ctx.createImageData(w, h), fronts: null,
-        ids: rasterise(geom, xy, view.scale, view.ox + px.x, view.oy + px.y, px.ratio, w, h)};
+        ids: rasterise(geom, xy, view.scale, view.ox + px.x, view.oy + px.y, px.ratio, w, h,
+          boxes), boxes: boxes, last: null};
     }
     return st;
   }
   function paintRaster(ctx, geom, cur, fillOf, view) {
     var px = view.pixels, w = px.width, h = px.height, st = rasterOf(ctx, geom, view);
-    rasterPixels(new Uint32Array(st.img.data.buffer), st.ids, cur, fillOf, function (kind) {
+    var f = atomFills(cur, fillOf, function (kind) {
       return st.covers[kind] || (st.covers[kind] = inkCover(kind, w, h, px.ratio, px.x, px.y));
     });
+    var out = new Uint32Array(st.img.data.buffer), moved = changedFills(st.last, f, st.boxes);
+    // a step: only the atoms whose fill changed (their boxes a small part of the canvas)
+    if (st.last && moved.area < w * h / 4) repaintAtoms(out, st.ids, w, f, moved.list, st.boxes);
+    else for (var i = 0; i < out.length; i++) out[i] = pixelOf(f, st.ids[i], i);
+    st.last = f;
     ctx.putImageData(st.img, 0, 0);
   }
 
@@ -431,8 +483,12 @@
   // two pixels wide on the border), the others clear.
   function frontPixels(out, ids, w, h, cur, shown, rgba) {
     out.fill(0);
-    for (var j = 0; j < h; j++) {
-      for (var i = 0, p = j * w; i < w; i++, p++) {
+    return frontRect(out, ids, w, h, cur, shown, rgba, 0, 0, w, h);
+  }
+  // The pairs of frontPixels whose first pixel is in [x0, x1) x [y0, y1), marked (no clearing).
+  function frontRect(out, ids, w, h, cur, shown, rgba, x0, y0, x1, y1) {
+    for (var j = y0; j < y1; j++) {
+      for (var i = x0, p = j * w + x0; i < x1; i++, p++) {
         var a = ids[p];
         if (i + 1 < w && ids[p + 1] !== a && frontBetween(cur, shown, a, ids[p + 1])) {
           out[p] = out[p + 1] = rgba;
@@ -441,6 +497,19 @@
           out[p] = out[p + w] = rgba;
         }
       }
+    }
+    return out;
+  }
+  // frontPixels made again around the atoms ``list`` only, whose holders changed: the pixels
+  // of each atom's box grown by one cleared, then every pair touching them marked again.
+  function frontAtoms(out, ids, w, h, cur, shown, rgba, list, boxes) {
+    for (var t = 0; t < list.length; t++) {
+      var b = 4 * list[t];
+      if (boxes[b] >= boxes[b + 2]) continue;
+      var x0 = Math.max(0, boxes[b] - 1), x1 = Math.min(w, boxes[b + 2] + 1);
+      var y0 = Math.max(0, boxes[b + 1] - 1), y1 = Math.min(h, boxes[b + 3] + 1);
+      for (var y = y0; y < y1; y++) out.fill(0, y * w + x0, y * w + x1);
+      frontRect(out, ids, w, h, cur, shown, rgba, Math.max(0, x0 - 1), Math.max(0, y0 - 1), x1, y1);
     }
     return out;
   }
@@ -459,11 +528,23 @@
     if (!f) {
       var c = document.createElement("canvas");
       c.width = w; c.height = h;
-      f = st.fronts = {canvas: c, ctx: c.getContext("2d"), img: ctx.createImageData(w, h)};
+      f = st.fronts = {canvas: c, ctx: c.getContext("2d"), img: ctx.createImageData(w, h),
+        last: null, rgba: 0};
     }
-    var rgb = rgbOf(colour);
-    frontPixels(new Uint32Array(f.img.data.buffer), st.ids, w, h, cur, shown,
-      packRGBA(rgb[0], rgb[1], rgb[2], Math.round(0.9 * 255)));
+    var rgb = rgbOf(colour), rgba = packRGBA(rgb[0], rgb[1], rgb[2], Math.round(0.9 * 255));
+    var out = new Uint32Array(f.img.data.buffer), list = [], area = 0;
+    for (var k = 0; f.last && k < cur.length; k++) {
+      if (f.last[k] === cur[k]) continue;
+      var bw = st.boxes[4 * k + 2] - st.boxes[4 * k], bh = st.boxes[4 * k + 3] - st.boxes[4 * k + 1];
+      if (bw <= 0) continue;
+      list.push(k);
+      area += (bw + 3) * (bh + 3);  // the pixels frontAtoms looks at
+    }
+    if (f.last && f.rgba === rgba && area < w * h / 8) {
+      frontAtoms(out, st.ids, w, h, cur, shown, rgba, list, st.boxes);
+    } else frontPixels(out, st.ids, w, h, cur, shown, rgba);
+    f.last = Int32Array.from(cur);
+    f.rgba = rgba;
     f.ctx.putImageData(f.img, 0, 0);
     ctx.save();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -597,6 +678,8 @@
 
   M.ground = {TOLERANCE: TOLERANCE, RASTER_ATOMS: RASTER_ATOMS, rasterise: rasterise,
     inkCover: inkCover, rasterPixels: rasterPixels, frontPixels: frontPixels,
+    frontAtoms: frontAtoms, atomFills: atomFills, changedFills: changedFills,
+    repaintAtoms: repaintAtoms,
     paintFrontRaster: paintFrontRaster, rgbOf: rgbOf, packRGBA: packRGBA,
     mercator: mercator, geometry: geometry, scaled: scaled,
     traceRings: traceRings, borders: borders, paintAreas: paintAreas, shownFronts: shownFronts,
