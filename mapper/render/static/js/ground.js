@@ -8,6 +8,9 @@
  * arcs between that holder and another (or the edge of the ground), chained into rings and
  * filled even-odd: the atoms a side holds merge without seams, and a date costs one pass over
  * the arcs plus the vertices of the borders between sides, however many atoms there are.
+ * Where those borders are too many to fill (tens of thousands of interleaved atoms), the areas
+ * and fronts are painted from a raster of atom ids made once per view instead (rasterise):
+ * a date is then a lookup per pixel of the atoms whose holder changed.
  *
  * The pure part (project, thin, trace, group, hit test) needs no DOM; Layer, a Leaflet canvas
  * renderer that paints through a callback, needs Leaflet.
