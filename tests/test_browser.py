@@ -383,19 +383,24 @@ def _rgb(colour: str) -> tuple[int, int, int]:
 AREA_FIXTURES = Path(__file__).parent / "data" / "areas"
 
 
-@pytest.mark.parametrize("fixture", ["mini", "kml", "gpkg", "snapshots"])
+@pytest.mark.parametrize(("fixture", "raster"), [
+    ("mini", False), ("kml", False), ("gpkg", False), ("snapshots", False),
+    ("mini", True), ("kml", True)])
 def test_ground_painted_as_the_model_holds(open_page: Opener, mini: Dataset,
-                                           fixture: str) -> None:
+                                           fixture: str, raster: bool) -> None:
     """Every atom of ground has the model's holder on every day: in the page's state, under a
     point of the atom (hit test), in the pixels of the areas' canvas, with the fronts on the
     borders between sides: points only (mini), areas drawn in Google My Maps (KML) and QGIS
-    (GeoPackage), and dated snapshot files."""
+    (GeoPackage), and dated snapshot files; ``raster``: painted as the page paints many
+    atoms (from a raster of atom ids, ground.js paintRaster), here forced for a few."""
     from mapper import model
     from mapper.dataset import load_dataset
 
     ds = mini if fixture == "mini" else load_dataset(AREA_FIXTURES / fixture, geocode=False)
     t = model.build(ds)
     op = open_page(render_html(ds, territory=t))
+    if raster:
+        op.page.evaluate("window.__mapper.ground.RASTER_ATOMS = 0")
     topo = t.topology()
     inner = {(int(a), int(b)) for a, b in zip(topo["left"], topo["right"], strict=True)
              if a >= 0 and b >= 0}

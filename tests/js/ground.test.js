@@ -166,3 +166,128 @@ test("the comparison table: a row per side that moved ground, largest net first"
   assert.equal(C.signed(-5), "−5");
   assert.equal(C.signed(0.2), "0");
 });
+
+// The zoom-0 point of a canvas pixel's centre as [lat, lon] (the inverse of mercator).
+function pixelLatLon(i, j, view) {
+  const x = ((i + 0.5) / view.ratio + view.ox) / view.scale;
+  const y = ((j + 0.5) / view.ratio + view.oy) / view.scale;
+  const lat = Math.atan(Math.sinh(Math.PI * (1 - y / 128))) / (Math.PI / 180);
+  return [lat, (x / 256 - 0.5) * 360];
+}
+
+test("the atom raster holds, per pixel, the atom its centre is in (as the hit test finds)", () => {
+  const geom = sample();
+  for (const ratio of [1, 2]) {
+    const scale = 64, [x0, y0] = G.mercator(1, 0);  // lat 1, lon 0: the samples' top left
+    const view = {scale, ratio, ox: x0 * scale - 7.3, oy: y0 * scale - 5.1};
+    const w = 110 * ratio, h = 60 * ratio;
+    const ids = G.rasterise(geom, G.scaled(geom, scale), scale, view.ox, view.oy, ratio, w, h);
+    assert.equal(ids.length, w * h);
+    const seen = new Set();
+    let wrong = 0;
+    for (let j = 0; j < h; j++) {
+      for (let i = 0; i < w; i++) {
+        const [lat, lon] = pixelLatLon(i, j, view);
+        if (ids[j * w + i] !== G.atomAt(geom, lat, lon)) wrong++;
+        seen.add(ids[j * w + i]);
+      }
+    }
+    assert.equal(wrong, 0);
+    assert.deepEqual([...seen].sort(), [-1, 0, 1, 2]);
+  }
+});
+
+test("the atom raster: atoms off the canvas cost nothing and paint nothing", () => {
+  const geom = sample(), scale = 64, [x0, y0] = G.mercator(1, 0);
+  const ids = G.rasterise(geom, G.scaled(geom, scale), scale, x0 * scale + 1000, y0 * scale,
+    1, 50, 40);
+  assert.ok(ids.every((k) => k === -1));
+  // a canvas inside atom 0: all atom 0, edges of the atom well outside the canvas
+  const inner = G.rasterise(geom, G.scaled(geom, scale), scale, x0 * scale + 20,
+    y0 * scale + 20, 1, 20, 15);
+  assert.ok(inner.every((k) => k === 0));
+});
+
+test("pattern ink over the raster: bands turned 45 degrees, anchored at layer point 0", () => {
+  const w = 64, h = 48;
+  const frac = (a) => a.reduce((s, v) => s + v, 0) / 255 / a.length;
+  const hatch = G.inkCover("hatch", w, h, 1, 0, 0);
+  assert.ok(hatch.some((v) => v === 0) && hatch.some((v) => v === 255));
+  assert.ok(Math.abs(frac(hatch) - 1.25 / 8) < 0.03, frac(hatch));
+  assert.ok(frac(G.inkCover("cross", w, h, 1, 0, 0)) > frac(hatch) + 0.2);
+  assert.ok(Math.abs(frac(G.inkCover("dots", w, h, 1, 0, 0)) - Math.PI * 1.8 * 1.8 / 64) < 0.03);
+  // lines at 45 degrees: the same one pixel right and one up; moved with the layer origin
+  const shifted = G.inkCover("hatch", w, h, 1, 1, -1);
+  assert.deepEqual(shifted, hatch);
+  assert.notDeepEqual(G.inkCover("hatch", w, h, 1, 3, 0), hatch);
+});
+
+test("raster pixels: each atom in its holder's fill, pattern ink blended, none clear", () => {
+  const ids = Int32Array.from([-1, 0, 1, 2, 1, 0]);
+  const cur = [5, 7, 9];
+  const fills = {5: {colour: "#ff0000", alpha: 1, pattern: null},
+    7: {colour: "#0000ff", alpha: 1, pattern: "hatch"}, 9: null};
+  const cover = (kind) => {
+    assert.equal(kind, "hatch");
+    return Uint8Array.from([0, 0, 255, 0, 128, 0]);
+  };
+  const out = G.rasterPixels(new Uint32Array(6), ids, cur, (c) => fills[c], cover);
+  const bytes = new Uint8Array(out.buffer);
+  const px = (i) => Array.from(bytes.slice(4 * i, 4 * i + 4));
+  assert.deepEqual(px(0), [0, 0, 0, 0]);
+  assert.deepEqual(px(1), [255, 0, 0, 255]);
+  assert.deepEqual(px(2), [255, 255, 255, 255]);  // full ink
+  assert.deepEqual(px(3), [0, 0, 0, 0]);  // holder not drawn
+  assert.deepEqual(px(4), [128, 128, 255, 255]);  // half ink: on the way to white
+  assert.deepEqual(px(5), [255, 0, 0, 255]);
+  const faint = G.rasterPixels(new Uint32Array(1), Int32Array.from([0]), [1],
+    () => ({colour: "#abc", alpha: 0.3}), cover);
+  assert.deepEqual(Array.from(new Uint8Array(faint.buffer)), [0xaa, 0xbb, 0xcc, 77]);
+});
+
+test("fronts from the raster: both pixels of each pair whose known holders differ", () => {
+  // 4 x 3 pixels: atoms 0 | 1 side by side, atom 2 below both on the last row, -1 at the end
+  const ids = Int32Array.from([0, 0, 1, 1, 0, 0, 1, -1, 2, 2, 2, 2]);
+  const cur = [3, 4, 3];  // atoms 0 and 2 held by 3, atom 1 by 4
+  const shown = (a, b) => a >= 0 && b >= 0 && a !== b;
+  const out = G.frontPixels(new Uint32Array(12).fill(9), ids, 4, 3, cur, shown, 7);
+  assert.deepEqual(Array.from(out), [0, 7, 7, 0, 0, 7, 7, 0, 0, 0, 7, 0]);
+  // one holder everywhere: no front
+  const none = G.frontPixels(new Uint32Array(12), ids, 4, 3, [3, 3, 3], shown, 7);
+  assert.ok(none.every((v) => v === 0));
+});
+
+test("a step repaints only the atoms that changed, to the pixels of a whole repaint", () => {
+  const geom = sample(), scale = 64, [x0, y0] = G.mercator(1, 0), w = 110, h = 60;
+  const boxes = new Int32Array(12);
+  const ids = G.rasterise(geom, G.scaled(geom, scale), scale, x0 * scale - 7, y0 * scale - 5,
+    1, w, h, boxes);
+  for (let k = 0; k < 3; k++) {  // each box holds all of its atom's pixels, tightly
+    let n = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (ids[y * w + x] !== k) continue;
+        n++;
+        assert.ok(x >= boxes[4 * k] && x < boxes[4 * k + 2] && y >= boxes[4 * k + 1] &&
+          y < boxes[4 * k + 3]);
+      }
+    }
+    assert.ok(n > 0);
+  }
+  const fills = {3: {colour: "#ff0000", alpha: 1}, 4: {colour: "#0000ff", alpha: 1, pattern: "dots"},
+    5: {colour: "#00ff00", alpha: 0.3}};
+  const cover = (kind) => G.inkCover(kind, w, h, 1, 0, 0);
+  const shown = (a, b) => a >= 0 && b >= 0 && a !== b;
+  let cur = [3, 3, 4], pixels = G.rasterPixels(new Uint32Array(w * h), ids, cur, (c) => fills[c], cover);
+  let last = G.atomFills(cur, (c) => fills[c], cover);
+  let fronts = G.frontPixels(new Uint32Array(w * h), ids, w, h, cur, shown, 7);
+  for (const next of [[3, 4, 4], [5, 4, 3], [5, 5, 5], [3, 3, 4]]) {
+    const f = G.atomFills(next, (c) => fills[c], cover), moved = G.changedFills(last, f, boxes);
+    G.repaintAtoms(pixels, ids, w, f, moved.list, boxes);
+    assert.deepEqual(pixels, G.rasterPixels(new Uint32Array(w * h), ids, next, (c) => fills[c], cover));
+    const list = [0, 1, 2].filter((k) => cur[k] !== next[k]);
+    G.frontAtoms(fronts, ids, w, h, next, shown, 7, list, boxes);
+    assert.deepEqual(fronts, G.frontPixels(new Uint32Array(w * h), ids, w, h, next, shown, 7));
+    cur = next; last = f;
+  }
+});

@@ -141,13 +141,14 @@
     var fronts = geom.fronts;
     var frontWeight = np > 2000 ? 2 : 3.5;
     function later() { return !app.started; }
-    var areaLayer = new G.Layer({pane: "ts-areas", padding: 0.1, later: later,
+    var areaLayer = new G.Layer({pane: "ts-areas", padding: 0.1, later: later, raster: "areas",
       paint: function (ctx, view) {
         G.paintAreas(ctx, geom, acur, style.areaFill, view);
       }});
-    var frontLayer = new G.Layer({pane: "ts-fronts", padding: 0.1, later: later,
+    var frontLayer = new G.Layer({pane: "ts-fronts", padding: 0.1, later: later, raster: "fronts",
       paint: function (ctx, view) {
         if (app.paintComparison) app.paintComparison(ctx, view);
+        if (G.paintFrontRaster(ctx, geom, acur, S.frontShown, view, S.FRONT_COLOUR)) return;
         G.paintFronts(ctx, geom, fronts, G.shownFronts(fronts, acur, S.frontShown), view,
           S.FRONT_COLOUR, frontWeight);
       }});
