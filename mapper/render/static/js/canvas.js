@@ -60,8 +60,11 @@
       this._full = true;
       this._patches = this._patchKeys = null;
     },
+    _updateCircle: function (layer) {
+      if (!this._tsMakeOnly) L.Canvas.prototype._updateCircle.call(this, layer);
+    },
     _updatePoly: function (layer, closed) {
-      if (!layer.options.stroke && !layer.options.fill) return;
+      if (this._tsMakeOnly || (!layer.options.stroke && !layer.options.fill)) return;
       L.Canvas.prototype._updatePoly.call(this, layer, closed);
     },
     // Put a path in the buckets its box (a few pixels wider, for stroke changes) meets; a
@@ -155,6 +158,7 @@
           createImageBitmap(s).then(function (bitmap) { sprites[key] = bitmap; }, L.Util.falseFn);
         }
       }
+      if (this._tsMakeOnly) return;
       this._ctx.drawImage(s, (x - half) / m + b.min.x, (y - half) / m + b.min.y, s.width / m,
         s.height / m);
     },
@@ -170,21 +174,26 @@
     },
     // A whole repaint of many markers adds up their images' pixels in a buffer, then puts
     // it on the canvas (tens of thousands of drawImage calls took most of a jump): the same
-    // picture, up to the rounding of see-through pixels. Only once every marker's look has
-    // been drawn once, and with no other path on this canvas.
+    // picture, up to the rounding of see-through pixels (a few levels of 255 where markers
+    // pile up). Only with no other path on this canvas.
     _draw: function () {
       if (this._redrawBounds || !this._stampAll()) L.Canvas.prototype._draw.call(this);
     },
     _stampAll: function () {
-      var pixels = this._spritePixels, n = 0, o;
-      if (!pixels) return false;
+      var pixels = this._spritePixels || (this._spritePixels = {}), n = 0, o;
       var m = L.Browser.retina ? 2 : 1, b = this._bounds, stamps = [];
       for (o = this._drawFirst; o; o = o.next) {
         var layer = o.layer;
         n++;
         if (layer._empty && layer._empty()) continue;
-        if (!layer._tsSprite || !layer._point) return false;
-        var sp = pixels[this._lookKey(layer, m)];
+        if (!layer._point || !layer._radius) return false;  // not a marker
+        var key = this._lookKey(layer, m);
+        if (pixels[key] === undefined) {  // a look not drawn yet: make its image, draw nothing
+          this._drawing = this._tsMakeOnly = true;
+          try { layer._updatePath(); } finally { this._drawing = this._tsMakeOnly = false; }
+          if (!layer._tsSprite) return false;
+        }
+        var sp = pixels[key];
         if (!sp) return false;
         stamps.push(Math.round(m * (layer._point.x - b.min.x)) - sp.half,
           Math.round(m * (layer._point.y - b.min.y)) - sp.half, sp);
