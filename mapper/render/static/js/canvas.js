@@ -181,10 +181,11 @@
     },
     _stampAll: function () {
       var pixels = this._spritePixels || (this._spritePixels = {}), n = 0, o;
+      for (o = this._drawFirst; o && n < STAMP_FROM; o = o.next) n++;
+      if (n < STAMP_FROM) return false;
       var m = L.Browser.retina ? 2 : 1, b = this._bounds, stamps = [];
       for (o = this._drawFirst; o; o = o.next) {
         var layer = o.layer;
-        n++;
         if (layer._empty && layer._empty()) continue;
         if (!layer._point || !layer._radius) return false;  // not a marker
         var key = this._lookKey(layer, m);
@@ -198,7 +199,6 @@
         stamps.push(Math.round(m * (layer._point.x - b.min.x)) - sp.half,
           Math.round(m * (layer._point.y - b.min.y)) - sp.half, sp);
       }
-      if (n < STAMP_FROM) return false;
       var w = this._container.width, h = this._container.height;
       var buf = this._stampBuf;
       if (!buf || buf.width !== w || buf.height !== h) {
