@@ -182,3 +182,23 @@ test("unpackRings undoes payload.pack_rings: arcs as differences, the reversed b
   assert.throws(() => U.unpackRings({atom: pack([1]), poly: pack([1]), ring: pack([1]),
     refs: pack([0, 2])}), /do not add up/);
 });
+
+test("spritePixels keeps the visible pixels, premultiplied; stampSprites lays them over", () => {
+  // A 2x2 image: one opaque red pixel, one half-seen blue one, two empty.
+  const sp = U.spritePixels([255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 128], 2);
+  assert.deepEqual(Array.from(sp.dx), [0, 1]);
+  assert.deepEqual(Array.from(sp.dy), [0, 1]);
+  assert.deepEqual(Array.from(sp.rgba), [255, 0, 0, 255, 0, 0, 128, 128]);
+  const w = 3, h = 2, dest = new Uint8Array(4 * w * h);
+  // The second stamp's blue pixel falls on the first's red one; the third is off the picture.
+  U.stampSprites(dest, w, h, [0, 0, sp, -1, -1, sp, 5, 5, sp]);
+  const at = (x, y) => Array.from(dest.slice(4 * (y * w + x), 4 * (y * w + x) + 4));
+  assert.deepEqual(at(0, 0), [127, 0, 128, 255]);
+  assert.deepEqual(at(1, 1), [0, 0, 128, 128]);
+  assert.deepEqual(at(2, 0), [0, 0, 0, 0]);
+  const out = new Uint8ClampedArray(dest.length);
+  U.unpremultiply(dest, out);
+  assert.deepEqual(Array.from(out.slice(4 * 4, 4 * 4 + 4)), [0, 0, 255, 128]);
+  assert.deepEqual(Array.from(out.slice(0, 4)), [127, 0, 128, 255]);
+  assert.deepEqual(Array.from(out.slice(8, 12)), [0, 0, 0, 0]);
+});

@@ -14,9 +14,11 @@
  */
 (function (M) {
   "use strict";
-  var mergePatches = M.util.mergePatches;
+  var U = M.util, mergePatches = U.mergePatches;
 
-  var MAX_PATCHES = 120, GRID = 32, MAX_BUCKETS = 4096;
+  // A whole repaint of at least STAMP_FROM markers (and nothing else) writes their pixels
+  // itself and puts them on the canvas at once (_draw); smaller maps are drawn as Leaflet does.
+  var MAX_PATCHES = 120, GRID = 32, MAX_BUCKETS = 4096, STAMP_FROM = 5000;
   var PatchCanvas = L.Canvas.extend({
     _extendRedrawBounds: function (layer) {
       if (this._full) return;
@@ -58,8 +60,11 @@
       this._full = true;
       this._patches = this._patchKeys = null;
     },
+    _updateCircle: function (layer) {
+      if (!this._tsMakeOnly) L.Canvas.prototype._updateCircle.call(this, layer);
+    },
     _updatePoly: function (layer, closed) {
-      if (!layer.options.stroke && !layer.options.fill) return;
+      if (this._tsMakeOnly || (!layer.options.stroke && !layer.options.fill)) return;
       L.Canvas.prototype._updatePoly.call(this, layer, closed);
     },
     // Put a path in the buckets its box (a few pixels wider, for stroke changes) meets; a
@@ -131,13 +136,9 @@
       // The look's key is kept on the marker until its style or radius changes; a style that
       // names its look (styles.markerStyle: ``look``) is keyed by that name, not by every
       // option (a jump restyles thousands of markers).
-      if (!layer._tsLook || layer._tsLookR !== layer._radius) {
-        layer._tsLookR = layer._radius;
-        layer._tsLook = o.look !== undefined ? o.look + "|" + layer._radius + "|" + m :
-          [o.shape, layer._radius, o.fill, o.fillColor, o.fillOpacity, o.fillRule,
-            o.stroke, o.color, o.weight, o.opacity, o.dashArray, o.lineCap, o.lineJoin, m].join();
-      }
-      var sprites = this._sprites || (this._sprites = {}), key = layer._tsLook, s = sprites[key];
+      layer._tsSprite = true;
+      var sprites = this._sprites || (this._sprites = {}), key = this._lookKey(layer, m);
+      var s = sprites[key];
       if (!s) {
         s = sprites[key] = document.createElement("canvas");
         s.width = s.height = 2 * half + 1;
@@ -146,13 +147,70 @@
         g.beginPath();
         trace(g);
         this._fillStroke(g, layer);
+        // Its pixels, for the whole repaints of many markers (_draw).
+        var pixels = this._spritePixels || (this._spritePixels = {});
+        try {
+          pixels[key] = U.spritePixels(g.getImageData(0, 0, s.width, s.height).data, s.width);
+          pixels[key].half = half;
+        } catch (e) { pixels[key] = null; }
         // Stamped from an ImageBitmap once there is one: a canvas is copied on every stamp.
         if (window.createImageBitmap) {
           createImageBitmap(s).then(function (bitmap) { sprites[key] = bitmap; }, L.Util.falseFn);
         }
       }
+      if (this._tsMakeOnly) return;
       this._ctx.drawImage(s, (x - half) / m + b.min.x, (y - half) / m + b.min.y, s.width / m,
         s.height / m);
+    },
+    _lookKey: function (layer, m) {
+      var o = layer.options;
+      if (!layer._tsLook || layer._tsLookR !== layer._radius) {
+        layer._tsLookR = layer._radius;
+        layer._tsLook = o.look !== undefined ? o.look + "|" + layer._radius + "|" + m :
+          [o.shape, layer._radius, o.fill, o.fillColor, o.fillOpacity, o.fillRule,
+            o.stroke, o.color, o.weight, o.opacity, o.dashArray, o.lineCap, o.lineJoin, m].join();
+      }
+      return layer._tsLook;
+    },
+    // A whole repaint of many markers adds up their images' pixels in a buffer, then puts
+    // it on the canvas (tens of thousands of drawImage calls took most of a jump): the same
+    // picture, up to the rounding of see-through pixels (a few levels of 255 where markers
+    // pile up). Only with no other path on this canvas.
+    _draw: function () {
+      if (this._redrawBounds || !this._stampAll()) L.Canvas.prototype._draw.call(this);
+    },
+    _stampAll: function () {
+      var pixels = this._spritePixels || (this._spritePixels = {}), n = 0, o;
+      for (o = this._drawFirst; o && n < STAMP_FROM; o = o.next) n++;
+      if (n < STAMP_FROM) return false;
+      var m = L.Browser.retina ? 2 : 1, b = this._bounds, stamps = [];
+      for (o = this._drawFirst; o; o = o.next) {
+        var layer = o.layer;
+        if (layer._empty && layer._empty()) continue;
+        if (!layer._point || !layer._radius) return false;  // not a marker
+        var key = this._lookKey(layer, m);
+        if (pixels[key] === undefined) {  // a look not drawn yet: make its image, draw nothing
+          this._drawing = this._tsMakeOnly = true;
+          try { layer._updatePath(); } finally { this._drawing = this._tsMakeOnly = false; }
+          if (!layer._tsSprite) return false;
+        }
+        var sp = pixels[key];
+        if (!sp) return false;
+        stamps.push(Math.round(m * (layer._point.x - b.min.x)) - sp.half,
+          Math.round(m * (layer._point.y - b.min.y)) - sp.half, sp);
+      }
+      var w = this._container.width, h = this._container.height;
+      var buf = this._stampBuf;
+      if (!buf || buf.width !== w || buf.height !== h) {
+        buf = this._stampBuf = {width: w, height: h, sum: new Uint8Array(4 * w * h),
+          image: this._ctx.createImageData(w, h)};
+      } else {
+        buf.sum.fill(0);
+      }
+      U.stampSprites(buf.sum, w, h, stamps);
+      U.unpremultiply(buf.sum, buf.image.data);
+      this._ctx.putImageData(buf.image, 0, 0);
+      return true;
     },
     _redraw: function () {
       var patches = this._patches, full = this._full;

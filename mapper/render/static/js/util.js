@@ -171,6 +171,59 @@
     return "#" + iso + (embed && !/[?&]embed=/.test(search) ? "&embed" : "");
   }
 
+  // The visible pixels of a marker's image (``rgba``: a square of ``size`` pixels, its
+  // bytes as canvas getImageData gives them, not premultiplied): their offsets from the
+  // image's top-left corner (``dx``, ``dy``) and their bytes premultiplied by their alpha
+  // (``rgba``), as the canvas holds them.
+  function spritePixels(rgba, size) {
+    var dx = [], dy = [], out = [];
+    for (var i = 0; i < size * size; i++) {
+      var a = rgba[4 * i + 3];
+      if (!a) continue;
+      dx.push(i % size);
+      dy.push(Math.floor(i / size));
+      out.push(Math.round(rgba[4 * i] * a / 255), Math.round(rgba[4 * i + 1] * a / 255),
+        Math.round(rgba[4 * i + 2] * a / 255), a);
+    }
+    return {dx: new Int32Array(dx), dy: new Int32Array(dy), rgba: new Uint8Array(out)};
+  }
+  // Draws marker images one over the other ("source-over", in whole bytes as a canvas
+  // does) into ``dest``, the premultiplied bytes of a ``width`` x ``height`` picture,
+  // clipped to it. ``stamps``: a flat list of x, y (the image's top-left corner, in whole
+  // pixels) and the spritePixels of the image, for each marker in drawing order.
+  function stampSprites(dest, width, height, stamps) {
+    for (var s = 0; s < stamps.length; s += 3) {
+      var x = stamps[s], y = stamps[s + 1], sp = stamps[s + 2];
+      var dx = sp.dx, dy = sp.dy, c = sp.rgba;
+      for (var k = 0, n = dx.length; k < n; k++) {
+        var px = x + dx[k], py = y + dy[k];
+        if (px < 0 || py < 0 || px >= width || py >= height) continue;
+        var j = 4 * (py * width + px), k4 = 4 * k, keep = 255 - c[k4 + 3];
+        dest[j] = c[k4] + div255(dest[j] * keep);
+        dest[j + 1] = c[k4 + 1] + div255(dest[j + 1] * keep);
+        dest[j + 2] = c[k4 + 2] + div255(dest[j + 2] * keep);
+        dest[j + 3] = c[k4 + 3] + div255(dest[j + 3] * keep);
+      }
+    }
+  }
+  // v / 255 rounded, for v in 0..255 * 255.
+  function div255(v) {
+    v += 128;
+    return (v + (v >> 8)) >> 8;
+  }
+  // Premultiplied bytes (stampSprites) as the bytes of an ImageData (``out``).
+  function unpremultiply(src, out) {
+    for (var j = 0; j < src.length; j += 4) {
+      var a = src[j + 3];
+      if (!a) { out[j] = out[j + 1] = out[j + 2] = out[j + 3] = 0; continue; }
+      var f = 255 / a;
+      out[j] = Math.round(src[j] * f);
+      out[j + 1] = Math.round(src[j + 1] * f);
+      out[j + 2] = Math.round(src[j + 2] * f);
+      out[j + 3] = a;
+    }
+  }
+
   function el(tag, className, text) {
     var e = document.createElement(tag);
     if (className) e.className = className;
@@ -195,6 +248,7 @@
     undelta: undelta, unpackInts: unpackInts, decodeLine: decodeLine, decodeArcs: decodeArcs,
     unpackRings: unpackRings, decodePolygons: decodePolygons,
     thousands: thousands, groupBy: groupBy, mergePatches: mergePatches,
-    parseHash: parseHash, hashFor: hashFor, el: el, link: link
+    parseHash: parseHash, hashFor: hashFor, el: el, link: link,
+    spritePixels: spritePixels, stampSprites: stampSprites, unpremultiply: unpremultiply
   };
 })(window.__mapper || (window.__mapper = {}));
