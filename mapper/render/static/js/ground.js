@@ -378,7 +378,10 @@
   // pixel ``ids``: atom k in fillOf(cur[k]) (see paintAreas; fills given as a CanvasPattern
   // are not handled), a pattern's ink blended in as ``cover(kind)`` says (0-255 a pixel).
   function rasterPixels(out, ids, cur, fillOf, cover) {
-    var f = atomFills(cur, fillOf, cover);
+    return fillPixels(out, ids, atomFills(cur, fillOf, cover));
+  }
+  // Every pixel of ``out`` from its atom in ``ids``, filled as ``f`` (atomFills) says.
+  function fillPixels(out, ids, f) {
     for (var i = 0; i < ids.length; i++) out[i] = pixelOf(f, ids[i], i);
     return out;
   }
@@ -470,7 +473,7 @@
     var out = new Uint32Array(st.img.data.buffer), moved = changedFills(st.last, f, st.boxes);
     // a step: only the atoms whose fill changed (their boxes a small part of the canvas)
     if (st.last && moved.area < w * h / 4) repaintAtoms(out, st.ids, w, f, moved.list, st.boxes);
-    else for (var i = 0; i < out.length; i++) out[i] = pixelOf(f, st.ids[i], i);
+    else fillPixels(out, st.ids, f);
     st.last = f;
     ctx.putImageData(st.img, 0, 0);
   }
