@@ -142,13 +142,59 @@ test("fronts are stroked as chains through nodes where two of them meet alone", 
   // with it, node (2, 0) has three fronts: chains end there
   const split = G.frontChains(geom, fronts, [0, 1, 2, 3]);
   assert.deepEqual(split.map((ch) => ch.map((c) => c[0])), [[0, 1], [2], [3]]);
-  // the path: the shared points are not repeated, every front is drawn once
+  // the lines: the shared points are not repeated, every front is drawn once
+  const lines = G.frontLines(geom, fronts, [0, 1, 2], {scale: 1, ox: 0, oy: 0});
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0].length, 8);
+  assert.equal(lines[0].closed, false);
+  // at ratio 1, two pixels wide: three hairlines side by side, each one sub-path of 4 points
   const ctx = recorder();
   G.paintFronts(ctx, geom, fronts, [0, 1, 2], {scale: 1, ox: 0, oy: 0}, "#000", 2);
-  assert.deepEqual(ctx.log.map((e) => e[0]), ["beginPath", "moveTo", "lineTo", "lineTo",
+  assert.deepEqual(ctx.log.map((e) => e[0]), ["beginPath",
+    "moveTo", "lineTo", "lineTo", "lineTo", "moveTo", "lineTo", "lineTo", "lineTo",
+    "moveTo", "lineTo", "lineTo", "lineTo", "stroke"]);
+  assert.equal(ctx.lineWidth, 1);
+  // on a 3x screen, a 3.5-pixel front needs too many hairlines: one round-joined stroke
+  const wide = recorder();
+  wide.getTransform = () => ({a: 3});
+  G.paintFronts(wide, geom, fronts, [0, 1, 2], {scale: 1, ox: 0, oy: 0}, "#000", 3.5);
+  assert.deepEqual(wide.log.map((e) => e[0]), ["beginPath", "moveTo", "lineTo", "lineTo",
     "lineTo", "stroke"]);
+  assert.equal(wide.lineWidth, 3.5);
+  assert.equal(wide.lineJoin, "round");
   // the node tables are left clean for the next call
   assert.ok(geom.head.every((h) => h === -1) && geom.deg.every((d) => d === 0));
+});
+
+test("hairlines: enough to leave no gap, offsets along the normals, mitred at turns", () => {
+  assert.equal(G.hairs(2, 1), 3);
+  assert.equal(G.hairs(3.5, 1), 4);  // 2.5 pixels between the outer ones: 0.83 apart
+  assert.equal(G.hairs(1, 1), 2);
+  assert.equal(G.hairs(3.5, 3), 13);
+  const off = (pts) => {
+    const n = pts.length / 2, a = () => new Float64Array(n);
+    const nx = a(), ny = a();
+    G.offsets(pts, nx, ny, a(), a());
+    return [Array.from(nx, (v) => Math.round(v * 1e6) / 1e6 + 0),
+      Array.from(ny, (v) => Math.round(v * 1e6) / 1e6 + 0)];
+  };
+  // a line running along x: shifted along y, the same at every point
+  assert.deepEqual(off([0, 0, 5, 0, 9, 0]), [[0, 0, 0], [1, 1, 1]]);
+  // a right-angle turn: the corner's shift is the mitre, sqrt(2) long
+  const [cx, cy] = off([0, 0, 10, 0, 10, 10]);
+  assert.deepEqual([cx[1], cy[1]], [-1, 1]);
+  assert.deepEqual([cx[2], cy[2]], [-1, 0]);
+  // a hairpin: the mitre is cut at MITRE (2) times the distance
+  const [hx, hy] = off([0, 0, 10, 0, 0, 0.5]);
+  assert.ok(Math.hypot(hx[1], hy[1]) <= 2 + 1e-9);
+  // repeated points take the next segment's normal
+  assert.deepEqual(off([3, 3, 3, 3, 3, 8]), [[-1, -1, -1], [0, 0, 0]]);
+  // a closed ring: the first and last points get the same mitre
+  const ring = [0, 0, 10, 0, 10, 10, 0, 10, 0, 0];
+  ring.closed = true;
+  const [rx, ry] = off(ring);
+  assert.deepEqual([rx[0], ry[0]], [rx[4], ry[4]]);
+  assert.deepEqual([rx[0], ry[0]], [1, 1]);
 });
 
 test("compare: ground that moved, km² gained and lost per holder", () => {

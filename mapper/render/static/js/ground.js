@@ -609,32 +609,113 @@
     return out;
   }
 
-  // Stroke the given fronts as one path of chains: where two fronts meet alone, a round join
-  // instead of two round caps (the same line, and much less for the browser to rasterise:
-  // most of a jump's drawing time at 2,000 places was these caps).
-  function paintFronts(ctx, geom, fronts, list, view, colour, weight) {
+  // The given fronts as lines of canvas points: per chain (frontChains) a flat [x, y, ...]
+  // array, the shared points not repeated; ``closed``: the chain ends where it starts.
+  function frontLines(geom, fronts, list, view) {
     var xy = scaled(geom, view.scale), chains = frontChains(geom, fronts, list);
-    var ox = view.ox, oy = view.oy;
-    ctx.beginPath();
+    var ox = view.ox, oy = view.oy, out = [];
     for (var c = 0; c < chains.length; c++) {
-      var chain = chains[c];
+      var chain = chains[c], pts = [];
       for (var k = 0; k < chain.length; k++) {
         var arc = xy[chain[k][0]], m = arc.length;
         if (chain[k][1]) {
-          if (!k) ctx.moveTo(arc[0] - ox, arc[1] - oy);
-          for (var v = 2; v < m; v += 2) ctx.lineTo(arc[v] - ox, arc[v + 1] - oy);
+          for (var v = k ? 2 : 0; v < m; v += 2) pts.push(arc[v] - ox, arc[v + 1] - oy);
         } else {
-          if (!k) ctx.moveTo(arc[m - 2] - ox, arc[m - 1] - oy);
-          for (var w = m - 4; w >= 0; w -= 2) ctx.lineTo(arc[w] - ox, arc[w + 1] - oy);
+          for (var w = m - (k ? 4 : 2); w >= 0; w -= 2) pts.push(arc[w] - ox, arc[w + 1] - oy);
         }
       }
+      var n = pts.length;
+      pts.closed = n > 4 && pts[0] === pts[n - 2] && pts[1] === pts[n - 1];
+      out.push(pts);
     }
-    ctx.lineJoin = ctx.lineCap = "round";
-    ctx.strokeStyle = colour;
-    ctx.lineWidth = weight;
-    ctx.globalAlpha = 0.9;
+    return out;
+  }
+
+  // Per point of a line, the shift of a line drawn ``1`` to its left, written in ``nx``, ``ny``:
+  // the normal of its segment at the ends, the mitre of the two segments between (as long as
+  // needed for the two offset segments to meet, at most MITRE times the distance). Repeated
+  // points take their neighbour's. At a line's ends, (ny, -nx) is the direction it runs in.
+  // ``sx``, ``sy``: scratch, as long as the line.
+  var MITRE = 2;
+  function offsets(pts, nx, ny, sx, sy) {
+    var n = pts.length / 2, closed = pts.closed, last = -1, i;
+    for (i = 0; i < n - 1; i++) {  // unit normal of segment i -> i + 1
+      var dx = pts[2 * i + 2] - pts[2 * i], dy = pts[2 * i + 3] - pts[2 * i + 1];
+      var len = Math.sqrt(dx * dx + dy * dy);
+      if (len > 0) { sx[i] = -dy / len; sy[i] = dx / len; last = i; }
+      else if (last >= 0) { sx[i] = sx[last]; sy[i] = sy[last]; }
+      else { sx[i] = sy[i] = 0; }
+    }
+    for (var f = 0; f < n - 1 && !sx[f] && !sy[f]; f++);  // leading repeats: the first normal
+    for (i = 0; i < f && f < n - 1; i++) { sx[i] = sx[f]; sy[i] = sy[f]; }
+    for (var j = 0; j < n; j++) {
+      var a = j > 0 ? j - 1 : (closed ? n - 2 : -1), b = j < n - 1 ? j : (closed ? 0 : -1);
+      if (a < 0) a = b;
+      if (b < 0) b = a;
+      var mx = sx[a] + sx[b], my = sy[a] + sy[b], ml = Math.sqrt(mx * mx + my * my);
+      if (ml < 1e-9) { nx[j] = sx[a]; ny[j] = sy[a]; continue; }
+      // the unit mitre (mx, my) / ml, lengthened by 1 / cos(half the turn) = ml / cos
+      var cos = mx * sx[a] + my * sy[a], k = 1 / Math.max(cos, ml / MITRE);
+      nx[j] = mx * k; ny[j] = my * k;
+    }
+  }
+
+  // A line ``weight`` CSS pixels wide drawn as this many hairlines side by side (one device
+  // pixel each, at most HAIR_GAP device pixels apart): in a canvas without a GPU, a wide
+  // stroke is filled as a polygon of many pieces, and the fronts of a map of 2,000 places took
+  // 14 ms a frame that way against 3-4 ms as hairlines. More than MAX_HAIRS: the stroke.
+  var HAIR_GAP = 0.85, MAX_HAIRS = 5;
+  function hairs(weight, ratio) {
+    return Math.max(2, Math.ceil((weight * ratio - 1) / HAIR_GAP) + 1);
+  }
+
+  // Stroke the given fronts, ``weight`` CSS pixels wide with round ends and joins, as chains
+  // through nodes where exactly two fronts meet (a join, not two caps). Drawn as hairlines
+  // side by side (few enough of them: MAX_HAIRS), or as one round-joined stroke.
+  function paintFronts(ctx, geom, fronts, list, view, colour, weight) {
+    var lines = frontLines(geom, fronts, list, view), c, i;
+    var ratio = ctx.getTransform ? Math.abs(ctx.getTransform().a) || 1 : 1;
+    var n = hairs(weight, ratio);
+    ctx.strokeStyle = ctx.fillStyle = colour;
+    if (n > MAX_HAIRS) {
+      ctx.beginPath();
+      for (c = 0; c < lines.length; c++) {
+        var pts = lines[c];
+        ctx.moveTo(pts[0], pts[1]);
+        for (i = 2; i < pts.length; i += 2) ctx.lineTo(pts[i], pts[i + 1]);
+      }
+      ctx.lineJoin = ctx.lineCap = "round";
+      ctx.lineWidth = weight;
+      ctx.globalAlpha = 0.9;
+      ctx.stroke();
+      ctx.globalAlpha = 1;
+      return;
+    }
+    // Hairlines from -half to +half: the outermost ones' own pixel makes the full width.
+    var half = (weight - 1 / ratio) / 2, shift = [];
+    for (var h = 0; h < n; h++) shift.push(-half + 2 * half * h / (n - 1));
+    // Open chains run on by half the width at both ends: where three fronts meet, their ends
+    // overlap and leave no notch (drawing a round end there instead cost more than the lines).
+    var e = weight / 2 - 1 / (2 * ratio), most = 0;
+    for (c = 0; c < lines.length; c++) most = Math.max(most, lines[c].length / 2);
+    var nx = new Float64Array(most), ny = new Float64Array(most);
+    var sx = new Float64Array(most), sy = new Float64Array(most);
+    ctx.beginPath();
+    for (c = 0; c < lines.length; c++) {
+      var p = lines[c], last = p.length / 2 - 1, on = p.closed ? 0 : e;
+      offsets(p, nx, ny, sx, sy);
+      for (var s = 0; s < n; s++) {
+        var t = shift[s];
+        ctx.moveTo(p[0] + t * nx[0] - on * ny[0], p[1] + t * ny[0] + on * nx[0]);
+        for (i = 1; i < last; i++) ctx.lineTo(p[2 * i] + t * nx[i], p[2 * i + 1] + t * ny[i]);
+        ctx.lineTo(p[2 * last] + t * nx[last] + on * ny[last],
+          p[2 * last + 1] + t * ny[last] - on * nx[last]);
+      }
+    }
+    ctx.lineWidth = 1 / ratio;
+    ctx.lineJoin = "miter";
+    ctx.lineCap = "butt";
     ctx.stroke();
-    ctx.globalAlpha = 1;
   }
 
   // The atom under (lat, lon), or -1: even-odd ray casting over each atom's rings.
@@ -743,5 +824,6 @@
     paintFrontRaster: paintFrontRaster, rgbOf: rgbOf, packRGBA: packRGBA,
     mercator: mercator, geometry: geometry, scaled: scaled,
     traceRings: traceRings, borders: borders, paintAreas: paintAreas, shownFronts: shownFronts,
-    frontChains: frontChains, paintFronts: paintFronts, pattern: pattern, atomAt: atomAt, compare: compare, Layer: Layer};
+    frontChains: frontChains, frontLines: frontLines, offsets: offsets, hairs: hairs,
+    paintFronts: paintFronts, pattern: pattern, atomAt: atomAt, compare: compare, Layer: Layer};
 })(window.__mapper || (window.__mapper = {}));
