@@ -109,7 +109,12 @@ test("one path and one fill per holder, even-odd", () => {
     pattern: null});
   G.paintAreas(ctx, geom, Int16Array.from([0, 1, 2]), fillOf, {scale: S20, ox: 0, oy: 0});
   assert.equal(ctx.log.filter((e) => e[0] === "fill").length, 2);  // holder 2: not drawn
-  assert.deepEqual(fills, ["#111111", "#222222"]);
+  // holder 1 has the most border: painted first, over the outline of the opaque ground (its
+  // outer sides and the hole's ring, not the arc it shares with holder 0), then holder 0
+  assert.deepEqual(fills, ["#222222", "#111111"]);
+  assert.deepEqual(G.outline(geom, [0, 1, 2], (h) => h !== 2), [1, 2, 3]);
+  const moves = ctx.log.map((e) => e[0]).join(" ");
+  assert.equal(moves.split("beginPath").length - 1, 2);
   assert.ok(ctx.log.every((e) => e[0] !== "fill" || e[1] === "evenodd"));
 });
 

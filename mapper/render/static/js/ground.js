@@ -209,22 +209,53 @@
   // Paint the areas: per holder, one path of its borders, filled as fillOf(c) says:
   // {colour, alpha, pattern} (styles.areaFill), or {fill: a CanvasPattern, alpha}; null: not
   // drawn. ``view``: {scale, ox, oy} (canvas pixels are scale * zoom-0 pixels - (ox, oy)).
+  // The opaque holder with the most border is painted first, over the outline of all opaque
+  // ground, and the other opaque holders over it: its borders with them are not traced (a
+  // canvas without GPU spends most of an area frame on the edges), and no seam of the map
+  // below shows between two holders' anti-aliased edges.
   function paintAreas(ctx, geom, cur, fillOf, view) {
     if (view.pixels && view.pixels.role === "areas" && geom.rings.length > M.ground.RASTER_ATOMS) {
       paintRaster(ctx, geom, cur, fillOf, view);
       return;
     }
-    var xy = scaled(geom, view.scale), b = borders(geom, cur);
-    for (var i = 0; i < b.order.length; i++) {
-      var c = b.order[i], f = fillOf(c);
-      if (!f || !(f.colour || f.fill)) continue;
-      ctx.beginPath();
-      traceRings(ctx, geom, b.arcs[c], xy, view.ox, view.oy);
-      ctx.globalAlpha = f.alpha === undefined ? 1 : f.alpha;
-      ctx.fillStyle = f.fill || (f.pattern ? pattern(f.colour, f.pattern) : f.colour);
-      ctx.fill("evenodd");
+    var xy = scaled(geom, view.scale), b = borders(geom, cur), fills = {}, base = null, i, c;
+    for (i = 0; i < b.order.length; i++) {
+      c = b.order[i];
+      var f = fillOf(c);
+      fills[c] = f && (f.colour || f.fill) ? f : null;
+      if (opaque(fills[c]) && (base === null || b.arcs[c].length > b.arcs[base].length)) base = c;
+    }
+    if (base !== null) {
+      fill(ctx, geom, outline(geom, cur, function (h) { return opaque(fills[h]); }), xy, view,
+        fills[base]);
+    }
+    for (i = 0; i < b.order.length; i++) {
+      c = b.order[i];
+      if (fills[c] && c !== base) fill(ctx, geom, b.arcs[c], xy, view, fills[c]);
     }
     ctx.globalAlpha = 1;
+  }
+  function opaque(f) { return !!f && (f.alpha === undefined || f.alpha === 1); }
+  function fill(ctx, geom, arcs, xy, view, f) {
+    ctx.beginPath();
+    traceRings(ctx, geom, arcs, xy, view.ox, view.oy);
+    ctx.globalAlpha = f.alpha === undefined ? 1 : f.alpha;
+    ctx.fillStyle = f.fill || (f.pattern ? pattern(f.colour, f.pattern) : f.colour);
+    ctx.fill("evenodd");
+  }
+  // The arcs around the atoms whose holder is ``inside(holder)``: with one side in, the other
+  // out (or the edge of the ground).
+  function outline(geom, cur, inside) {
+    var side = geom.side, out = [], seen = {};
+    for (var a = 0; a < side.length / 2; a++) {
+      var l = side[2 * a], r = side[2 * a + 1];
+      var hl = l >= 0 ? cur[l] : OUTSIDE, hr = r >= 0 ? cur[r] : OUTSIDE;
+      if (hl === hr) continue;
+      var il = hl !== OUTSIDE && (seen[hl] === undefined ? (seen[hl] = inside(hl)) : seen[hl]);
+      var ir = hr !== OUTSIDE && (seen[hr] === undefined ? (seen[hr] = inside(hr)) : seen[hr]);
+      if (il !== ir) out.push(a);
+    }
+    return out;
   }
 
   // Areas of many atoms are painted from a raster of atom ids made once per view (rasterise),
@@ -823,7 +854,7 @@
     repaintAtoms: repaintAtoms,
     paintFrontRaster: paintFrontRaster, rgbOf: rgbOf, packRGBA: packRGBA,
     mercator: mercator, geometry: geometry, scaled: scaled,
-    traceRings: traceRings, borders: borders, paintAreas: paintAreas, shownFronts: shownFronts,
+    traceRings: traceRings, borders: borders, outline: outline, paintAreas: paintAreas, shownFronts: shownFronts,
     frontChains: frontChains, frontLines: frontLines, offsets: offsets, hairs: hairs,
     paintFronts: paintFronts, pattern: pattern, atomAt: atomAt, compare: compare, Layer: Layer};
 })(window.__mapper || (window.__mapper = {}));
