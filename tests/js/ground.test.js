@@ -149,9 +149,11 @@ test("fronts are stroked as chains through nodes where two of them meet alone", 
   assert.deepEqual(split.map((ch) => ch.map((c) => c[0])), [[0, 1], [2], [3]]);
   // the lines: the shared points are not repeated, every front is drawn once
   const lines = G.frontLines(geom, fronts, [0, 1, 2], {scale: 1, ox: 0, oy: 0});
-  assert.equal(lines.length, 1);
-  assert.equal(lines[0].length, 8);
-  assert.equal(lines[0].closed, false);
+  assert.deepEqual(Array.from(lines.start), [0, 4]);
+  assert.deepEqual(Array.from(lines.closed), [0]);
+  const ring = G.frontLines(geom, fronts, [4, 5, 6], {scale: 1, ox: 0, oy: 0});
+  assert.deepEqual(Array.from(ring.start), [0, 4]);
+  assert.deepEqual(Array.from(ring.closed), [1]);
   // at ratio 1, two pixels wide: three hairlines side by side, each one sub-path of 4 points
   const ctx = recorder();
   G.paintFronts(ctx, geom, fronts, [0, 1, 2], {scale: 1, ox: 0, oy: 0}, "#000", 2);
@@ -179,7 +181,7 @@ test("hairlines: enough to leave no gap, offsets along the normals, mitred at tu
   const off = (pts) => {
     const n = pts.length / 2, a = () => new Float64Array(n);
     const nx = a(), ny = a();
-    G.offsets(pts, nx, ny, a(), a());
+    G.offsets([7, 7].concat(pts), 1, n + 1, !!pts.closed, nx, ny, a(), a());  // after a point
     return [Array.from(nx, (v) => Math.round(v * 1e6) / 1e6 + 0),
       Array.from(ny, (v) => Math.round(v * 1e6) / 1e6 + 0)];
   };

@@ -640,38 +640,49 @@
     return out;
   }
 
-  // The given fronts as lines of canvas points: per chain (frontChains) a flat [x, y, ...]
-  // array, the shared points not repeated; ``closed``: the chain ends where it starts.
+  // The given fronts as lines of canvas points, one per chain (frontChains), the shared points
+  // not repeated: {xy: [x, y, ...] of every line, start: line j is points start[j] to
+  // start[j + 1] - 1, closed: line j ends where it starts}.
+  var lineScratch = new Float64Array(4096);
   function frontLines(geom, fronts, list, view) {
     var xy = scaled(geom, view.scale), chains = frontChains(geom, fronts, list);
-    var ox = view.ox, oy = view.oy, out = [];
-    for (var c = 0; c < chains.length; c++) {
-      var chain = chains[c], pts = [];
-      for (var k = 0; k < chain.length; k++) {
+    var ox = view.ox, oy = view.oy, total = 0, c, k;
+    for (c = 0; c < chains.length; c++) {
+      for (k = 0; k < chains[c].length; k++) total += xy[chains[c][k][0]].length;
+    }
+    if (lineScratch.length < total) lineScratch = new Float64Array(2 * total);
+    var out = lineScratch, start = new Int32Array(chains.length + 1);
+    var closed = new Uint8Array(chains.length), at = 0;
+    for (c = 0; c < chains.length; c++) {
+      var chain = chains[c], first = at;
+      start[c] = at / 2;
+      for (k = 0; k < chain.length; k++) {
         var arc = xy[chain[k][0]], m = arc.length;
         if (chain[k][1]) {
-          for (var v = k ? 2 : 0; v < m; v += 2) pts.push(arc[v] - ox, arc[v + 1] - oy);
+          for (var v = k ? 2 : 0; v < m; v += 2) { out[at++] = arc[v] - ox; out[at++] = arc[v + 1] - oy; }
         } else {
-          for (var w = m - (k ? 4 : 2); w >= 0; w -= 2) pts.push(arc[w] - ox, arc[w + 1] - oy);
+          for (var w = m - (k ? 4 : 2); w >= 0; w -= 2) {
+            out[at++] = arc[w] - ox; out[at++] = arc[w + 1] - oy;
+          }
         }
       }
-      var n = pts.length;
-      pts.closed = n > 4 && pts[0] === pts[n - 2] && pts[1] === pts[n - 1];
-      out.push(pts);
+      closed[c] = at - first > 4 && out[first] === out[at - 2] && out[first + 1] === out[at - 1] ? 1 : 0;
     }
-    return out;
+    start[chains.length] = at / 2;
+    return {xy: out, start: start, closed: closed};
   }
 
-  // Per point of a line, the shift of a line drawn ``1`` to its left, written in ``nx``, ``ny``:
-  // the normal of its segment at the ends, the mitre of the two segments between (as long as
-  // needed for the two offset segments to meet, at most MITRE times the distance). Repeated
-  // points take their neighbour's. At a line's ends, (ny, -nx) is the direction it runs in.
-  // ``sx``, ``sy``: scratch, as long as the line.
+  // Per point of the line of points ``i0`` to ``i1 - 1`` of ``pts`` ([x, y, ...]), the shift of
+  // a line drawn ``1`` to its left, written in ``nx``, ``ny`` (from index 0): the normal of its
+  // segment at the ends, the mitre of the two segments between (as long as needed for the two
+  // offset segments to meet, at most MITRE times the distance). Repeated points take their
+  // neighbour's. At a line's ends, (ny, -nx) is the direction it runs in. ``closed``: it ends
+  // where it starts. ``sx``, ``sy``: scratch, as long as the line.
   var MITRE = 2;
-  function offsets(pts, nx, ny, sx, sy) {
-    var n = pts.length / 2, closed = pts.closed, last = -1, i;
+  function offsets(pts, i0, i1, closed, nx, ny, sx, sy) {
+    var n = i1 - i0, last = -1, i;
     for (i = 0; i < n - 1; i++) {  // unit normal of segment i -> i + 1
-      var dx = pts[2 * i + 2] - pts[2 * i], dy = pts[2 * i + 3] - pts[2 * i + 1];
+      var o = 2 * (i0 + i), dx = pts[o + 2] - pts[o], dy = pts[o + 3] - pts[o + 1];
       var len = Math.sqrt(dx * dx + dy * dy);
       if (len > 0) { sx[i] = -dy / len; sy[i] = dx / len; last = i; }
       else if (last >= 0) { sx[i] = sx[last]; sy[i] = sy[last]; }
@@ -704,16 +715,16 @@
   // through nodes where exactly two fronts meet (a join, not two caps). Drawn as hairlines
   // side by side (few enough of them: MAX_HAIRS), or as one round-joined stroke.
   function paintFronts(ctx, geom, fronts, list, view, colour, weight) {
-    var lines = frontLines(geom, fronts, list, view), c, i;
+    var lines = frontLines(geom, fronts, list, view), pts = lines.xy, start = lines.start;
+    var count = start.length - 1, c, i;
     var ratio = ctx.getTransform ? Math.abs(ctx.getTransform().a) || 1 : 1;
     var n = hairs(weight, ratio);
     ctx.strokeStyle = ctx.fillStyle = colour;
+    ctx.beginPath();
     if (n > MAX_HAIRS) {
-      ctx.beginPath();
-      for (c = 0; c < lines.length; c++) {
-        var pts = lines[c];
-        ctx.moveTo(pts[0], pts[1]);
-        for (i = 2; i < pts.length; i += 2) ctx.lineTo(pts[i], pts[i + 1]);
+      for (c = 0; c < count; c++) {
+        ctx.moveTo(pts[2 * start[c]], pts[2 * start[c] + 1]);
+        for (i = start[c] + 1; i < start[c + 1]; i++) ctx.lineTo(pts[2 * i], pts[2 * i + 1]);
       }
       ctx.lineJoin = ctx.lineCap = "round";
       ctx.lineWidth = weight;
@@ -728,19 +739,21 @@
     // Open chains run on by half the width at both ends: where three fronts meet, their ends
     // overlap and leave no notch (drawing a round end there instead cost more than the lines).
     var e = weight / 2 - 1 / (2 * ratio), most = 0;
-    for (c = 0; c < lines.length; c++) most = Math.max(most, lines[c].length / 2);
+    for (c = 0; c < count; c++) most = Math.max(most, start[c + 1] - start[c]);
     var nx = new Float64Array(most), ny = new Float64Array(most);
     var sx = new Float64Array(most), sy = new Float64Array(most);
-    ctx.beginPath();
-    for (c = 0; c < lines.length; c++) {
-      var p = lines[c], last = p.length / 2 - 1, on = p.closed ? 0 : e;
-      offsets(p, nx, ny, sx, sy);
+    for (c = 0; c < count; c++) {
+      var i0 = start[c], last = start[c + 1] - i0 - 1, on = lines.closed[c] ? 0 : e;
+      offsets(pts, i0, start[c + 1], lines.closed[c], nx, ny, sx, sy);
+      var x0 = pts[2 * i0], y0 = pts[2 * i0 + 1];
+      var xl = pts[2 * (i0 + last)], yl = pts[2 * (i0 + last) + 1];
       for (var s = 0; s < n; s++) {
         var t = shift[s];
-        ctx.moveTo(p[0] + t * nx[0] - on * ny[0], p[1] + t * ny[0] + on * nx[0]);
-        for (i = 1; i < last; i++) ctx.lineTo(p[2 * i] + t * nx[i], p[2 * i + 1] + t * ny[i]);
-        ctx.lineTo(p[2 * last] + t * nx[last] + on * ny[last],
-          p[2 * last + 1] + t * ny[last] - on * nx[last]);
+        ctx.moveTo(x0 + t * nx[0] - on * ny[0], y0 + t * ny[0] + on * nx[0]);
+        for (i = 1; i < last; i++) {
+          ctx.lineTo(pts[2 * (i0 + i)] + t * nx[i], pts[2 * (i0 + i) + 1] + t * ny[i]);
+        }
+        ctx.lineTo(xl + t * nx[last] + on * ny[last], yl + t * ny[last] - on * nx[last]);
       }
     }
     ctx.lineWidth = 1 / ratio;
