@@ -413,7 +413,7 @@
     app.frontWeight = frontWeight; app.segLayers = segLayers; app.markers = markers;
     app.labels = labels; app.incidentMarkers = incidentMarkers;
     app.restyleAll = restyleAll; app.restyleTouched = restyleTouched;
-    app.updateIncidents = updateIncidents; app.declutter = declutter;
+    app.updateIncidents = updateIncidents; app.declutter = declutter; app.cullBase = cullBase;
   }
 
   // The layer control (every layer can be hidden), and what showing a layer again needs.
@@ -432,6 +432,7 @@
         app.placeLayer.eachLayer(function (m3) { m3.bringToFront(); });
       }
       if (e8.layer === app.labelLayer || e8.layer === app.placeLayer) app.declutter();
+      if (e8.layer === app.baseLayer) app.cullBase(false);  // its names were made again
     });
   }
 
