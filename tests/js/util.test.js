@@ -202,3 +202,47 @@ test("spritePixels keeps the visible pixels, premultiplied; stampSprites lays th
   assert.deepEqual(Array.from(out.slice(0, 4)), [127, 0, 128, 255]);
   assert.deepEqual(Array.from(out.slice(8, 12)), [0, 0, 0, 0]);
 });
+
+test("settle calls once the pokes have stopped for the wait, with one timer at a time", () => {
+  let now = 0, next = 1;
+  const timers = new Map(), calls = [];
+  const env = {
+    now: () => now,
+    setTimeout: (f, ms) => { timers.set(next, {f, at: now + ms}); return next++; },
+    clearTimeout: (t) => { timers.delete(t); },
+  };
+  // Move the clock to ``t``, ringing the timers due on the way, in order.
+  const advance = (t) => {
+    for (;;) {
+      const due = [...timers.entries()].filter(([, x]) => x.at <= t).sort((a, b) => a[1].at - b[1].at);
+      if (!due.length) break;
+      const [id, x] = due[0];
+      timers.delete(id);
+      now = x.at;
+      x.f();
+    }
+    now = t;
+  };
+  let wait = 100;
+  const s = U.settle(() => calls.push(now), () => wait, env);
+  s.poke();
+  advance(40); s.poke();
+  advance(90); s.poke();
+  assert.equal(timers.size, 1);  // pokes while a timer is set arm no other
+  advance(150);
+  assert.deepEqual(calls, []);  // rang at 100, 10 ms after the last poke: waits the rest
+  advance(189);
+  assert.deepEqual(calls, []);
+  advance(190);
+  assert.deepEqual(calls, [190]);
+  assert.equal(s.pending(), false);
+  // cancel drops the call; the wait is read when the timer rings
+  s.poke(); s.cancel();
+  advance(400);
+  assert.deepEqual(calls, [190]);
+  s.poke(); wait = 300;
+  advance(500);
+  assert.deepEqual(calls, [190]);
+  advance(700);
+  assert.deepEqual(calls, [190, 700]);
+});

@@ -140,18 +140,16 @@
         return x.label;
       }), km2, held, M.chart.formatArea);
     }
-    var timer = null;
     function update() {
-      timer = null;
       var t = text(tl.day);
       if (live.textContent !== t) live.textContent = t;
       if (app.updateCredit) app.updateCredit();
     }
     window.addEventListener("resize", function () { if (app.updateCredit) app.updateCredit(); });
-    app.onDay = function () {
-      if (timer !== null) clearTimeout(timer);
-      timer = setTimeout(update, app.playing && app.playing() ? SETTLE_MS : QUIET_MS);
-    };
+    var later = U.settle(update, function () {
+      return app.playing && app.playing() ? SETTLE_MS : QUIET_MS;
+    });
+    app.onDay = later.poke;
     app.summary = function () { return text(tl.day); };
     update();
   }

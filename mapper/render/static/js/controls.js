@@ -126,15 +126,16 @@
     // The hash follows the date: at once after a quiet spell, else once the date has stayed
     // HASH_MS (a drag or quick steps write it once, at the end: a history update costs a
     // frame's time on a phone, and browsers throttle frequent ones), and when playing stops.
-    var HASH_MS = 250, lastChange = -Infinity, hashTimer = null;
+    var HASH_MS = 250, lastChange = -Infinity;
+    var hashLater = U.settle(function () { writeHash(true); }, function () { return HASH_MS; });
     function writeHash(now) {
-      if (hashTimer !== null) { clearTimeout(hashTimer); hashTimer = null; }
       var t = performance.now(), quiet = t - lastChange >= HASH_MS;
       if (!now) lastChange = t;
       if (!now && (playing || !quiet)) {
-        if (!playing) hashTimer = setTimeout(function () { hashTimer = null; writeHash(true); }, HASH_MS);
+        if (playing) hashLater.cancel(); else hashLater.poke();
         return;
       }
+      hashLater.cancel();
       var hash = U.hashFor(dates[tl.day], embed, location.search);
       if (location.hash !== hash) {
         try { history.replaceState(null, "", hash); } catch (err) { /* some viewers forbid it */ }
@@ -156,12 +157,12 @@
     }
     fixDateWidth();
     function showLabels() {
-      var ms = start + tl.day * DAY_MS;
-      bigLabel.textContent = longDate(ms, 0);
+      var ms = start + tl.day * DAY_MS, text = longDate(ms, 0);
+      bigLabel.textContent = text;
       bigLabel.setAttribute("data-date", dates[tl.day]);
       subLabel.textContent = dayLine(ms, tl.day, n, tl.changesOn(tl.day));
       range.value = String(tl.day);
-      range.setAttribute("aria-valuetext", longDate(ms, 0));
+      range.setAttribute("aria-valuetext", text);
       if (app.chart) app.chart.move(tl.day);
     }
 

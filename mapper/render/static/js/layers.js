@@ -372,7 +372,32 @@
     });
 
     // ---- labels ---------------------------------------------------------------------------
-    function declutter() { M.labels.batch(function () { M.labels.declutter(labels, map); }); }
+    // Base-map names far off the map (most of the world's countries and towns) are not
+    // displayed: each would be a compositor layer of its own, worked on in every frame (on a
+    // phone, a few ms of every slider step). Within OFF_VIEW map sizes of the view they are,
+    // so a drag shows the names it brings in; every move sets which are displayed.
+    var OFF_VIEW = 0.5;
+    function cullBase(all) {
+      var size = map.getSize(), mx = OFF_VIEW * size.x, my = OFF_VIEW * size.y;
+      for (var k = 0; k < baseLabels.length; k++) {
+        var mk = baseLabels[k], node = mk._map && mk.getElement();
+        if (!node) continue;
+        var off = false;
+        if (!all) {
+          var p = map.latLngToContainerPoint(mk.getLatLng());
+          off = p.x < -mx || p.x > size.x + mx || p.y < -my || p.y > size.y + my;
+        }
+        if (node.style.display !== (off ? "none" : "")) node.style.display = off ? "none" : "";
+      }
+    }
+    // Every name is placed with all the others displayed (a name brought in by a drag was
+    // decluttered with its neighbours), then the far ones are put away.
+    function declutter() {
+      cullBase(true);
+      M.labels.batch(function () { M.labels.declutter(labels, map); });
+      cullBase(false);
+    }
+    map.on("moveend", function () { cullBase(false); });
     function zoomClass() {
       map.getContainer().classList.toggle("ts-zoomed-in",
         map.getZoom() >= P.view.zoom + M.labels.MINOR_LABEL_ZOOM);
@@ -388,7 +413,7 @@
     app.frontWeight = frontWeight; app.segLayers = segLayers; app.markers = markers;
     app.labels = labels; app.incidentMarkers = incidentMarkers;
     app.restyleAll = restyleAll; app.restyleTouched = restyleTouched;
-    app.updateIncidents = updateIncidents; app.declutter = declutter;
+    app.updateIncidents = updateIncidents; app.declutter = declutter; app.cullBase = cullBase;
   }
 
   // The layer control (every layer can be hidden), and what showing a layer again needs.
@@ -407,6 +432,7 @@
         app.placeLayer.eachLayer(function (m3) { m3.bringToFront(); });
       }
       if (e8.layer === app.labelLayer || e8.layer === app.placeLayer) app.declutter();
+      if (e8.layer === app.baseLayer) app.cullBase(false);  // its names were made again
     });
   }
 

@@ -100,13 +100,18 @@
           this.options.look = undefined;  // a style that names its look sets it again
           var r = this._renderer, same = !(style && style.radius !== undefined &&
             style.radius !== this._radius);
-          if (!(r && r._ctx && same)) return L.CircleMarker.prototype.setStyle.call(this, style);
+          if (!(r && (r._ctx || this._point) && same)) {
+            return L.CircleMarker.prototype.setStyle.call(this, style);
+          }
           // Path's setStyle, but the box is measured again only when the outline's width
-          // changed (it was on every restyle: a tenth of a jump with 50,000 places).
-          var o = this.options, weight = o.weight, stroke = o.stroke;
+          // changed (it was on every restyle: a tenth of a jump with 50,000 places), and an
+          // SVG path is written again only when its shape changed (CircleMarker's setStyle
+          // projects and writes it on every restyle: a third of a phone's step).
+          var o = this.options, weight = o.weight, stroke = o.stroke, shape = o.shape;
           L.setOptions(this, style);
           r._updateStyle(this);
           if (o.weight !== weight || o.stroke !== stroke) this._updateBounds();
+          if (!r._ctx && o.shape !== shape) this._updatePath();
           return this;
         },
         // On a canvas (PatchCanvas, canvas.js), stamped from an image of the marker's look;

@@ -224,6 +224,33 @@
     }
   }
 
+  // fn, once poke() has not been called for wait() ms: one timer however often poke() is
+  // called (a slider step that moved a timer cost a clearTimeout and a setTimeout, on a
+  // phone a little of every step); when it rings early it waits the rest. cancel() drops
+  // the call. ``env`` {now, setTimeout, clearTimeout}: the clock and timers (tests).
+  function settle(fn, wait, env) {
+    var E = env || {now: function () { return performance.now(); },
+      setTimeout: function (f, ms) { return setTimeout(f, ms); },
+      clearTimeout: function (t) { clearTimeout(t); }};
+    var last = 0, timer = null;
+    function ring() {
+      var left = last + wait() - E.now();
+      if (left > 0) { timer = E.setTimeout(ring, left); return; }
+      timer = null;
+      fn();
+    }
+    return {
+      poke: function () {
+        last = E.now();
+        if (timer === null) timer = E.setTimeout(ring, wait());
+      },
+      cancel: function () {
+        if (timer !== null) { E.clearTimeout(timer); timer = null; }
+      },
+      pending: function () { return timer !== null; }
+    };
+  }
+
   function el(tag, className, text) {
     var e = document.createElement(tag);
     if (className) e.className = className;
@@ -248,7 +275,7 @@
     undelta: undelta, unpackInts: unpackInts, decodeLine: decodeLine, decodeArcs: decodeArcs,
     unpackRings: unpackRings, decodePolygons: decodePolygons,
     thousands: thousands, groupBy: groupBy, mergePatches: mergePatches,
-    parseHash: parseHash, hashFor: hashFor, el: el, link: link,
+    parseHash: parseHash, hashFor: hashFor, settle: settle, el: el, link: link,
     spritePixels: spritePixels, stampSprites: stampSprites, unpremultiply: unpremultiply
   };
 })(window.__mapper || (window.__mapper = {}));
