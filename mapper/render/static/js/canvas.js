@@ -18,7 +18,9 @@
 
   // A whole repaint of at least STAMP_FROM markers (and nothing else) writes their pixels
   // itself and puts them on the canvas at once (_draw); smaller maps are drawn as Leaflet does.
-  var MAX_PATCHES = 120, GRID = 32, MAX_BUCKETS = 4096, STAMP_FROM = 5000;
+  // Buckets of GRID pixels: at 50,000 places, 32-pixel ones held hundreds of markers each,
+  // most of a step's time went to testing them against the patches.
+  var MAX_PATCHES = 120, GRID = 12, MAX_GRID_AREA = 4096 * 32 * 32, STAMP_FROM = 5000;
   var PatchCanvas = L.Canvas.extend({
     _extendRedrawBounds: function (layer) {
       if (this._full) return;
@@ -68,40 +70,52 @@
       L.Canvas.prototype._updatePoly.call(this, layer, closed);
     },
     // Put a path in the buckets its box (a few pixels wider, for stroke changes) meets; a
-    // path appended to the drawing list (``last``) is drawn after every other one.
+    // path appended to the drawing list (``last``) is drawn after every other one. Buckets
+    // are numbered row by row over the canvas (boxes past its edges: in the edge buckets).
     _gridAdd: function (layer, last) {
       var g = this._grid;
       if (!g) return;
       var b = layer._pxBounds;
       if (!b) { this._grid = null; return; }
       if (last || layer._tsOrder === undefined) layer._tsOrder = ++this._gridOrder;
-      var x1 = Math.floor((b.min.x - 4) / GRID), x2 = Math.floor((b.max.x + 4) / GRID);
-      var y1 = Math.floor((b.min.y - 4) / GRID), y2 = Math.floor((b.max.y + 4) / GRID);
       // A path over thousands of buckets (a world-wide line): no index, full repaints.
-      if ((x2 - x1 + 1) * (y2 - y1 + 1) > MAX_BUCKETS) { this._grid = null; return; }
+      if ((b.max.x - b.min.x + 8) * (b.max.y - b.min.y + 8) > MAX_GRID_AREA) {
+        this._grid = null;
+        return;
+      }
+      var o = this._bounds.min, cols = this._gridCols, rows = g.length / cols;
+      var x1 = Math.max(0, Math.floor((b.min.x - o.x - 4) / GRID));
+      var x2 = Math.min(cols - 1, Math.floor((b.max.x - o.x + 4) / GRID));
+      var y1 = Math.max(0, Math.floor((b.min.y - o.y - 4) / GRID));
+      var y2 = Math.min(rows - 1, Math.floor((b.max.y - o.y + 4) / GRID));
       var box = x1 + ":" + x2 + ":" + y1 + ":" + y2 + ":" + this._gridGen;
       if (!last && layer._tsBox === box) return;
       layer._tsBox = box;
-      for (var x = x1; x <= x2; x++) {
-        for (var y = y1; y <= y2; y++) {
-          var key = x + ":" + y;
-          (g[key] || (g[key] = [])).push(layer);
+      for (var y = y1; y <= y2; y++) {
+        for (var x = x1; x <= x2; x++) {
+          var k = y * cols + x;
+          (g[k] || (g[k] = [])).push(layer);
         }
       }
     },
     _buildGrid: function () {
-      this._grid = {};
+      var size = this._bounds.getSize();
+      this._gridCols = Math.ceil(size.x / GRID) + 1;
+      this._grid = new Array(this._gridCols * (Math.ceil(size.y / GRID) + 1));
       this._gridOrder = 0;
       this._gridGen = (this._gridGen || 0) + 1;
       for (var o = this._drawFirst; o && this._grid; o = o.next) this._gridAdd(o.layer, true);
     },
     _drawPatch: function (bounds) {
       var g = this._grid, seen = this._query = (this._query || 0) + 1, list = [];
-      var x1 = Math.floor(bounds.min.x / GRID), x2 = Math.floor(bounds.max.x / GRID);
-      var y1 = Math.floor(bounds.min.y / GRID), y2 = Math.floor(bounds.max.y / GRID);
-      for (var x = x1; x <= x2; x++) {
-        for (var y = y1; y <= y2; y++) {
-          var cell = g[x + ":" + y];
+      var o = this._bounds.min, cols = this._gridCols, rows = g.length / cols;
+      var x1 = Math.max(0, Math.floor((bounds.min.x - o.x) / GRID));
+      var x2 = Math.min(cols - 1, Math.floor((bounds.max.x - o.x) / GRID));
+      var y1 = Math.max(0, Math.floor((bounds.min.y - o.y) / GRID));
+      var y2 = Math.min(rows - 1, Math.floor((bounds.max.y - o.y) / GRID));
+      for (var y = y1; y <= y2; y++) {
+        for (var x = x1; x <= x2; x++) {
+          var cell = g[y * cols + x];
           if (!cell) continue;
           for (var i = 0; i < cell.length; i++) {
             var layer = cell[i];
