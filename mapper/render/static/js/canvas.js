@@ -217,13 +217,15 @@
       var buf = this._stampBuf;
       if (!buf || buf.width !== w || buf.height !== h) {
         buf = this._stampBuf = {width: w, height: h, sum: new Uint8Array(4 * w * h),
-          image: this._ctx.createImageData(w, h)};
+          image: this._ctx.createImageData(w, h), rows: [0, 0]};
       } else {
-        buf.sum.fill(0);
+        buf.sum.fill(0, 4 * w * buf.rows[0], 4 * w * buf.rows[1]);  // what the last one drew
       }
-      U.stampSprites(buf.sum, w, h, stamps);
-      U.unpremultiply(buf.sum, buf.image.data);
-      this._ctx.putImageData(buf.image, 0, 0);
+      // Only the rows markers cover are turned into the picture and put (the rest of the
+      // canvas was cleared).
+      var rows = buf.rows = U.stampSprites(buf.sum, w, h, stamps);
+      U.unpremultiply(buf.sum, buf.image.data, 4 * w * rows[0], 4 * w * rows[1]);
+      if (rows[1] > rows[0]) this._ctx.putImageData(buf.image, 0, 0, 0, rows[0], w, rows[1] - rows[0]);
       return true;
     },
     _redraw: function () {

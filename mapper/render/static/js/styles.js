@@ -94,6 +94,10 @@
     if (!ShapeMarker) {
       ShapeMarker = L.CircleMarker.extend({
         setStyle: function (style) {
+          // The style it has already (markerStyle gives one object a controller): nothing to
+          // do (a jump across the range restyles most of 50,000 places).
+          if (style && style === this._tsStyle) return this;
+          this._tsStyle = style;
           // The look changed (canvas.js _drawSprite). On a canvas the shape is read when drawn:
           // a restyle that keeps the radius needs no new position (CircleMarker's would).
           this._tsLook = null;
@@ -146,7 +150,13 @@
     function colourOf(c) { return c >= 0 && c < nf ? factions[c].colour : UNKNOWN_COLOUR; }
     // The marker shape of a controller (see SHAPES).
     function shapeOf(c) { return c >= 0 && c < nf ? SHAPES[c % SHAPES.length] : "circle"; }
+    // A place marker's style: one object a controller, shared (not to be changed), so that
+    // restyling a marker to the look it has is seen at once (shapeMarker's setStyle).
+    var markerStyles = {};
     function markerStyle(c) {
+      return markerStyles[c] || (markerStyles[c] = newMarkerStyle(c));
+    }
+    function newMarkerStyle(c) {
       // ``look`` names the style, a function of c alone (canvas.js _drawSprite keys on it).
       if (c === CONTESTED) {
         return {fillColor: "#ffffff", fillOpacity: 1, color: "#111111", weight: 2.5,
