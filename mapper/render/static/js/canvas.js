@@ -199,17 +199,23 @@
       if (n < STAMP_FROM) return false;
       var m = L.Browser.retina ? 2 : 1, b = this._bounds, stamps = [];
       for (o = this._drawFirst; o; o = o.next) {
-        var layer = o.layer;
-        if (layer._empty && layer._empty()) continue;
-        if (!layer._point || !layer._radius) return false;  // not a marker
-        var key = this._lookKey(layer, m);
-        if (pixels[key] === undefined) {  // a look not drawn yet: make its image, draw nothing
-          this._drawing = this._tsMakeOnly = true;
-          try { layer._updatePath(); } finally { this._drawing = this._tsMakeOnly = false; }
-          if (!layer._tsSprite) return false;
+        var layer = o.layer, pb = layer._pxBounds;
+        if (!layer._point || !layer._radius || !pb) return false;  // not a marker
+        if (pb.max.x < b.min.x || pb.min.x > b.max.x || pb.max.y < b.min.y || pb.min.y > b.max.y) {
+          continue;  // off the canvas
         }
-        var sp = pixels[key];
-        if (!sp) return false;
+        // The marker's image is kept with the key of its look (which a restyle forgets).
+        var sp = layer._tsPixels;
+        if (!sp || layer._tsPixelsKey !== layer._tsLook || layer._tsLookR !== layer._radius) {
+          var key = layer._tsPixelsKey = this._lookKey(layer, m);
+          if (pixels[key] === undefined) {  // a look not drawn yet: make its image, draw nothing
+            this._drawing = this._tsMakeOnly = true;
+            try { layer._updatePath(); } finally { this._drawing = this._tsMakeOnly = false; }
+            if (!layer._tsSprite) return false;
+          }
+          sp = layer._tsPixels = pixels[key];
+          if (!sp) return false;
+        }
         stamps.push(Math.round(m * (layer._point.x - b.min.x)) - sp.half,
           Math.round(m * (layer._point.y - b.min.y)) - sp.half, sp);
       }

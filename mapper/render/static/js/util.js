@@ -185,7 +185,8 @@
       out.push(Math.round(rgba[4 * i] * a / 255), Math.round(rgba[4 * i + 1] * a / 255),
         Math.round(rgba[4 * i + 2] * a / 255), a);
     }
-    return {dx: new Int32Array(dx), dy: new Int32Array(dy), rgba: new Uint8Array(out)};
+    return {dx: new Int32Array(dx), dy: new Int32Array(dy), rgba: new Uint8Array(out),
+      size: size};
   }
   // Draws marker images one over the other ("source-over", in whole bytes as a canvas
   // does) into ``dest``, the premultiplied bytes of a ``width`` x ``height`` picture (all
@@ -202,10 +203,24 @@
       if (!n) continue;
       top = Math.min(top, Math.max(0, y + dy[0]));
       bottom = Math.max(bottom, Math.min(height, y + dy[n - 1] + 1));
+      // An image wholly inside: its pixels' byte offsets, kept with it for this width.
+      var inside = x >= 0 && y >= 0 && x + sp.size <= width && y + sp.size <= height;
+      if (inside && sp.offWidth !== width) {
+        sp.off = new Int32Array(n);
+        for (var i = 0; i < n; i++) sp.off[i] = 4 * (dy[i] * width + dx[i]);
+        sp.offWidth = width;
+      }
+      var off = sp.off, base = 4 * (y * width + x);
       for (var k = 0; k < n; k++) {
-        var px = x + dx[k], py = y + dy[k];
-        if (px < 0 || py < 0 || px >= width || py >= height) continue;
-        var j = 4 * (py * width + px), under = 255 - dest[j + 3];
+        var j;
+        if (inside) {
+          j = base + off[k];
+        } else {
+          var px = x + dx[k], py = y + dy[k];
+          if (px < 0 || py < 0 || px >= width || py >= height) continue;
+          j = 4 * (py * width + px);
+        }
+        var under = 255 - dest[j + 3];
         if (!under) continue;
         var k4 = 4 * k;
         dest[j] += div255(c[k4] * under);
