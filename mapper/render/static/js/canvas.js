@@ -108,6 +108,7 @@
     },
     _drawPatch: function (bounds) {
       var g = this._grid, seen = this._query = (this._query || 0) + 1, list = [];
+      var lo = bounds.min, hi = bounds.max;
       var o = this._bounds.min, cols = this._gridCols, rows = g.length / cols;
       var x1 = Math.max(0, Math.floor((bounds.min.x - o.x) / GRID));
       var x2 = Math.min(cols - 1, Math.floor((bounds.max.x - o.x) / GRID));
@@ -121,9 +122,10 @@
             var layer = cell[i];
             if (layer._tsSeen === seen) continue;
             layer._tsSeen = seen;
-            if (layer._order && layer._pxBounds && layer._pxBounds.intersects(bounds)) {
-              list.push(layer);
-            }
+            // Bounds.intersects, written out (it was a tenth of a step at 50,000 places).
+            var pb = layer._pxBounds;
+            if (layer._order && pb && pb.max.x >= lo.x && pb.min.x <= hi.x && pb.max.y >= lo.y &&
+              pb.min.y <= hi.y) list.push(layer);
           }
         }
       }
