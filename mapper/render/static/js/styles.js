@@ -108,9 +108,22 @@
           // Path's setStyle, but the box is measured again only when the outline's width
           // changed (it was on every restyle: a tenth of a jump with 50,000 places).
           var o = this.options, weight = o.weight, stroke = o.stroke;
-          L.setOptions(this, style);
+          if (style._tsAllKeys) {
+            // A markerStyle: its keys written by name (L.setOptions's loop over keys was most
+            // of a restyle).
+            o.fillColor = style.fillColor; o.fillOpacity = style.fillOpacity;
+            o.color = style.color; o.weight = style.weight; o.dashArray = style.dashArray;
+            o.shape = style.shape; o.look = style.look;
+          } else {
+            L.setOptions(this, style);
+          }
           r._updateStyle(this);
-          if (o.weight !== weight || o.stroke !== stroke) this._updateBounds();
+          if (o.weight === weight && o.stroke === stroke) return this;
+          var b = this._pxBounds, p = this._point;
+          if (!b || !p) return this._updateBounds();
+          // CircleMarker's _updateBounds, in place (it makes six objects).
+          var w = this._clickTolerance(), rx = this._radius + w, ry = (this._radiusY || this._radius) + w;
+          b.min.x = p.x - rx; b.min.y = p.y - ry; b.max.x = p.x + rx; b.max.y = p.y + ry;
           return this;
         },
         // On a canvas (PatchCanvas, canvas.js), stamped from an image of the marker's look;
@@ -154,7 +167,14 @@
     // restyling a marker to the look it has is seen at once (shapeMarker's setStyle).
     var markerStyles = {};
     function markerStyle(c) {
-      return markerStyles[c] || (markerStyles[c] = newMarkerStyle(c));
+      var st = markerStyles[c];
+      if (!st) {
+        st = markerStyles[c] = newMarkerStyle(c);
+        // Every key a marker's look has (shapeMarker's setStyle writes them by name); not
+        // enumerable, so not copied into a marker's options.
+        Object.defineProperty(st, "_tsAllKeys", {value: true});
+      }
+      return st;
     }
     function newMarkerStyle(c) {
       // ``look`` names the style, a function of c alone (canvas.js _drawSprite keys on it).
