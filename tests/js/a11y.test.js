@@ -31,3 +31,19 @@ test("summary: a sentence per side with ground or places, shares of the whole", 
   assert.equal(A.summary("1 May 2022", ["A", "B"], [0, 0], [[{name: "X", kind: "town"}], []],
     M.chart.formatArea), "1 May 2022. A: X.");
 });
+
+test("summary names the same first places as sorting the whole list would", () => {
+  const kinds = ["capital", "city", "town", "village"], held = [];
+  let seed = 7;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  for (let i = 0; i < 500; i++) {
+    held.push({name: "P" + rnd(60), kind: kinds[rnd(4)], pop: rnd(3) ? rnd(5) * 1000 : undefined});
+  }
+  const order = {capital: 0, city: 1, town: 2};
+  const sorted = held.map((p) => ({name: p.name, pop: p.pop || 0,
+    order: order[p.kind] !== undefined ? order[p.kind] : 3}))
+    .sort((a, b) => a.order - b.order || b.pop - a.pop || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((p) => p.name);
+  const text = A.summary("1 May 2022", ["A"], [0], [held], String);
+  assert.equal(text, "1 May 2022. A: " + A.names(sorted) + ".");
+});

@@ -19,8 +19,10 @@
   var SETTLE_MS = 600, QUIET_MS = 150;
 
   // "A", "A and B", "A, B and C"; past KEY_PLACES: "A, B, C, D and 3 more".
-  function names(list) {
-    var shown = list.slice(0, KEY_PLACES), rest = list.length - KEY_PLACES;
+  // ``count``: how many the list stands for (default: its length; it may hold only the first).
+  function names(list, count) {
+    var shown = list.slice(0, KEY_PLACES), rest = (count === undefined ? list.length : count) -
+      KEY_PLACES;
     if (rest > 0) return shown.join(", ") + " and " + rest + " more";
     if (shown.length === 1) return shown[0];
     return shown.slice(0, -1).join(", ") + " and " + shown[shown.length - 1];
@@ -31,20 +33,32 @@
   }
   // The paragraph for one day: dateText, side labels, km² per side, and per side the places
   // it holds ({name, kind, pop}); formatArea as the chart's.
+  // The KEY_PLACES first places of a list in byKey's order, as sorting it all would give
+  // them (a side of an ACLED-sized map holds tens of thousands).
+  function firstByKey(held) {
+    var top = [];
+    for (var i = 0; i < held.length; i++) {
+      var p = held[i], q = {name: p.name, pop: p.pop || 0,
+        order: KIND_ORDER[p.kind] !== undefined ? KIND_ORDER[p.kind] : 3};
+      if (top.length === KEY_PLACES && byKey(q, top[KEY_PLACES - 1]) >= 0) continue;
+      var k = Math.min(top.length, KEY_PLACES - 1);
+      while (k > 0 && byKey(q, top[k - 1]) < 0) k--;
+      top.splice(k, 0, q);
+      if (top.length > KEY_PLACES) top.pop();
+    }
+    return top;
+  }
   function summary(dateText, labels, km2, held, formatArea) {
     var total = 0, parts = [dateText + "."];
     for (var j = 0; j < km2.length; j++) total += km2[j];
     for (j = 0; j < labels.length; j++) {
-      var list = held[j].map(function (p) {
-        return {name: p.name, pop: p.pop || 0,
-          order: KIND_ORDER[p.kind] !== undefined ? KIND_ORDER[p.kind] : 3};
-      }).sort(byKey).map(function (p) { return p.name; });
+      var list = firstByKey(held[j]).map(function (p) { return p.name; });
       if (!(km2[j] > 0) && !list.length) continue;
       var text = labels[j];
       if (total > 0) {
         text += ": " + formatArea(km2[j]) + " (" + Math.round(100 * km2[j] / total) + "%)";
       }
-      if (list.length) text += (total > 0 ? ", including " : ": ") + names(list);
+      if (list.length) text += (total > 0 ? ", including " : ": ") + names(list, held[j].length);
       parts.push(text + ".");
     }
     return parts.join(" ");

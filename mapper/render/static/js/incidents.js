@@ -28,8 +28,9 @@
   //   lat, lon: coordinate of each event (arrays indexed by event number);
   //   shown: the event numbers to bin (the day's incidents and the fading ones before);
   //   age: optional, days since each shown incident (same order as shown; 0 = today).
-  // Returns {lat, lon, count, age, members}: one entry per non-empty cell, in row-major
-  // order of the cells; age is the youngest member's, members the event numbers, ascending.
+  // Returns {lat, lon, count, age, members, cell}: one entry per non-empty cell, in row-major
+  // order of the cells; age is the youngest member's, members the event numbers, ascending,
+  // cell the cell's key ("row:column", the same cell on another day has the same key).
   function cluster(lat, lon, shown, zoom, cell, age) {
     var px = cell || CELL_PX;
     var cells = {};
@@ -51,12 +52,13 @@
     }
     var list = keys.map(function (k) { return cells[k]; });
     list.sort(function (a, b) { return a.cy - b.cy || a.cx - b.cx; });
-    var out = {lat: [], lon: [], count: [], age: [], members: []};
+    var out = {lat: [], lon: [], count: [], age: [], members: [], cell: []};
     for (var j = 0; j < list.length; j++) {
       var m = list[j], n = m.members.length;
       m.members.sort(function (a, b) { return a - b; });
       out.lat.push(m.lat / n); out.lon.push(m.lon / n);
       out.count.push(n); out.age.push(m.age); out.members.push(m.members);
+      out.cell.push(m.cy + ":" + m.cx);
     }
     return out;
   }

@@ -309,12 +309,54 @@
     }
     // Many incidents at once (an ACLED import): one mark per screen cell of the zoom (module
     // incidents), sized by how many it stands for, faded by the age of its newest; a click
-    // opens the incident, or zooms in on a mark of several.
+    // opens the incident, or zooms in on a mark of several. A cell's mark is kept from day to
+    // day and only what changed is written: removing and adding a hundred markers a day had
+    // Leaflet walk the map's event lists for each (a third of a day's step at 50,000 places).
     var CLUSTER_FROM = 80;
-    var incLat = null, incLon = null, clusterMarks = [];
+    var incLat = null, incLon = null, clusterMarks = {}, clusterCount = 0;
+    var ClusterMark = L.Marker.extend({
+      _openPopup: function (e) {
+        if (this._tsCount === 1) return L.Marker.prototype._openPopup.call(this, e);
+        map.setView(this.getLatLng(), Math.min(map.getZoom() + 2, map.getMaxZoom()));
+      }
+    });
     function clearClusters() {
-      for (var c = 0; c < clusterMarks.length; c++) incidentLayer.removeLayer(clusterMarks[c]);
-      clusterMarks = [];
+      for (var key in clusterMarks) incidentLayer.removeLayer(clusterMarks[key]);
+      clusterMarks = {};
+      clusterCount = 0;
+    }
+    // The icon of a mark of n incidents: a disc with the count, or the mark of one.
+    function clusterIcon(n) {
+      var r = M.incidents.radius(n, M.incidents.CELL_PX);
+      return n > 1 ? {iconSize: [2 * r, 2 * r], iconAnchor: [r, r], size: Math.round(2 * r) + "px",
+        text: M.incidents.label(n), className: "ts-incident-cluster"}
+        : {iconSize: [12, 12], iconAnchor: [-3, 15], size: "", text: "", className: "ts-incident-mark"};
+    }
+    // Write a mark's look, place, fading and title where they changed.
+    function fillMark(m, n, first, latlng, opacity) {
+      var look = clusterIcon(n), span = m._tsSpan, box = m._icon;
+      if (span.textContent !== look.text || span.className !== look.className) {
+        span.className = look.className;
+        span.textContent = look.text;
+        span.style.width = span.style.height = span.style.lineHeight = look.size;
+        L.extend(m.options.icon.options, {iconSize: look.iconSize, iconAnchor: look.iconAnchor});
+        if (box) {  // as Leaflet's DivIcon sets them
+          box.style.marginLeft = -look.iconAnchor[0] + "px";
+          box.style.marginTop = -look.iconAnchor[1] + "px";
+          box.style.width = look.iconSize[0] + "px";
+          box.style.height = look.iconSize[1] + "px";
+        }
+      }
+      if (m._tsCount !== n || m._tsFirst !== first) {
+        if (m.isPopupOpen()) m.closePopup();  // it showed another incident
+        m._tsCount = n;
+        m._tsFirst = first;
+        m.options.title = n > 1 ? n + " incidents" : P.event_kinds[ev.kind[first]] + ": " +
+          places.name[ev.place[first]];
+        if (box) box.title = m.options.title;
+      }
+      if (!m.getLatLng().equals(latlng, 0)) m.setLatLng(latlng);
+      if (m.options.opacity !== opacity) m.setOpacity(opacity);
     }
     function drawClusters(shown) {
       if (!incLat) {
@@ -325,30 +367,28 @@
       }
       var I = M.incidents, cl = I.cluster(incLat, incLon, shown.shown, map.getZoom(), I.CELL_PX,
         shown.age);
-      clearClusters();
-      for (var k = 0; k < cl.count.length; k++) {
-        var n = cl.count[k], r = I.radius(n, I.CELL_PX);
-        var mark = n > 1 ? el("span", "ts-incident-cluster", I.label(n)) : el("span", "ts-incident-mark");
-        if (n > 1) {
-          mark.style.width = mark.style.height = mark.style.lineHeight = Math.round(2 * r) + "px";
-        }
-        var icon = L.divIcon({className: "ts-incident", html: mark,
-          iconSize: n > 1 ? [2 * r, 2 * r] : [12, 12], iconAnchor: n > 1 ? [r, r] : [-3, 15]});
-        var first = cl.members[k][0];
-        var m3 = L.marker([cl.lat[k], cl.lon[k]], {icon: icon, keyboard: false,
-          opacity: I.opacity(cl.age[k], incidentDays),
-          title: n > 1 ? n + " incidents" : P.event_kinds[ev.kind[first]] + ": " +
-            places.name[ev.place[first]]});
-        if (n > 1) {
-          m3.on("click", (function (ll) {
-            return function () { map.setView(ll, Math.min(map.getZoom() + 2, map.getMaxZoom())); };
-          })([cl.lat[k], cl.lon[k]]));
-        } else {
-          m3.bindPopup(incidentPopup.bind(null, first), popupOptions);
-        }
-        m3.addTo(incidentLayer);
-        clusterMarks.push(m3);
+      var before = clusterMarks, spare = [], fresh = [], k, key;
+      clusterMarks = {};
+      for (k = 0; k < cl.count.length; k++) {
+        if (before[cl.cell[k]]) { clusterMarks[cl.cell[k]] = before[cl.cell[k]]; delete before[cl.cell[k]]; }
       }
+      for (key in before) spare.push(before[key]);  // the marks of cells emptied: used again
+      for (k = 0; k < cl.count.length; k++) {
+        var m3 = clusterMarks[cl.cell[k]], latlng = L.latLng(cl.lat[k], cl.lon[k]);
+        if (!m3 && !(m3 = spare.pop())) {
+          var span = el("span");
+          m3 = new ClusterMark(latlng, {icon: L.divIcon({className: "ts-incident", html: span}),
+            keyboard: false});
+          m3._tsSpan = span;
+          m3.bindPopup(function (mark) { return incidentPopup(mark._tsFirst); }, popupOptions);
+          fresh.push(m3);
+        }
+        clusterMarks[cl.cell[k]] = m3;
+        fillMark(m3, cl.count[k], cl.members[k][0], latlng, I.opacity(cl.age[k], incidentDays));
+      }
+      for (k = 0; k < spare.length; k++) incidentLayer.removeLayer(spare[k]);
+      for (k = 0; k < fresh.length; k++) fresh[k].addTo(incidentLayer);
+      clusterCount = cl.count.length;
     }
     function updateIncidents() {
       var shown = M.incidents.shownOn(incidentsOn, tl.day, incidentDays);
@@ -365,10 +405,10 @@
       for (var key in incidentMarkers) {
         if (!keep[key]) { incidentLayer.removeLayer(incidentMarkers[key]); delete incidentMarkers[key]; }
       }
-      app.incidentMarks = many ? clusterMarks.length : shown.shown.length;
+      app.incidentMarks = many ? clusterCount : shown.shown.length;
     }
     map.on("zoomend", function () {
-      if (clusterMarks.length) updateIncidents();
+      if (clusterCount) updateIncidents();
     });
 
     // ---- labels ---------------------------------------------------------------------------

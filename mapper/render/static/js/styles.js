@@ -94,6 +94,10 @@
     if (!ShapeMarker) {
       ShapeMarker = L.CircleMarker.extend({
         setStyle: function (style) {
+          // The style it has already (markerStyle gives one object a controller): nothing to
+          // do (a jump across the range restyles most of 50,000 places).
+          if (style && style === this._tsStyle) return this;
+          this._tsStyle = style;
           // The look changed (canvas.js _drawSprite). On a canvas the shape is read when drawn:
           // a restyle that keeps the radius needs no new position (CircleMarker's would).
           this._tsLook = null;
@@ -108,10 +112,23 @@
           // SVG path is written again only when its shape changed (CircleMarker's setStyle
           // projects and writes it on every restyle: a third of a phone's step).
           var o = this.options, weight = o.weight, stroke = o.stroke, shape = o.shape;
-          L.setOptions(this, style);
+          if (style._tsAllKeys) {
+            // A markerStyle: its keys written by name (L.setOptions's loop over keys was most
+            // of a restyle).
+            o.fillColor = style.fillColor; o.fillOpacity = style.fillOpacity;
+            o.color = style.color; o.weight = style.weight; o.dashArray = style.dashArray;
+            o.shape = style.shape; o.look = style.look;
+          } else {
+            L.setOptions(this, style);
+          }
           r._updateStyle(this);
-          if (o.weight !== weight || o.stroke !== stroke) this._updateBounds();
           if (!r._ctx && o.shape !== shape) this._updatePath();
+          if (o.weight === weight && o.stroke === stroke) return this;
+          var b = this._pxBounds, p = this._point;
+          if (!b || !p) return this._updateBounds();
+          // CircleMarker's _updateBounds, in place (it makes six objects).
+          var w = this._clickTolerance(), rx = this._radius + w, ry = (this._radiusY || this._radius) + w;
+          b.min.x = p.x - rx; b.min.y = p.y - ry; b.max.x = p.x + rx; b.max.y = p.y + ry;
           return this;
         },
         // On a canvas (PatchCanvas, canvas.js), stamped from an image of the marker's look;
@@ -151,7 +168,20 @@
     function colourOf(c) { return c >= 0 && c < nf ? factions[c].colour : UNKNOWN_COLOUR; }
     // The marker shape of a controller (see SHAPES).
     function shapeOf(c) { return c >= 0 && c < nf ? SHAPES[c % SHAPES.length] : "circle"; }
+    // A place marker's style: one object a controller, shared (not to be changed), so that
+    // restyling a marker to the look it has is seen at once (shapeMarker's setStyle).
+    var markerStyles = {};
     function markerStyle(c) {
+      var st = markerStyles[c];
+      if (!st) {
+        st = markerStyles[c] = newMarkerStyle(c);
+        // Every key a marker's look has (shapeMarker's setStyle writes them by name); not
+        // enumerable, so not copied into a marker's options.
+        Object.defineProperty(st, "_tsAllKeys", {value: true});
+      }
+      return st;
+    }
+    function newMarkerStyle(c) {
       // ``look`` names the style, a function of c alone (canvas.js _drawSprite keys on it).
       if (c === CONTESTED) {
         return {fillColor: "#ffffff", fillOpacity: 1, color: "#111111", weight: 2.5,
