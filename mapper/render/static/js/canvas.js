@@ -110,10 +110,10 @@
       var g = this._grid, seen = this._query = (this._query || 0) + 1, list = [];
       var lo = bounds.min, hi = bounds.max;
       var o = this._bounds.min, cols = this._gridCols, rows = g.length / cols;
-      var x1 = Math.max(0, Math.floor((bounds.min.x - o.x) / GRID));
-      var x2 = Math.min(cols - 1, Math.floor((bounds.max.x - o.x) / GRID));
-      var y1 = Math.max(0, Math.floor((bounds.min.y - o.y) / GRID));
-      var y2 = Math.min(rows - 1, Math.floor((bounds.max.y - o.y) / GRID));
+      var x1 = Math.max(0, Math.floor((lo.x - o.x) / GRID));
+      var x2 = Math.min(cols - 1, Math.floor((hi.x - o.x) / GRID));
+      var y1 = Math.max(0, Math.floor((lo.y - o.y) / GRID));
+      var y2 = Math.min(rows - 1, Math.floor((hi.y - o.y) / GRID));
       for (var y = y1; y <= y2; y++) {
         for (var x = x1; x <= x2; x++) {
           var cell = g[y * cols + x];

@@ -719,7 +719,7 @@
     var count = start.length - 1, c, i;
     var ratio = ctx.getTransform ? Math.abs(ctx.getTransform().a) || 1 : 1;
     var n = hairs(weight, ratio);
-    ctx.strokeStyle = ctx.fillStyle = colour;
+    ctx.strokeStyle = colour;
     ctx.beginPath();
     if (n > MAX_HAIRS) {
       for (c = 0; c < count; c++) {

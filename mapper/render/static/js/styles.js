@@ -112,12 +112,11 @@
           // SVG path is written again only when its shape changed (CircleMarker's setStyle
           // projects and writes it on every restyle: a third of a phone's step).
           var o = this.options, weight = o.weight, stroke = o.stroke, shape = o.shape;
-          if (style._tsAllKeys) {
-            // A markerStyle: its keys written by name (L.setOptions's loop over keys was most
+          var keys = style._tsKeys;
+          if (keys) {
+            // A markerStyle: its keys listed once (L.setOptions's for-in over them was most
             // of a restyle).
-            o.fillColor = style.fillColor; o.fillOpacity = style.fillOpacity;
-            o.color = style.color; o.weight = style.weight; o.dashArray = style.dashArray;
-            o.shape = style.shape; o.look = style.look;
+            for (var i = 0; i < keys.length; i++) o[keys[i]] = style[keys[i]];
           } else {
             L.setOptions(this, style);
           }
@@ -175,9 +174,9 @@
       var st = markerStyles[c];
       if (!st) {
         st = markerStyles[c] = newMarkerStyle(c);
-        // Every key a marker's look has (shapeMarker's setStyle writes them by name); not
-        // enumerable, so not copied into a marker's options.
-        Object.defineProperty(st, "_tsAllKeys", {value: true});
+        // Its keys, listed once (shapeMarker's setStyle copies them); not enumerable, so not
+        // copied into a marker's options.
+        Object.defineProperty(st, "_tsKeys", {value: Object.keys(st)});
       }
       return st;
     }
