@@ -166,20 +166,23 @@
       if (app.chart) app.chart.move(tl.day);
     }
 
+    // The step's drawing is done (go) or runs in the next animation frame, before the
+    // callback below: a step's promise resolves in a task of its own once that frame has
+    // been rendered (one channel, kept: a port no one holds may be collected with its
+    // message).
     var pending = [];
     var frameRequested = false;
+    var drawn = new MessageChannel();
+    drawn.port1.onmessage = function () {
+      frameRequested = false;
+      var list = pending; pending = [];
+      list.forEach(function (f) { f(); });
+    };
     function afterDraw(resolve) {
       pending.push(resolve);
       if (frameRequested) return;
       frameRequested = true;
-      // Leaflet redraws on the next animation frame; resolve after the one that follows.
-      requestAnimationFrame(function () {
-        requestAnimationFrame(function () {
-          frameRequested = false;
-          var list = pending; pending = [];
-          list.forEach(function (f) { f(); });
-        });
-      });
+      requestAnimationFrame(function () { drawn.port2.postMessage(0); });
     }
     function go(d, fromHash) {
       d = Math.max(0, Math.min(n - 1, d));
@@ -189,6 +192,7 @@
       refreshOpenPopup();
       if (!fromHash) writeHash(false);
       if (app.onDay) app.onDay(d);
+      if (app.drawNow) app.drawNow();
     }
     function refreshOpenPopup() {
       var popup = map._popup;

@@ -445,7 +445,28 @@
     map.on("zoomend", function () { zoomClass(); declutter(); });
     zoomClass();
 
+    // A step draws its canvases at once, in the task that changed the date, rather than in
+    // the next animation frame: that frame then only shows them. A key press or a tap would
+    // otherwise wait up to a frame before the drawing even starts; the slider's pointer
+    // moves come at the start of a frame anyway. At most once a frame: a second step in
+    // the same frame leaves its drawing to that frame's redraw, as before.
+    var stepCanvases = [areaLayer, frontLayer];
+    if (useCanvas) stepCanvases.push(placeRenderer);
+    var drewThisFrame = false;
+    function drawNow() {
+      if (!app.started || drewThisFrame) return;
+      drewThisFrame = true;
+      requestAnimationFrame(function () { drewThisFrame = false; });
+      for (var i = 0; i < stepCanvases.length; i++) {
+        var r = stepCanvases[i];
+        if (!r._redrawRequest || !r._map) continue;
+        L.Util.cancelAnimFrame(r._redrawRequest);
+        r._redraw();
+      }
+    }
+
     app.kindOf = kindOf;
+    app.drawNow = drawNow;
     app.baseLayer = baseLayer; app.areaLayer = areaLayer; app.frontLayer = frontLayer;
     app.routeLayer = routeLayer; app.placeLayer = placeLayer; app.labelLayer = labelLayer;
     app.incidentLayer = incidentLayer;
