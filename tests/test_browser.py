@@ -888,3 +888,50 @@ def test_aleppo_map_shows_the_sourced_holders(open_page: Opener) -> None:
     held = op.page.evaluate("window.mapper.ground()")
     assert held and "government" not in held  # after 8 December the government holds nothing
     _clean(op)
+
+
+#: In-page: the places' canvas as stamped (a whole repaint of many markers), then as Leaflet
+#: draws the same markers one by one; how many pixels differ visibly, and how many are painted.
+_STAMP_DIFF = """async () => {
+    const m = window.mapper, r = m.layers.places.getLayers()[0]._renderer, c = r._container;
+    const pixels = () => r._ctx.getImageData(0, 0, c.width, c.height).data;
+    r._updatePaths();
+    const stamped = pixels(), used = !!r._stampBuf;
+    r._stampAll = () => false;
+    r._updatePaths();
+    const drawn = pixels();
+    let differ = 0, painted = 0;
+    for (let i = 0; i < drawn.length; i += 4) {
+        if (drawn[i + 3] > 0) painted++;
+        const a1 = stamped[i + 3] / 255, a2 = drawn[i + 3] / 255;
+        let d = Math.abs(stamped[i + 3] - drawn[i + 3]);
+        for (let j = 0; j < 3; j++) {
+            d = Math.max(d, Math.abs(stamped[i + j] * a1 - drawn[i + j] * a2));
+        }
+        if (d > 8) differ++;
+    }
+    return {used, differ, painted};
+}"""
+
+
+def test_many_markers_stamped_as_leaflet_draws_them(open_page: Opener, tmp_path: Path) -> None:
+    """Past a thousand places a whole repaint writes the markers' pixels itself: the picture
+    must be the one Leaflet's drawing gives, after steps and jumps."""
+    from mapper.bench.synth import SynthSpec, generate
+    from mapper.dataset import load_dataset
+
+    generate(SynthSpec(places=1200, days=40, changes=3.0, seed=3), tmp_path / "many")
+    ds = load_dataset(tmp_path / "many")
+    op = open_page(render_html(ds))
+    days = op.page.evaluate("window.mapper.dates")
+    for day in (days[-1], days[0], days[20], days[21]):
+        _set(op, day)
+        got = op.page.evaluate(_STAMP_DIFF)
+        assert got["used"], "the markers were not stamped"
+        assert got["painted"] > 50_000, got  # 1,200 markers drawn
+        # The blend of see-through edges where markers overlap may differ by a few levels;
+        # a marker one pixel off would differ in a third of the painted pixels.
+        assert got["differ"] <= 0.01 * got["painted"], (day, got)
+        op.page.evaluate("() => { delete window.mapper.layers.places.getLayers()[0]._renderer"
+                         "._stampAll; }")
+    _clean(op)

@@ -183,24 +183,34 @@ test("unpackRings undoes payload.pack_rings: arcs as differences, the reversed b
     refs: pack([0, 2])}), /do not add up/);
 });
 
-test("spritePixels keeps the visible pixels, premultiplied; stampSprites lays them over", () => {
+test("spritePixels keeps the visible pixels; stampSprites lays them over, front one first", () => {
   // A 2x2 image: one opaque red pixel, one half-seen blue one, two empty.
   const sp = U.spritePixels([255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 128], 2);
   assert.deepEqual(Array.from(sp.dx), [0, 1]);
   assert.deepEqual(Array.from(sp.dy), [0, 1]);
-  assert.deepEqual(Array.from(sp.rgba), [255, 0, 0, 255, 0, 0, 128, 128]);
-  const w = 3, h = 2, dest = new Uint8Array(4 * w * h);
-  // The second stamp's blue pixel falls on the first's red one; the third is off the picture.
-  U.stampSprites(dest, w, h, [0, 0, sp, -1, -1, sp, 5, 5, sp]);
-  const at = (x, y) => Array.from(dest.slice(4 * (y * w + x), 4 * (y * w + x) + 4));
+  assert.deepEqual(Array.from(sp.rgba), [255, 0, 0, 255, 0, 0, 128, 128]);  // premultiplied
+  assert.deepEqual(Array.from(new Uint8Array(sp.straight32.buffer)),
+    [255, 0, 0, 255, 0, 0, 255, 128]);
+  const w = 3, h = 2, out = new Uint8ClampedArray(4 * w * h);
+  // The second stamp's blue pixel falls on the first's red one (which is behind it: the
+  // list is in drawing order); the third is off the picture.
+  const rows = U.stampSprites(out, w, h, [0, 0, sp, -1, -1, sp, 5, 5, sp]);
+  assert.deepEqual(rows, [0, 2]);
+  const at = (x, y) => Array.from(out.slice(4 * (y * w + x), 4 * (y * w + x) + 4));
+  // Half blue over red: premultiplied (127, 0, 128, 255), as a canvas mixes them.
   assert.deepEqual(at(0, 0), [127, 0, 128, 255]);
-  assert.deepEqual(at(1, 1), [0, 0, 128, 128]);
+  assert.deepEqual(at(1, 1), [0, 0, 255, 128]);  // the blue pixel alone, as it is
   assert.deepEqual(at(2, 0), [0, 0, 0, 0]);
-  const out = new Uint8ClampedArray(dest.length);
-  U.unpremultiply(dest, out);
-  assert.deepEqual(Array.from(out.slice(4 * 4, 4 * 4 + 4)), [0, 0, 255, 128]);
-  assert.deepEqual(Array.from(out.slice(0, 4)), [127, 0, 128, 255]);
-  assert.deepEqual(Array.from(out.slice(8, 12)), [0, 0, 0, 0]);
+  // Two half-seen pixels: 50% blue in front of 50% blue is 75% blue.
+  const back = new Uint8ClampedArray(4 * 4);
+  U.stampSprites(back, 2, 2, [0, 0, sp, 0, 0, sp]);
+  assert.deepEqual(Array.from(back.slice(12, 16)), [0, 0, 255, 192]);
+  // Only the images' pixels are written: what is outside them is left as it was.
+  const keep = new Uint8ClampedArray(4 * w * h).fill(7);
+  keep.fill(0, 0, 4);
+  U.stampSprites(keep, w, h, [0, 0, sp]);
+  assert.deepEqual(Array.from(keep.slice(0, 4)), [255, 0, 0, 255]);
+  assert.deepEqual(Array.from(keep.slice(4, 8)), [7, 7, 7, 7]);
 });
 
 test("settle calls once the pokes have stopped for the wait, with one timer at a time", () => {
