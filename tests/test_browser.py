@@ -934,4 +934,23 @@ def test_many_markers_stamped_as_leaflet_draws_them(open_page: Opener, tmp_path:
         assert got["differ"] <= 0.01 * got["painted"], (day, got)
         op.page.evaluate("() => { delete window.mapper.layers.places.getLayers()[0]._renderer"
                          "._stampAll; }")
+    # Next-day steps repaint the boxes of the markers that changed, stamped into the kept
+    # picture: the canvas must be what a whole repaint then paints.
+    op.page.evaluate(_COUNT_STAMPED_PATCHES)
+    for day in days[10:16]:
+        _set(op, day)
+        changed = op.page.evaluate(_REPAINT_DIFF)
+        assert changed["places"][0] <= 0.005 * changed["places"][1], (day, changed)
+    assert op.page.evaluate("window.__stampedPatches") > 20  # the steps took that path
     _clean(op)
+
+
+_COUNT_STAMPED_PATCHES = """() => {
+    const r = window.mapper.layers.places.getLayers()[0]._renderer, own = r._stampPatch;
+    window.__stampedPatches = 0;
+    r._stampPatch = function (b) {
+        const done = own.call(this, b);
+        if (done) window.__stampedPatches++;
+        return done;
+    };
+}"""

@@ -85,6 +85,8 @@
         this._grid = null;
         return;
       }
+      var id = this._gridId(layer);
+      this._gridBox(layer);
       var o = this._bounds.min, cols = this._gridCols, rows = g.length / cols;
       var x1 = Math.max(0, Math.floor((b.min.x - o.x - 4) / GRID));
       var x2 = Math.min(cols - 1, Math.floor((b.max.x - o.x + 4) / GRID));
@@ -96,42 +98,80 @@
       for (var y = y1; y <= y2; y++) {
         for (var x = x1; x <= x2; x++) {
           var k = y * cols + x;
-          (g[k] || (g[k] = [])).push(layer);
+          (g[k] || (g[k] = [])).push(id);
         }
       }
     },
+    // The buckets hold numbers, and each path's box and query mark are kept in typed arrays
+    // under its number: a patch tests hundreds of paths, and reading each one's box from
+    // its objects (scattered over memory) cost ~200 ns a path at 50,000 places.
+    _gridId: function (layer) {
+      if (layer._tsIdxGen === this._gridGen) return layer._tsIdx;
+      var id = this._gridN++;
+      layer._tsIdx = id;
+      layer._tsIdxGen = this._gridGen;
+      if (4 * id >= this._gridBoxes.length) {
+        var boxes = new Float64Array(2 * this._gridBoxes.length + 64);
+        boxes.set(this._gridBoxes);
+        this._gridBoxes = boxes;
+        var seen = new Int32Array(boxes.length / 4);
+        seen.set(this._gridSeen);
+        this._gridSeen = seen;
+      }
+      this._gridPaths[id] = layer;
+      return id;
+    },
+    // Keep a path's box in the grid's arrays (setStyle calls it when it moves a box itself).
+    _gridBox: function (layer) {
+      if (!this._grid || layer._tsIdxGen !== this._gridGen) return;
+      var b = layer._pxBounds, k = 4 * layer._tsIdx, a = this._gridBoxes;
+      a[k] = b.min.x; a[k + 1] = b.min.y; a[k + 2] = b.max.x; a[k + 3] = b.max.y;
+    },
     _buildGrid: function () {
-      var size = this._bounds.getSize();
+      var size = this._bounds.getSize(), n = 0, o;
+      for (o = this._drawFirst; o; o = o.next) n++;
       this._gridCols = Math.ceil(size.x / GRID) + 1;
       this._grid = new Array(this._gridCols * (Math.ceil(size.y / GRID) + 1));
       this._gridOrder = 0;
       this._gridGen = (this._gridGen || 0) + 1;
-      for (var o = this._drawFirst; o && this._grid; o = o.next) this._gridAdd(o.layer, true);
+      this._gridN = 0;
+      this._gridPaths = [];
+      this._gridBoxes = new Float64Array(4 * n + 64);
+      this._gridSeen = new Int32Array(n + 16);
+      this._query = 0;
+      for (o = this._drawFirst; o && this._grid; o = o.next) this._gridAdd(o.layer, true);
     },
-    _drawPatch: function (bounds) {
+    // The paths whose boxes meet ``bounds``, in drawing order (from the grid).
+    _patchLayers: function (bounds) {
       var g = this._grid, seen = this._query = (this._query || 0) + 1, list = [];
-      var lo = bounds.min, hi = bounds.max;
+      var lo = bounds.min, hi = bounds.max, lx = lo.x, ly = lo.y, hx = hi.x, hy = hi.y;
+      var marks = this._gridSeen, boxes = this._gridBoxes, paths = this._gridPaths;
       var o = this._bounds.min, cols = this._gridCols, rows = g.length / cols;
-      var x1 = Math.max(0, Math.floor((lo.x - o.x) / GRID));
-      var x2 = Math.min(cols - 1, Math.floor((hi.x - o.x) / GRID));
-      var y1 = Math.max(0, Math.floor((lo.y - o.y) / GRID));
-      var y2 = Math.min(rows - 1, Math.floor((hi.y - o.y) / GRID));
+      var x1 = Math.max(0, Math.floor((lx - o.x) / GRID));
+      var x2 = Math.min(cols - 1, Math.floor((hx - o.x) / GRID));
+      var y1 = Math.max(0, Math.floor((ly - o.y) / GRID));
+      var y2 = Math.min(rows - 1, Math.floor((hy - o.y) / GRID));
       for (var y = y1; y <= y2; y++) {
         for (var x = x1; x <= x2; x++) {
           var cell = g[y * cols + x];
           if (!cell) continue;
           for (var i = 0; i < cell.length; i++) {
-            var layer = cell[i];
-            if (layer._tsSeen === seen) continue;
-            layer._tsSeen = seen;
-            // Bounds.intersects, written out (it was a tenth of a step at 50,000 places).
-            var pb = layer._pxBounds;
-            if (layer._order && pb && pb.max.x >= lo.x && pb.min.x <= hi.x && pb.max.y >= lo.y &&
-              pb.min.y <= hi.y) list.push(layer);
+            var id = cell[i];
+            if (marks[id] === seen) continue;
+            marks[id] = seen;
+            var k = 4 * id;
+            if (boxes[k + 2] >= lx && boxes[k] <= hx && boxes[k + 3] >= ly && boxes[k + 1] <= hy) {
+              var layer = paths[id];
+              if (layer._order && layer._pxBounds) list.push(layer);
+            }
           }
         }
       }
       list.sort(function (a, b) { return a._tsOrder - b._tsOrder; });
+      return list;
+    },
+    _drawPatch: function (bounds) {
+      var list = this._patchLayers(bounds);
       var ctx = this._ctx, size = bounds.getSize();
       ctx.save();
       ctx.beginPath();
@@ -195,7 +235,9 @@
     // picture, up to the rounding of see-through pixels (a few levels of 255 where markers
     // pile up). Only with no other path on this canvas.
     _draw: function () {
-      if (this._redrawBounds || !this._stampAll()) L.Canvas.prototype._draw.call(this);
+      if (!this._redrawBounds && this._stampAll()) return;
+      if (this._stampBuf) this._stampBuf.valid = false;  // the canvas is no longer its picture
+      L.Canvas.prototype._draw.call(this);
     },
     _stampAll: function () {
       var pixels = this._spritePixels || (this._spritePixels = {}), n = 0, o;
@@ -208,32 +250,8 @@
         if (pb.max.x < b.min.x || pb.min.x > b.max.x || pb.max.y < b.min.y || pb.min.y > b.max.y) {
           continue;  // off the canvas
         }
-        // The marker's image is kept with the key of its look (which a restyle forgets), and
-        // with a shared style of styles.markerStyle (one a holder, never changed), so that a
-        // marker restyled to a look seen before finds its image without making the key.
-        var sp = layer._tsPixels, st = layer._tsStyle, byStyle = st && st._tsKeys;
-        if (byStyle && layer._tsPixStyle === st && layer._tsPixR === layer._radius && sp) {
-          // the image of this style and radius
-        } else if (byStyle && st._tsPix && (sp = st._tsPix[layer._radius])) {
-          layer._tsPixels = sp; layer._tsPixStyle = st; layer._tsPixR = layer._radius;
-        } else {
-          sp = layer._tsPixels;
-          if (!sp || layer._tsPixelsKey !== layer._tsLook || layer._tsLookR !== layer._radius) {
-            var key = layer._tsPixelsKey = this._lookKey(layer, m);
-            if (pixels[key] === undefined) {  // a look not drawn yet: make its image, draw nothing
-              this._drawing = this._tsMakeOnly = true;
-              try { layer._updatePath(); } finally { this._drawing = this._tsMakeOnly = false; }
-              if (!layer._tsSprite) return false;
-            }
-            sp = layer._tsPixels = pixels[key];
-            if (!sp) return false;
-          }
-          if (byStyle) {
-            if (!st._tsPix) Object.defineProperty(st, "_tsPix", {value: {}});
-            st._tsPix[layer._radius] = sp;
-            layer._tsPixStyle = st; layer._tsPixR = layer._radius;
-          }
-        }
+        var sp = this._spriteOf(layer, m);
+        if (!sp) return false;
         stamps.push(Math.round(m * (layer._point.x - b.min.x)) - sp.half,
           Math.round(m * (layer._point.y - b.min.y)) - sp.half, sp);
       }
@@ -248,6 +266,64 @@
       // Only the rows markers cover are put (the rest of the canvas was cleared).
       var rows = buf.rows = U.stampSprites(buf.image.data, w, h, stamps);
       if (rows[1] > rows[0]) this._ctx.putImageData(buf.image, 0, 0, 0, rows[0], w, rows[1] - rows[0]);
+      buf.valid = true;
+      return true;
+    },
+    // The pixels of a marker's image (U.spritePixels), or null if it has none (not a marker
+    // drawn from an image). The image is kept with the key of its look (which a restyle
+    // forgets), and with a shared style of styles.markerStyle (one a holder, never changed),
+    // so that a marker restyled to a look seen before finds its image without making the key.
+    _spriteOf: function (layer, m) {
+      var sp = layer._tsPixels, st = layer._tsStyle, byStyle = st && st._tsKeys;
+      if (byStyle && layer._tsPixStyle === st && layer._tsPixR === layer._radius && sp) return sp;
+      if (byStyle && st._tsPix && (sp = st._tsPix[layer._radius])) {
+        layer._tsPixels = sp; layer._tsPixStyle = st; layer._tsPixR = layer._radius;
+        return sp;
+      }
+      var pixels = this._spritePixels || (this._spritePixels = {});
+      sp = layer._tsPixels;
+      if (!sp || layer._tsPixelsKey !== layer._tsLook || layer._tsLookR !== layer._radius) {
+        var key = layer._tsPixelsKey = this._lookKey(layer, m);
+        if (pixels[key] === undefined) {  // a look not drawn yet: make its image, draw nothing
+          this._drawing = this._tsMakeOnly = true;
+          try { layer._updatePath(); } finally { this._drawing = this._tsMakeOnly = false; }
+          if (!layer._tsSprite) return null;
+        }
+        sp = layer._tsPixels = pixels[key];
+        if (!sp) return null;
+      }
+      if (byStyle) {
+        if (!st._tsPix) Object.defineProperty(st, "_tsPix", {value: {}});
+        st._tsPix[layer._radius] = sp;
+        layer._tsPixStyle = st; layer._tsPixR = layer._radius;
+      }
+      return sp;
+    },
+    // A patch of a canvas whose markers were stamped (_stampAll): the box is cleared in the
+    // kept picture, the markers that meet it stamped again within it, and the box alone put
+    // on the canvas (no drawImage, clip or redraw of whole markers). False, with nothing
+    // changed, if a path there is not a marker drawn from an image.
+    _stampPatch: function (bounds) {
+      var buf = this._stampBuf, b = this._bounds, m = L.Browser.retina ? 2 : 1;
+      var w = buf.width, h = buf.height;
+      var x0 = Math.max(0, m * (bounds.min.x - b.min.x)), y0 = Math.max(0, m * (bounds.min.y - b.min.y));
+      var x1 = Math.min(w, m * (bounds.max.x - b.min.x)), y1 = Math.min(h, m * (bounds.max.y - b.min.y));
+      if (x1 <= x0 || y1 <= y0) return true;
+      var list = this._patchLayers(bounds), stamps = [];
+      for (var i = 0; i < list.length; i++) {
+        var layer = list[i];
+        if (!layer._point || !layer._radius) return false;
+        var sp = this._spriteOf(layer, m);
+        if (!sp) return false;
+        stamps.push(Math.round(m * (layer._point.x - b.min.x)) - sp.half,
+          Math.round(m * (layer._point.y - b.min.y)) - sp.half, sp);
+      }
+      var data = buf.image.data;
+      for (var y = y0; y < y1; y++) data.fill(0, 4 * (y * w + x0), 4 * (y * w + x1));
+      U.stampSprites(data, w, h, stamps, [x0, y0, x1, y1]);
+      this._ctx.putImageData(buf.image, 0, 0, x0, y0, x1 - x0, y1 - y0);
+      buf.rows[0] = Math.min(buf.rows[0], y0);
+      buf.rows[1] = Math.max(buf.rows[1], y1);
       return true;
     },
     _redraw: function () {
@@ -279,6 +355,8 @@
         }
         p.min._floor();
         p.max._ceil();
+        if (this._stampBuf && this._stampBuf.valid && this._stampPatch(p)) continue;
+        if (this._stampBuf) this._stampBuf.valid = false;
         this._redrawBounds = p;
         this._clear();
         this._drawPatch(p);

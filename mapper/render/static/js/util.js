@@ -200,18 +200,21 @@
   // see-through edge lies over another image are the two mixed. The work grows with the
   // markers' pixels, and one buffer is read and written (a second, premultiplied one made
   // the stamping three times slower: the canvas is far larger than the processor's cache).
-  // Returns the rows touched, [first, last + 1].
-  function stampSprites(out, width, height, stamps) {
-    var top = height, bottom = 0;
+  // ``clip`` [x0, y0, x1, y1], if given: only the pixels inside it are written. Returns the
+  // rows touched, [first, last + 1].
+  function stampSprites(out, width, height, stamps, clip) {
+    var cx0 = clip ? clip[0] : 0, cy0 = clip ? clip[1] : 0;
+    var cx1 = clip ? clip[2] : width, cy1 = clip ? clip[3] : height;
+    var top = cy1, bottom = cy0;
     var out32 = new Uint32Array(out.buffer, out.byteOffset, out.length >> 2);
     for (var s = stamps.length - 3; s >= 0; s -= 3) {
       var x = stamps[s], y = stamps[s + 1], sp = stamps[s + 2];
       var dx = sp.dx, dy = sp.dy, c = sp.rgba, str32 = sp.straight32, n = dx.length;
       if (!n) continue;
-      top = Math.min(top, Math.max(0, y + dy[0]));
-      bottom = Math.max(bottom, Math.min(height, y + dy[n - 1] + 1));
+      top = Math.min(top, Math.max(cy0, y + dy[0]));
+      bottom = Math.max(bottom, Math.min(cy1, y + dy[n - 1] + 1));
       // An image wholly inside: its pixels' offsets, kept with it for this width.
-      var inside = x >= 0 && y >= 0 && x + sp.size <= width && y + sp.size <= height;
+      var inside = x >= cx0 && y >= cy0 && x + sp.size <= cx1 && y + sp.size <= cy1;
       if (inside && sp.offWidth !== width) {
         sp.off = new Int32Array(n);
         for (var i = 0; i < n; i++) sp.off[i] = dy[i] * width + dx[i];
@@ -224,7 +227,7 @@
           p = base + off[k];
         } else {
           var px = x + dx[k], py = y + dy[k];
-          if (px < 0 || py < 0 || px >= width || py >= height) continue;
+          if (px < cx0 || py < cy0 || px >= cx1 || py >= cy1) continue;
           p = py * width + px;
         }
         var j = 4 * p, front = out[j + 3];
