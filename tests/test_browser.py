@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import io
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import geopandas as gpd
 import pytest
+from PIL import Image
 
 from mapper.dataset import Dataset
 from mapper.render import render_html
@@ -553,15 +555,60 @@ def test_thousands_of_incidents_binned_per_screen_cell(open_page: Opener, mini: 
     op = open_page(render_html(ds), "#2024-12-02")
     page = op.page
     marks = page.evaluate("window.mapper.incidentMarks()")
-    titles = page.eval_on_selector_all(".ts-incident", "els => els.map(e => e.title)")
-    assert marks == len(titles) and 1 <= marks <= len(places) + 1
-    counts = [int(t.split()[0]) for t in titles if t.endswith(" incidents")]
-    singles = [t for t in titles if not t.endswith(" incidents")]
-    assert sum(counts) + len(singles) == 1500 + 1  # the fixture's own airstrike the day before
-    assert page.inner_text(".ts-incident-cluster >> nth=0").replace(".", "").rstrip("k").isdigit()
+    listed = page.evaluate("window.mapper.incidentMarkList()")
+    assert marks == len(listed) and 1 <= marks <= len(places) + 1
+    assert page.query_selector(".ts-incident") is None  # painted, not one element a mark
+    counts = [m["count"] for m in listed]
+    assert sum(counts) == 1500 + 1  # the fixture's own airstrike the day before
+    assert all(m["title"] == f"{m['count']} incidents" for m in listed if m["count"] > 1)
+    # What a reader sees at a mark of several: the disc's orange, with its count written.
+    big = max(listed, key=lambda m: m["count"])
+    box = page.evaluate("() => { const r = window.mapper.map.getContainer()"
+                        ".getBoundingClientRect(); return [r.left, r.top]; }")
+    x, y = box[0] + big["x"], box[1] + big["y"]
+    shot = Image.open(io.BytesIO(page.screenshot(clip={"x": x - 12, "y": y - 12,
+                                                       "width": 24, "height": 24})))
+    rgb = shot.convert("RGB")
+    pixels = [rgb.getpixel((i, j)) for j in range(rgb.height) for i in range(rgb.width)]
+    orange = sum(1 for r, g, b in pixels if r > 180 and 110 < g < 190 and b < 90)
+    dark = sum(1 for r, g, b in pixels if r + g + b < 200)  # the digits and the rim
+    assert orange > 150 and dark > 15, (orange, dark)
+    # The pointer over it is told what it is; a click zooms in on it.
+    page.mouse.move(x, y)
+    assert page.evaluate("window.mapper.map.getContainer().title") == big["title"]
+    zoom = page.evaluate("window.mapper.map.getZoom()")
+    page.mouse.click(x, y)
+    page.wait_for_function(f"window.mapper.map.getZoom() > {zoom}")
     _set(op, "2024-12-05")  # past the three days of fading: none left
     assert page.evaluate("window.mapper.incidentMarks()") == 0
-    assert page.query_selector(".ts-incident") is None
+    assert page.evaluate("window.mapper.incidentMarkList()") == []
+    _clean(op)
+
+
+def test_a_mark_of_one_incident_among_many_opens_it(open_page: Opener, mini: Dataset) -> None:
+    """Binned incidents: a mark standing for one incident opens that incident's popup."""
+    import pandas as pd
+
+    ds = copy.copy(mini)
+    rows = [{"date": date(2024, 12, 2), "date_text": "2024-12-02", "precision": "day",
+             "place_id": "aleppo", "controller": None, "kind": "airstrike",
+             "description": f"Strike {k}.", "source_id": "fx-archive", "line": 1000 + k,
+             "casualties_note": ""} for k in range(100)]
+    rows.append({**rows[0], "place_id": "hama", "kind": "shelling",
+                 "description": "Shells fell on the station.", "line": 2000})
+    ds.events = pd.concat([mini.events, pd.DataFrame(rows)], ignore_index=True)
+    op = open_page(render_html(ds), "#2024-12-02")
+    page = op.page
+    listed = page.evaluate("window.mapper.incidentMarkList()")
+    one = [m for m in listed if m["count"] == 1 and m["title"].endswith(": Hama")]
+    assert one, listed
+    box = page.evaluate("() => { const r = window.mapper.map.getContainer()"
+                        ".getBoundingClientRect(); return [r.left, r.top]; }")
+    page.mouse.click(box[0] + one[0]["x"], box[1] + one[0]["y"])
+    page.wait_for_selector(".ts-incident-popup")
+    assert "Shells fell on the station." in page.inner_text(".ts-incident-popup")
+    _set(op, "2024-12-05")  # the incident faded away: its popup goes with it
+    page.wait_for_selector(".ts-incident-popup", state="detached", timeout=2000)
     _clean(op)
 
 
@@ -795,7 +842,6 @@ def _near(rgb: tuple[int, ...], colour: str, tolerance: int = 24) -> bool:
 
 
 def test_download_png_of_the_shown_date(open_page: Opener, mini_html: str, tmp_path: Any) -> None:
-    from PIL import Image
 
     op = open_page(mini_html, "#2024-11-27", width=1000, height=700)
     for day, colours in (("2024-11-27", {"saraqib": GOVERNMENT, "idlib": HTS}),
@@ -825,7 +871,6 @@ def test_download_png_of_the_shown_date(open_page: Opener, mini_html: str, tmp_p
 
 
 def test_download_png_on_a_canvas_map(open_page: Opener, mini: Dataset, tmp_path: Any) -> None:
-    from PIL import Image
 
     op = open_page(render_html(mini, canvas=True), "#2024-12-04", width=900, height=650)
     with op.page.expect_download() as info:

@@ -309,55 +309,117 @@
     }
     // Many incidents at once (an ACLED import): one mark per screen cell of the zoom (module
     // incidents), sized by how many it stands for, faded by the age of its newest; a click
-    // opens the incident, or zooms in on a mark of several. A cell's mark is kept from day to
-    // day and only what changed is written: removing and adding a hundred markers a day had
-    // Leaflet walk the map's event lists for each (a third of a day's step at 50,000 places).
-    var CLUSTER_FROM = 80;
-    var incLat = null, incLon = null, clusterMarks = {}, clusterCount = 0;
-    var ClusterMark = L.Marker.extend({
-      _openPopup: function (e) {
-        if (this._tsCount === 1) return L.Marker.prototype._openPopup.call(this, e);
-        map.setView(this.getLatLng(), Math.min(map.getZoom() + 2, map.getMaxZoom()));
-      }
-    });
+    // opens the incident, or zooms in on a mark of several. The marks are painted on a canvas
+    // of their own, above the places: as a hundred Leaflet markers (one element and one
+    // compositor layer each, moved, faded and retitled every day) they were a third of a
+    // day's step at 50,000 places. Clicks and the pointer's title are found by a hit test on
+    // the map (the canvas lets the pointer through to the places under it).
+    var CLUSTER_FROM = 80, I = M.incidents;
+    var incLat = null, incLon = null, clusters = null, clusterCount = 0, incidentPopupOf = -1;
+    pane("ts-incidents", 600, false);
+    var clusterCanvas = new G.Layer({pane: "ts-incidents", padding: 0.1, later: later,
+      paint: function (ctx) {
+        paintClusters(ctx, function (lat, lon) {
+          var q = map.latLngToLayerPoint([lat, lon]);
+          return [q.x, q.y];
+        });
+      }});
     function clearClusters() {
-      for (var key in clusterMarks) incidentLayer.removeLayer(clusterMarks[key]);
-      clusterMarks = {};
+      if (!clusters) return;
+      clusters = null;
       clusterCount = 0;
+      clusterCanvas.refresh();
     }
-    // The icon of a mark of n incidents: a disc with the count, or the mark of one.
-    function clusterIcon(n) {
-      var r = M.incidents.radius(n, M.incidents.CELL_PX);
-      return n > 1 ? {iconSize: [2 * r, 2 * r], iconAnchor: [r, r], size: Math.round(2 * r) + "px",
-        text: M.incidents.label(n), className: "ts-incident-cluster"}
-        : {iconSize: [12, 12], iconAnchor: [-3, 15], size: "", text: "", className: "ts-incident-mark"};
-    }
-    // Write a mark's look, place, fading and title where they changed.
-    function fillMark(m, n, first, latlng, opacity) {
-      var look = clusterIcon(n), span = m._tsSpan, box = m._icon;
-      if (span.textContent !== look.text || span.className !== look.className) {
-        span.className = look.className;
-        span.textContent = look.text;
-        span.style.width = span.style.height = span.style.lineHeight = look.size;
-        L.extend(m.options.icon.options, {iconSize: look.iconSize, iconAnchor: look.iconAnchor});
-        if (box) {  // as Leaflet's DivIcon sets them
-          box.style.marginLeft = -look.iconAnchor[0] + "px";
-          box.style.marginTop = -look.iconAnchor[1] + "px";
-          box.style.width = look.iconSize[0] + "px";
-          box.style.height = look.iconSize[1] + "px";
+    // Paint the marks where pt(lat, lon) puts them ([x, y] on ctx): a disc with the count, or
+    // the diamond of one incident up and right of its place (as a single incident's marker).
+    function paintClusters(ctx, pt) {
+      var c = clusters;
+      if (!c) return;
+      ctx.save();
+      ctx.font = "600 11px system-ui, sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      for (var k = 0; k < c.count.length; k++) {
+        if (!(c.alpha[k] > 0)) continue;
+        var q = pt(c.lat[k], c.lon[k]), n = c.count[k];
+        ctx.globalAlpha = c.alpha[k];
+        if (n > 1) {
+          var r = I.radius(n, I.CELL_PX);
+          ctx.beginPath();
+          ctx.arc(q[0], q[1], r - 0.75, 0, 2 * Math.PI);
+          ctx.fillStyle = "rgba(230, 159, 0, 0.85)";
+          ctx.fill();
+          ctx.lineWidth = 1.5;
+          ctx.strokeStyle = "#5a3d00";
+          ctx.stroke();
+          ctx.fillStyle = "#1a1a1a";
+          ctx.fillText(I.label(n), q[0], q[1] + 0.5);
+        } else {
+          ctx.save();
+          ctx.translate(q[0] + 9, q[1] - 9);
+          ctx.rotate(Math.PI / 4);
+          ctx.fillStyle = "#ff8f00";
+          ctx.fillRect(-4.5, -4.5, 9, 9);
+          ctx.strokeStyle = "#1d1d1d";
+          ctx.lineWidth = 1.5;
+          ctx.strokeRect(-3.75, -3.75, 7.5, 7.5);
+          ctx.restore();
         }
       }
-      if (m._tsCount !== n || m._tsFirst !== first) {
-        if (m.isPopupOpen()) m.closePopup();  // it showed another incident
-        m._tsCount = n;
-        m._tsFirst = first;
-        m.options.title = n > 1 ? n + " incidents" : P.event_kinds[ev.kind[first]] + ": " +
-          places.name[ev.place[first]];
-        if (box) box.title = m.options.title;
-      }
-      if (!m.getLatLng().equals(latlng, 0)) m.setLatLng(latlng);
-      if (m.options.opacity !== opacity) m.setOpacity(opacity);
+      ctx.restore();
     }
+    function markTitle(k) {
+      var n = clusters.count[k], first = clusters.members[k][0];
+      return n > 1 ? n + " incidents" : P.event_kinds[ev.kind[first]] + ": " +
+        places.name[ev.place[first]];
+    }
+    // The mark under a point of the map's container (the front one), or -1.
+    function markAt(x, y) {
+      var c = clusters;
+      if (!c || !map.hasLayer(incidentLayer)) return -1;
+      for (var k = c.count.length - 1; k >= 0; k--) {
+        if (!(c.alpha[k] > 0)) continue;
+        var q = map.latLngToContainerPoint([c.lat[k], c.lon[k]]), dx = x - q.x, dy = y - q.y;
+        if (c.count[k] > 1) {
+          var r = I.radius(c.count[k], I.CELL_PX);
+          if (dx * dx + dy * dy <= r * r) return k;
+        } else if (Math.abs(dx - 9) + Math.abs(dy + 9) <= 7) {
+          return k;
+        }
+      }
+      return -1;
+    }
+    function openMark(k) {
+      var ll = L.latLng(clusters.lat[k], clusters.lon[k]);
+      if (clusters.count[k] > 1) {
+        map.setView(ll, Math.min(map.getZoom() + 2, map.getMaxZoom()));
+        return;
+      }
+      incidentPopupOf = clusters.members[k][0];
+      L.popup(popupOptions).setLatLng(ll).setContent(incidentPopup(incidentPopupOf)).openOn(map);
+    }
+    (function hitTest() {
+      var box = map.getContainer(), titled = -1;
+      function at(e) {
+        var q = map.mouseEventToContainerPoint(e);
+        return markAt(q.x, q.y);
+      }
+      box.addEventListener("click", function (e) {
+        if (!clusters || (map.dragging && map.dragging.moved())) return;
+        var k = at(e);
+        if (k < 0) return;
+        e.stopPropagation();
+        e.preventDefault();
+        openMark(k);
+      }, true);
+      box.addEventListener("mousemove", function (e) {
+        var k = clusters ? at(e) : -1;
+        if (k === titled) return;
+        titled = k;
+        box.style.cursor = k < 0 ? "" : "pointer";
+        if (k < 0) box.removeAttribute("title"); else box.title = markTitle(k);
+      }, true);
+    })();
     function drawClusters(shown) {
       if (!incLat) {
         incLat = new Float64Array(app.nev); incLon = new Float64Array(app.nev);
@@ -365,36 +427,24 @@
           if (ev.place[e] >= 0) { incLat[e] = places.lat[ev.place[e]]; incLon[e] = places.lon[ev.place[e]]; }
         }
       }
-      var I = M.incidents, cl = I.cluster(incLat, incLon, shown.shown, map.getZoom(), I.CELL_PX,
-        shown.age);
-      var before = clusterMarks, spare = [], fresh = [], k, key;
-      clusterMarks = {};
-      for (k = 0; k < cl.count.length; k++) {
-        if (before[cl.cell[k]]) { clusterMarks[cl.cell[k]] = before[cl.cell[k]]; delete before[cl.cell[k]]; }
-      }
-      for (key in before) spare.push(before[key]);  // the marks of cells emptied: used again
-      for (k = 0; k < cl.count.length; k++) {
-        var m3 = clusterMarks[cl.cell[k]], latlng = L.latLng(cl.lat[k], cl.lon[k]);
-        if (!m3 && !(m3 = spare.pop())) {
-          var span = el("span");
-          m3 = new ClusterMark(latlng, {icon: L.divIcon({className: "ts-incident", html: span}),
-            keyboard: false});
-          m3._tsSpan = span;
-          m3.bindPopup(function (mark) { return incidentPopup(mark._tsFirst); }, popupOptions);
-          fresh.push(m3);
-        }
-        clusterMarks[cl.cell[k]] = m3;
-        fillMark(m3, cl.count[k], cl.members[k][0], latlng, I.opacity(cl.age[k], incidentDays));
-      }
-      for (k = 0; k < spare.length; k++) incidentLayer.removeLayer(spare[k]);
-      for (k = 0; k < fresh.length; k++) fresh[k].addTo(incidentLayer);
+      var cl = I.cluster(incLat, incLon, shown.shown, map.getZoom(), I.CELL_PX, shown.age);
+      cl.alpha = cl.age.map(function (age) { return I.opacity(age, incidentDays); });
+      clusters = cl;
       clusterCount = cl.count.length;
+      // The canvas joins the map with the first marks (a page of few incidents has none).
+      if (!incidentLayer.hasLayer(clusterCanvas)) incidentLayer.addLayer(clusterCanvas);
+      clusterCanvas.refresh();
     }
     function updateIncidents() {
       var shown = M.incidents.shownOn(incidentsOn, tl.day, incidentDays);
       var many = shown.shown.length > CLUSTER_FROM;
       var keep = {};
       if (many) drawClusters(shown); else clearClusters();
+      // The popup of a binned incident no longer shown is closed.
+      if (incidentPopupOf >= 0 && shown.shown.indexOf(incidentPopupOf) < 0) {
+        incidentPopupOf = -1;
+        map.closePopup();
+      }
       for (var q = 0; q < (many ? 0 : shown.shown.length); q++) {
         var e4 = shown.shown[q];
         keep[e4] = true;
@@ -450,7 +500,7 @@
     // otherwise wait up to a frame before the drawing even starts; the slider's pointer
     // moves come at the start of a frame anyway. At most once a frame: a second step in
     // the same frame leaves its drawing to that frame's redraw, as before.
-    var stepCanvases = [areaLayer, frontLayer];
+    var stepCanvases = [areaLayer, frontLayer, clusterCanvas];
     if (useCanvas) stepCanvases.push(placeRenderer);
     var drewThisFrame = false;
     function drawNow() {
@@ -474,7 +524,20 @@
     app.frontWeight = frontWeight; app.segLayers = segLayers; app.markers = markers;
     app.labels = labels; app.incidentMarkers = incidentMarkers;
     app.restyleAll = restyleAll; app.restyleTouched = restyleTouched;
-    app.updateIncidents = updateIncidents; app.declutter = declutter; app.cullBase = cullBase;
+    app.updateIncidents = updateIncidents;
+    app.paintClusters = paintClusters;
+    app.clusterCanvas = clusterCanvas;
+    // The incident marks of many incidents: [{count, title, x, y}], (x, y) in the map's
+    // container, for tests and readers of the page.
+    app.incidentMarkList = function () {
+      var c = clusters, out = [];
+      for (var k = 0; c && k < c.count.length; k++) {
+        var q = map.latLngToContainerPoint([c.lat[k], c.lon[k]]), single = c.count[k] === 1;
+        out.push({count: c.count[k], title: markTitle(k), alpha: c.alpha[k],
+          x: q.x + (single ? 9 : 0), y: q.y - (single ? 9 : 0)});
+      }
+      return out;
+    }; app.declutter = declutter; app.cullBase = cullBase;
   }
 
   // The layer control (every layer can be hidden), and what showing a layer again needs.

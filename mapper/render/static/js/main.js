@@ -136,6 +136,7 @@
       map.invalidateSize();
       app.areaLayer.printImage(on);
       app.frontLayer.printImage(on);
+      app.clusterCanvas.printImage(on);
       app.updateCredit(on);
     }
     window.addEventListener("beforeprint", function () { printing(true); });
@@ -179,6 +180,9 @@
       // How many incident marks are on the map (one per incident, or per screen cell when
       // there are many).
       incidentMarks: function () { return app.incidentMarks || 0; },
+      // The marks of many incidents (one per screen cell): [{count, title, alpha, x, y}], x
+      // and y where the mark is drawn in the map's box.
+      incidentMarkList: function () { return app.incidentMarkList(); },
       play: function () { app.setPlaying(true); },
       pause: function () { app.setPlaying(false); },
       playing: function () { return app.playing(); },

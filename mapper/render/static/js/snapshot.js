@@ -178,6 +178,10 @@
           ctx.strokeStyle = "#1d1d1d"; ctx.lineWidth = 1.5; ctx.strokeRect(-4.5, -4.5, 9, 9);
           ctx.restore();
         });
+        // The marks of many incidents, as the map paints them.
+        if (app.paintClusters) {
+          app.paintClusters(ctx, function (lat, lon) { return pt(L.latLng(lat, lon)); });
+        }
       }
       // Labels: the ones shown on screen (after decluttering), where they are, in their font.
       app.labels.forEach(function (lab) {
