@@ -344,3 +344,33 @@ test("a step repaints only the atoms that changed, to the pixels of a whole repa
     cur = next; last = f;
   }
 });
+
+test("raster or paths: by the border vertices at the zoom, decided once a zoom", () => {
+  const keep = [G.RASTER_ATOMS, G.RASTER_VERTICES];
+  try {
+    G.RASTER_ATOMS = 100;
+    // Holders 0 | 1 | 1: the borders are arcs 0, 1 and 2 (2 + 4 + 4 vertices, none thinned
+    // at this scale); with holders 0 | 0 | 0, only the edge (arcs 1 and 2).
+    const scale = 1 << 12;
+    G.RASTER_VERTICES = 9;
+    const mixed = sample();
+    assert.equal(G.rasterAt(mixed, Int16Array.from([0, 1, 1]), {scale}), true);
+    // the same zoom on another date: as decided
+    assert.equal(G.rasterAt(mixed, Int16Array.from([0, 0, 0]), {scale}), true);
+    const one = sample();
+    assert.equal(G.rasterAt(one, Int16Array.from([0, 0, 0]), {scale}), false);
+    G.RASTER_VERTICES = 10;
+    assert.equal(G.rasterAt(sample(), Int16Array.from([0, 1, 1]), {scale}), false);
+    // Only the vertices on the canvas count: a canvas off to the side sees none.
+    G.RASTER_VERTICES = 0;
+    const away = {x: -1e6, y: -1e6, width: 10, height: 10, ratio: 1};
+    assert.equal(G.rasterAt(sample(), Int16Array.from([0, 1, 1]),
+      {scale, ox: 0, oy: 0, pixels: away}), false);
+    assert.equal(G.rasterAt(sample(), Int16Array.from([0, 1, 1]),
+      {scale, ox: 0, oy: 0, pixels: {x: 0, y: 0, width: 1e7, height: 1e7, ratio: 1}}), true);
+    G.RASTER_ATOMS = 2;  // more atoms than that: the raster, whatever the borders
+    assert.equal(G.rasterAt(sample(), Int16Array.from([0, 0, 0]), {scale}), true);
+  } finally {
+    [G.RASTER_ATOMS, G.RASTER_VERTICES] = keep;
+  }
+});

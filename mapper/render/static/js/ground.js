@@ -213,8 +213,40 @@
   // ground, and the other opaque holders over it: its borders with them are not traced (a
   // canvas without GPU spends most of an area frame on the edges), and no seam of the map
   // below shows between two holders' anti-aliased edges.
+  // Whether the areas and fronts are painted from the atom raster at the view's zoom: with
+  // many atoms, or when the borders between sides have many vertices on the canvas (holders
+  // interleaved atom by atom: at 5,000 places 24,000 border vertices, whose anti-aliased
+  // fill took 17 ms of a jump, against ~1 ms from the raster). Decided once a zoom (with the
+  // date and view then shown), so that a date never switches the way the map is drawn.
+  function rasterAt(geom, cur, view) {
+    if (geom.rings.length > M.ground.RASTER_ATOMS) return true;
+    var memo = geom.rasterAt || (geom.rasterAt = {}), s = view.scale;
+    if (memo[s] === undefined) {
+      var xy = scaled(geom, s), b = borders(geom, cur), seen = new Uint8Array(xy.length), n = 0;
+      // the canvas, in the scaled geometry's pixels (everywhere if the view does not say)
+      var px = view.pixels, x0 = -Infinity, y0 = -Infinity, x1 = Infinity, y1 = Infinity;
+      if (px) {
+        x0 = px.x + view.ox; y0 = px.y + view.oy;
+        x1 = x0 + px.width / px.ratio; y1 = y0 + px.height / px.ratio;
+      }
+      for (var i = 0; i < b.order.length; i++) {
+        var arcs = b.arcs[b.order[i]];
+        for (var j = 0; j < arcs.length; j++) {
+          var a = arcs[j];
+          if (seen[a]) continue;
+          seen[a] = 1;
+          var pts = xy[a];
+          for (var k = 0; k < pts.length; k += 2) {
+            if (pts[k] >= x0 && pts[k] <= x1 && pts[k + 1] >= y0 && pts[k + 1] <= y1) n++;
+          }
+        }
+      }
+      memo[s] = n > M.ground.RASTER_VERTICES;
+    }
+    return memo[s];
+  }
   function paintAreas(ctx, geom, cur, fillOf, view) {
-    if (view.pixels && view.pixels.role === "areas" && geom.rings.length > M.ground.RASTER_ATOMS) {
+    if (view.pixels && view.pixels.role === "areas" && rasterAt(geom, cur, view)) {
       paintRaster(ctx, geom, cur, fillOf, view);
       return;
     }
@@ -264,7 +296,7 @@
   // the borders between sides, a raster frame about 10 ms whatever changed (the 730-day
   // polygon case, 12,606 atoms in a few large regions: paths 13 ms a step, raster 25-30 ms;
   // the 50,000 interleaved atoms of the ACLED-sized case: paths 850 ms).
-  var RASTER_ATOMS = 20000;
+  var RASTER_ATOMS = 20000, RASTER_VERTICES = 15000;
 
   // Scratch space of rasterise, grown as needed: per crossing its row and x, then the xs
   // sorted by row, and per row a count.
@@ -552,8 +584,7 @@
   // "fronts") and the atoms are many; false otherwise (paintFronts then). Drawn over what
   // the canvas holds already (the comparison's hatch).
   function paintFrontRaster(ctx, geom, cur, shown, view, colour) {
-    if (!view.pixels || view.pixels.role !== "fronts" ||
-        geom.rings.length <= M.ground.RASTER_ATOMS) return false;
+    if (!view.pixels || view.pixels.role !== "fronts" || !rasterAt(geom, cur, view)) return false;
     var px = view.pixels, w = px.width, h = px.height, st = rasterOf(ctx, geom, view);
     var f = st.fronts;
     if (!f) {
@@ -861,7 +892,8 @@
     }
   });
 
-  M.ground = {TOLERANCE: TOLERANCE, RASTER_ATOMS: RASTER_ATOMS, rasterise: rasterise,
+  M.ground = {TOLERANCE: TOLERANCE, RASTER_ATOMS: RASTER_ATOMS, RASTER_VERTICES: RASTER_VERTICES,
+    rasterAt: rasterAt, rasterise: rasterise,
     inkCover: inkCover, rasterPixels: rasterPixels, frontPixels: frontPixels,
     frontAtoms: frontAtoms, atomFills: atomFills, changedFills: changedFills,
     repaintAtoms: repaintAtoms,
