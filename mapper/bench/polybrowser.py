@@ -12,10 +12,10 @@ do not depend on how the page draws. Per jump:
   peer: its ``timeload`` event), taken as a task posted from that frame's animation-frame
   callback;
 - ``jump_resolved_ms``: until the page reports the date drawn (ours: the Promise of
-  ``setDate``, which resolves at the start of the frame after; the peer: ``timeload``, then a
-  frame), as the points benchmark's step latency;
-- ``jump_cost_ms``: the main-thread work, as the step cost: the call plus the rendering of
-  the frame after it.
+  ``setDate``; the peer: ``timeload``; then, for both, a task after the next frame), as the
+  points benchmark's step latency;
+- ``jump_cost_ms``: the main-thread work, as the step cost: the call (with the end of its
+  task) plus the rendering of the frame after it.
 """
 
 from __future__ import annotations
@@ -65,18 +65,26 @@ async (args) => {
       ch.port1.onmessage = () => resolve(performance.now());
       ch.port2.postMessage(0);
     }));
+    // as the step cost (browser.py): the end of the call's task, its raster included
+    let tTask = 0;
+    const ended = new Promise((resolve) => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => { tTask = performance.now(); resolve(null); };
+      ch.port2.postMessage(0);
+    });
     const t0 = performance.now();
     const step = start(i);
-    const t1 = performance.now();
     const readyAt = await step.ready;
     const tEnd = await frame;
+    await ended;
     // the work finished after that frame began: the first frame after it draws the date
     const drawnAt = readyAt > tRaf ? await window.__afterFrame() : tEnd;
     await step.done;
     const t2 = performance.now();
     if (!check(i)) wrong += 1;
     if (i >= args.warm) {
-      latency.push(drawnAt - t0); resolved.push(t2 - t0); cost.push((t1 - t0) + (tEnd - tRaf));
+      latency.push(drawnAt - t0); resolved.push(t2 - t0);
+      cost.push((tEnd - t0) - Math.max(0, tRaf - tTask));
     }
     await new Promise((resolve) => {
       const ch = new MessageChannel();
