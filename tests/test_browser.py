@@ -520,43 +520,19 @@ def test_route_segment_cut_between_sides(open_page: Opener, mini_html: str) -> N
     assert dashes[1] == "6 4"
 
 
-def _map_origin(op: OpenedPage) -> tuple[float, float]:
-    box = op.page.evaluate("() => { const r = window.mapper.map.getContainer()"
-                           ".getBoundingClientRect(); return [r.left, r.top]; }")
-    return float(box[0]), float(box[1])
-
-
-def _orange_at(op: OpenedPage, x: float, y: float) -> int:
-    """How orange the 12 x 12 box around (x, y) is: red over blue, summed over its pixels
-    (the incident diamond's #ff8f00 counts 255 a pixel, a grey or pale ground about 0)."""
-    shot = Image.open(io.BytesIO(op.page.screenshot(
-        clip={"x": x - 6, "y": y - 6, "width": 12, "height": 12}))).convert("RGB")
-    pixels = [shot.getpixel((i, j)) for j in range(shot.height) for i in range(shot.width)]
-    return sum(max(0, p[0] - p[2]) for p in pixels)
-
-
 def test_incident_shows_then_fades_away(open_page: Opener, mini_html: str) -> None:
     op = open_page(mini_html, "#2024-11-29")
-    assert op.page.evaluate("window.mapper.incidentMarkList()") == []
+    assert op.page.query_selector(".ts-incident") is None
     _set(op, "2024-11-30")
-    (mark,) = op.page.evaluate("window.mapper.incidentMarkList()")
-    assert mark["count"] == 1 and mark["title"] == "airstrike: Aleppo"
-    ox, oy = _map_origin(op)
-    seen = _orange_at(op, ox + mark["x"], oy + mark["y"])
-    _set(op, "2024-11-29")
-    ground = _orange_at(op, ox + mark["x"], oy + mark["y"])
-    assert seen > ground + 30 * 150, (seen, ground)  # the diamond is drawn where listed
+    assert op.page.query_selector(".ts-incident") is not None
+    first = float(op.page.eval_on_selector(".ts-incident", "e => e.style.opacity"))
     _set(op, "2024-12-01")
-    (later,) = op.page.evaluate("window.mapper.incidentMarkList()")
-    assert later["alpha"] < mark["alpha"]
-    assert ground < _orange_at(op, ox + mark["x"], oy + mark["y"]) < seen  # fainter
+    later = float(op.page.eval_on_selector(".ts-incident", "e => e.style.opacity"))
+    assert later < first
     _set(op, "2024-12-03")
-    assert op.page.evaluate("window.mapper.incidentMarkList()") == []
-    assert op.page.evaluate("window.mapper.incidentMarks()") == 0
+    assert op.page.query_selector(".ts-incident") is None
     _set(op, "2024-11-30")
-    op.page.mouse.move(ox + mark["x"], oy + mark["y"])
-    assert op.page.evaluate("window.mapper.map.getContainer().title") == mark["title"]
-    op.page.mouse.click(ox + mark["x"], oy + mark["y"])
+    op.page.click(".ts-incident", force=True)
     op.page.wait_for_selector(".ts-incident-popup")
     text = op.page.inner_text(".ts-incident-popup")
     assert "30 November 2024" in text and "airstrike" in text

@@ -294,30 +294,46 @@
       if (app.compare) app.compare.update();
     }
 
-    // Incidents (events that change no control): a small diamond up and right of its place
-    // (so that the place's own marker stays clickable), at full strength on its day, fading
-    // over the following days (app.incidentDays in all), then gone. Many at once (an ACLED
-    // import): one mark per screen cell of the zoom (module incidents), a disc sized by how
-    // many it stands for, faded by the age of its newest; a click opens the incident, or
-    // zooms in on a mark of several. The marks are painted on a canvas of their own, above
-    // the places: as Leaflet markers (one element and one compositor layer each, added,
-    // moved, faded and retitled from day to day) they were a third of a day's step at 50,000
-    // places, and a fifth of a phone's step on the Aleppo page. Clicks and the pointer's
-    // title are found by a hit test on the map (the canvas lets the pointer through).
+    // Incidents (events that change no control): a small diamond on its day at full
+    // strength, fading over the following days (app.incidentDays in all), then gone.
     var ev = app.ev, incidentsOn = app.incidentsOn, incidentDays = app.incidentDays;
+    var incidentMarkers = {};
+    function incidentMarker(e3) {
+      // Up and right of the place, so the place's own marker stays clickable.
+      var icon = L.divIcon({className: "ts-incident", iconSize: [12, 12], iconAnchor: [-3, 15],
+        html: el("span", "ts-incident-mark")});
+      var m2 = L.marker([places.lat[ev.place[e3]], places.lon[ev.place[e3]]], {icon: icon,
+        keyboard: false, title: P.event_kinds[ev.kind[e3]] + ": " + places.name[ev.place[e3]]});
+      m2.bindPopup(incidentPopup.bind(null, e3), popupOptions);
+      return m2;
+    }
+    // Many incidents at once (an ACLED import): one mark per screen cell of the zoom (module
+    // incidents), sized by how many it stands for, faded by the age of its newest; a click
+    // opens the incident, or zooms in on a mark of several. The marks are painted on a canvas
+    // of their own, above the places: as a hundred Leaflet markers (one element and one
+    // compositor layer each, moved, faded and retitled every day) they were a third of a
+    // day's step at 50,000 places. Clicks and the pointer's title are found by a hit test on
+    // the map (the canvas lets the pointer through to the places under it).
     var CLUSTER_FROM = 80, I = M.incidents;
-    var incLat = null, incLon = null, marks = null, incidentPopupOf = -1;
+    var incLat = null, incLon = null, clusters = null, clusterCount = 0, incidentPopupOf = -1;
     pane("ts-incidents", 600, false);
-    var markCanvas = new G.Layer({pane: "ts-incidents", padding: 0.1, later: later,
+    var clusterCanvas = new G.Layer({pane: "ts-incidents", padding: 0.1, later: later,
       paint: function (ctx) {
-        paintMarks(ctx, function (lat, lon) {
+        paintClusters(ctx, function (lat, lon) {
           var q = map.latLngToLayerPoint([lat, lon]);
           return [q.x, q.y];
         });
       }});
-    // Paint the marks where pt(lat, lon) puts them ([x, y] on ctx).
-    function paintMarks(ctx, pt) {
-      var c = marks;
+    function clearClusters() {
+      if (!clusters) return;
+      clusters = null;
+      clusterCount = 0;
+      clusterCanvas.refresh();
+    }
+    // Paint the marks where pt(lat, lon) puts them ([x, y] on ctx): a disc with the count, or
+    // the diamond of one incident up and right of its place (as a single incident's marker).
+    function paintClusters(ctx, pt) {
+      var c = clusters;
       if (!c) return;
       ctx.save();
       ctx.font = "600 11px system-ui, sans-serif";
@@ -353,13 +369,13 @@
       ctx.restore();
     }
     function markTitle(k) {
-      var n = marks.count[k], first = marks.members[k][0];
+      var n = clusters.count[k], first = clusters.members[k][0];
       return n > 1 ? n + " incidents" : P.event_kinds[ev.kind[first]] + ": " +
         places.name[ev.place[first]];
     }
     // The mark under a point of the map's container (the front one), or -1.
     function markAt(x, y) {
-      var c = marks;
+      var c = clusters;
       if (!c || !map.hasLayer(incidentLayer)) return -1;
       for (var k = c.count.length - 1; k >= 0; k--) {
         if (!(c.alpha[k] > 0)) continue;
@@ -374,12 +390,12 @@
       return -1;
     }
     function openMark(k) {
-      var ll = L.latLng(marks.lat[k], marks.lon[k]);
-      if (marks.count[k] > 1) {
+      var ll = L.latLng(clusters.lat[k], clusters.lon[k]);
+      if (clusters.count[k] > 1) {
         map.setView(ll, Math.min(map.getZoom() + 2, map.getMaxZoom()));
         return;
       }
-      incidentPopupOf = marks.members[k][0];
+      incidentPopupOf = clusters.members[k][0];
       L.popup(popupOptions).setLatLng(ll).setContent(incidentPopup(incidentPopupOf)).openOn(map);
     }
     (function hitTest() {
@@ -389,7 +405,7 @@
         return markAt(q.x, q.y);
       }
       box.addEventListener("click", function (e) {
-        if (!marks || (map.dragging && map.dragging.moved())) return;
+        if (!clusters || (map.dragging && map.dragging.moved())) return;
         var k = at(e);
         if (k < 0) return;
         e.stopPropagation();
@@ -397,58 +413,52 @@
         openMark(k);
       }, true);
       box.addEventListener("mousemove", function (e) {
-        var k = marks ? at(e) : -1;
+        var k = clusters ? at(e) : -1;
         if (k === titled) return;
         titled = k;
         box.style.cursor = k < 0 ? "" : "pointer";
         if (k < 0) box.removeAttribute("title"); else box.title = markTitle(k);
       }, true);
     })();
-    // One mark per incident: at its place, the northern ones first (as Leaflet stacks
-    // markers, the lower one in front).
-    function singleMarks(shown) {
-      var order = shown.shown.map(function (e, i) { return i; });
-      order.sort(function (i, j) {
-        var a = shown.shown[i], b = shown.shown[j];
-        return incLat[b] - incLat[a] || a - b;
-      });
-      var out = {lat: [], lon: [], count: [], age: [], members: []};
-      order.forEach(function (i) {
-        var e = shown.shown[i];
-        out.lat.push(incLat[e]); out.lon.push(incLon[e]); out.count.push(1);
-        out.age.push(shown.age[i]); out.members.push([e]);
-      });
-      return out;
-    }
-    function updateIncidents() {
-      var shown = I.shownOn(incidentsOn, tl.day, incidentDays);
-      if (!incLat && shown.shown.length) {
+    function drawClusters(shown) {
+      if (!incLat) {
         incLat = new Float64Array(app.nev); incLon = new Float64Array(app.nev);
         for (var e = 0; e < app.nev; e++) {
           if (ev.place[e] >= 0) { incLat[e] = places.lat[ev.place[e]]; incLon[e] = places.lon[ev.place[e]]; }
         }
       }
-      if (shown.shown.length) {
-        marks = shown.shown.length > CLUSTER_FROM ?
-          I.cluster(incLat, incLon, shown.shown, map.getZoom(), I.CELL_PX, shown.age) :
-          singleMarks(shown);
-        marks.alpha = marks.age.map(function (age) { return I.opacity(age, incidentDays); });
-        // The canvas joins the map with the first marks (a page with no incident has none).
-        if (!incidentLayer.hasLayer(markCanvas)) incidentLayer.addLayer(markCanvas);
-        markCanvas.refresh();
-      } else if (marks) {
-        marks = null;
-        markCanvas.refresh();
-      }
-      // The popup of an incident no longer shown is closed.
+      var cl = I.cluster(incLat, incLon, shown.shown, map.getZoom(), I.CELL_PX, shown.age);
+      cl.alpha = cl.age.map(function (age) { return I.opacity(age, incidentDays); });
+      clusters = cl;
+      clusterCount = cl.count.length;
+      // The canvas joins the map with the first marks (a page of few incidents has none).
+      if (!incidentLayer.hasLayer(clusterCanvas)) incidentLayer.addLayer(clusterCanvas);
+      clusterCanvas.refresh();
+    }
+    function updateIncidents() {
+      var shown = M.incidents.shownOn(incidentsOn, tl.day, incidentDays);
+      var many = shown.shown.length > CLUSTER_FROM;
+      var keep = {};
+      if (many) drawClusters(shown); else clearClusters();
+      // The popup of a binned incident no longer shown is closed.
       if (incidentPopupOf >= 0 && shown.shown.indexOf(incidentPopupOf) < 0) {
         incidentPopupOf = -1;
         map.closePopup();
       }
-      app.incidentMarks = marks ? marks.count.length : 0;
+      for (var q = 0; q < (many ? 0 : shown.shown.length); q++) {
+        var e4 = shown.shown[q];
+        keep[e4] = true;
+        var mk = incidentMarkers[e4];
+        if (!mk) { mk = incidentMarkers[e4] = incidentMarker(e4); mk.addTo(incidentLayer); }
+        mk.setOpacity(1 - shown.age[q] / incidentDays);
+      }
+      for (var key in incidentMarkers) {
+        if (!keep[key]) { incidentLayer.removeLayer(incidentMarkers[key]); delete incidentMarkers[key]; }
+      }
+      app.incidentMarks = many ? clusterCount : shown.shown.length;
     }
     map.on("zoomend", function () {
-      if (marks && marks.cell) updateIncidents();  // binned per screen cell: binned again
+      if (clusterCount) updateIncidents();
     });
 
     // ---- labels ---------------------------------------------------------------------------
@@ -490,7 +500,7 @@
     // otherwise wait up to a frame before the drawing even starts; the slider's pointer
     // moves come at the start of a frame anyway. At most once a frame: a second step in
     // the same frame leaves its drawing to that frame's redraw, as before.
-    var stepCanvases = [areaLayer, frontLayer, markCanvas];
+    var stepCanvases = [areaLayer, frontLayer, clusterCanvas];
     if (useCanvas) stepCanvases.push(placeRenderer);
     var drewThisFrame = false;
     function drawNow() {
@@ -512,15 +522,15 @@
     app.incidentLayer = incidentLayer;
     app.ground = geom; app.fronts = fronts;
     app.frontWeight = frontWeight; app.segLayers = segLayers; app.markers = markers;
-    app.labels = labels;
+    app.labels = labels; app.incidentMarkers = incidentMarkers;
     app.restyleAll = restyleAll; app.restyleTouched = restyleTouched;
     app.updateIncidents = updateIncidents;
-    app.paintIncidents = paintMarks;
-    app.incidentCanvas = markCanvas;
-    // The incident marks: [{count, title, alpha, x, y}], (x, y) where the mark is drawn in
-    // the map's container, for tests and readers of the page.
+    app.paintClusters = paintClusters;
+    app.clusterCanvas = clusterCanvas;
+    // The incident marks of many incidents: [{count, title, x, y}], (x, y) in the map's
+    // container, for tests and readers of the page.
     app.incidentMarkList = function () {
-      var c = marks, out = [];
+      var c = clusters, out = [];
       for (var k = 0; c && k < c.count.length; k++) {
         var q = map.latLngToContainerPoint([c.lat[k], c.lon[k]]), single = c.count[k] === 1;
         out.push({count: c.count[k], title: markTitle(k), alpha: c.alpha[k],

@@ -136,7 +136,7 @@
       map.invalidateSize();
       app.areaLayer.printImage(on);
       app.frontLayer.printImage(on);
-      app.incidentCanvas.printImage(on);
+      app.clusterCanvas.printImage(on);
       app.updateCredit(on);
     }
     window.addEventListener("beforeprint", function () { printing(true); });
