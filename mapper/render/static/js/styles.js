@@ -94,10 +94,10 @@
     if (!ShapeMarker) {
       ShapeMarker = L.CircleMarker.extend({
         // The page's own fields, all made at once and in one order: the markers then share
-        // one shape in the JavaScript engine, and loops over tens of thousands of them (the
-        // canvas's patch grid) read them fast. Made on the way, in whatever order each
-        // marker's history gave, they made every read a lookup (~400 ns each: 8 ms of a
-        // step at 50,000 places).
+        // one shape in the JavaScript engine, and loops over tens of thousands of them read
+        // them fast. Made on the way, in whatever order each marker's history gave, they
+        // made reads lookups: finding the markers of a step's boxes at 50,000 places took
+        // 8.0 ms, 4.1 ms with this (2.3 ms with the grid's typed arrays, canvas.js).
         initialize: function (latlng, options) {
           this._tsStyle = this._tsLook = this._tsLookR = this._tsSprite = undefined;
           this._tsPixels = this._tsPixelsKey = this._tsPixStyle = this._tsPixR = undefined;
