@@ -240,7 +240,7 @@
       L.Canvas.prototype._draw.call(this);
     },
     _stampAll: function () {
-      var pixels = this._spritePixels || (this._spritePixels = {}), n = 0, o;
+      var n = 0, o;
       for (o = this._drawFirst; o && n < STAMP_FROM; o = o.next) n++;
       if (n < STAMP_FROM) return false;
       var m = L.Browser.retina ? 2 : 1, b = this._bounds, stamps = [];
@@ -250,10 +250,7 @@
         if (pb.max.x < b.min.x || pb.min.x > b.max.x || pb.max.y < b.min.y || pb.min.y > b.max.y) {
           continue;  // off the canvas
         }
-        var sp = this._spriteOf(layer, m);
-        if (!sp) return false;
-        stamps.push(Math.round(m * (layer._point.x - b.min.x)) - sp.half,
-          Math.round(m * (layer._point.y - b.min.y)) - sp.half, sp);
+        if (!this._pushStamp(stamps, layer, m)) return false;
       }
       var w = this._container.width, h = this._container.height;
       var buf = this._stampBuf;
@@ -299,6 +296,15 @@
       }
       return sp;
     },
+    // Add a marker's stamp (canvas pixel of its image's corner, and the image) to
+    // ``stamps``; false if it is not a marker drawn from an image.
+    _pushStamp: function (stamps, layer, m) {
+      var b = this._bounds, sp = layer._point && layer._radius && this._spriteOf(layer, m);
+      if (!sp) return false;
+      stamps.push(Math.round(m * (layer._point.x - b.min.x)) - sp.half,
+        Math.round(m * (layer._point.y - b.min.y)) - sp.half, sp);
+      return true;
+    },
     // A patch of a canvas whose markers were stamped (_stampAll): the box is cleared in the
     // kept picture, the markers that meet it stamped again within it, and the box alone put
     // on the canvas (no drawImage, clip or redraw of whole markers). False, with nothing
@@ -311,12 +317,7 @@
       if (x1 <= x0 || y1 <= y0) return true;
       var list = this._patchLayers(bounds), stamps = [];
       for (var i = 0; i < list.length; i++) {
-        var layer = list[i];
-        if (!layer._point || !layer._radius) return false;
-        var sp = this._spriteOf(layer, m);
-        if (!sp) return false;
-        stamps.push(Math.round(m * (layer._point.x - b.min.x)) - sp.half,
-          Math.round(m * (layer._point.y - b.min.y)) - sp.half, sp);
+        if (!this._pushStamp(stamps, list[i], m)) return false;
       }
       var data = buf.image.data;
       for (var y = y0; y < y1; y++) data.fill(0, 4 * (y * w + x0), 4 * (y * w + x1));

@@ -315,7 +315,7 @@
     // day's step at 50,000 places. Clicks and the pointer's title are found by a hit test on
     // the map (the canvas lets the pointer through to the places under it).
     var CLUSTER_FROM = 80, I = M.incidents;
-    var incLat = null, incLon = null, clusters = null, clusterCount = 0, incidentPopupOf = -1;
+    var incLat = null, incLon = null, clusters = null, incidentPopupOf = -1;
     pane("ts-incidents", 600, false);
     var clusterCanvas = new G.Layer({pane: "ts-incidents", padding: 0.1, later: later,
       paint: function (ctx) {
@@ -327,7 +327,6 @@
     function clearClusters() {
       if (!clusters) return;
       clusters = null;
-      clusterCount = 0;
       clusterCanvas.refresh();
     }
     // Paint the marks where pt(lat, lon) puts them ([x, y] on ctx): a disc with the count, or
@@ -355,17 +354,23 @@
           ctx.fillStyle = "#1a1a1a";
           ctx.fillText(I.label(n), q[0], q[1] + 0.5);
         } else {
-          ctx.save();
-          ctx.translate(q[0] + 9, q[1] - 9);
-          ctx.rotate(Math.PI / 4);
-          ctx.fillStyle = "#ff8f00";
-          ctx.fillRect(-4.5, -4.5, 9, 9);
-          ctx.strokeStyle = "#1d1d1d";
-          ctx.lineWidth = 1.5;
-          ctx.strokeRect(-3.75, -3.75, 7.5, 7.5);
-          ctx.restore();
+          paintDiamond(ctx, q[0], q[1]);
         }
       }
+      ctx.restore();
+    }
+    // An incident's diamond for a place at (x, y) on ctx, up and right of it, as the marker's
+    // CSS draws it (a 9-pixel square turned 45 degrees, its 1.5-pixel edge inside), in the
+    // context's alpha.
+    function paintDiamond(ctx, x, y) {
+      ctx.save();
+      ctx.translate(x + 9, y - 9);
+      ctx.rotate(Math.PI / 4);
+      ctx.fillStyle = "#ff8f00";
+      ctx.fillRect(-4.5, -4.5, 9, 9);
+      ctx.strokeStyle = "#1d1d1d";
+      ctx.lineWidth = 1.5;
+      ctx.strokeRect(-3.75, -3.75, 7.5, 7.5);
       ctx.restore();
     }
     function markTitle(k) {
@@ -430,7 +435,6 @@
       var cl = I.cluster(incLat, incLon, shown.shown, map.getZoom(), I.CELL_PX, shown.age);
       cl.alpha = cl.age.map(function (age) { return I.opacity(age, incidentDays); });
       clusters = cl;
-      clusterCount = cl.count.length;
       // The canvas joins the map with the first marks (a page of few incidents has none).
       if (!incidentLayer.hasLayer(clusterCanvas)) incidentLayer.addLayer(clusterCanvas);
       clusterCanvas.refresh();
@@ -455,10 +459,10 @@
       for (var key in incidentMarkers) {
         if (!keep[key]) { incidentLayer.removeLayer(incidentMarkers[key]); delete incidentMarkers[key]; }
       }
-      app.incidentMarks = many ? clusterCount : shown.shown.length;
+      app.incidentMarks = many ? clusters.count.length : shown.shown.length;
     }
     map.on("zoomend", function () {
-      if (clusterCount) updateIncidents();
+      if (clusters) updateIncidents();
     });
 
     // ---- labels ---------------------------------------------------------------------------
@@ -526,6 +530,7 @@
     app.restyleAll = restyleAll; app.restyleTouched = restyleTouched;
     app.updateIncidents = updateIncidents;
     app.paintClusters = paintClusters;
+    app.paintDiamond = paintDiamond;
     app.clusterCanvas = clusterCanvas;
     // The incident marks of many incidents: [{count, title, x, y}], (x, y) in the map's
     // container, for tests and readers of the page.
@@ -537,7 +542,8 @@
           x: q.x + (single ? 9 : 0), y: q.y - (single ? 9 : 0)});
       }
       return out;
-    }; app.declutter = declutter; app.cullBase = cullBase;
+    };
+    app.declutter = declutter; app.cullBase = cullBase;
   }
 
   // The layer control (every layer can be hidden), and what showing a layer again needs.

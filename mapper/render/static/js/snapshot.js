@@ -170,14 +170,10 @@
         var incidentMarkers = app.incidentMarkers;
         Object.keys(incidentMarkers).forEach(function (key2) {
           var im = incidentMarkers[key2], q8 = pt(im.getLatLng());
-          ctx.save();
           ctx.globalAlpha = im.options.opacity;
-          ctx.translate(q8[0] + 9, q8[1] - 9);
-          ctx.rotate(Math.PI / 4);
-          ctx.fillStyle = "#ff8f00"; ctx.fillRect(-4.5, -4.5, 9, 9);
-          ctx.strokeStyle = "#1d1d1d"; ctx.lineWidth = 1.5; ctx.strokeRect(-4.5, -4.5, 9, 9);
-          ctx.restore();
+          app.paintDiamond(ctx, q8[0], q8[1]);
         });
+        ctx.globalAlpha = 1;
         // The marks of many incidents, as the map paints them.
         if (app.paintClusters) {
           app.paintClusters(ctx, function (lat, lon) { return pt(L.latLng(lat, lon)); });

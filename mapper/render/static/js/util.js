@@ -173,8 +173,9 @@
 
   // The visible pixels of a marker's image (``rgba``: a square of ``size`` pixels, its
   // bytes as canvas getImageData gives them, not premultiplied): their offsets from the
-  // image's top-left corner (``dx``, ``dy``) and their bytes premultiplied by their alpha
-  // (``rgba``), as the canvas holds them.
+  // image's top-left corner (``dx``, ``dy``), their bytes premultiplied by their alpha
+  // (``rgba``), as the canvas holds them, and as given, one 32-bit word a pixel
+  // (``straight32``, what stampSprites writes where nothing lies).
   function spritePixels(rgba, size) {
     var dx = [], dy = [], pre = [], straight = [];
     for (var i = 0; i < size * size; i++) {
