@@ -374,3 +374,42 @@ test("raster or paths: by the border vertices at the zoom, decided once a zoom",
     [G.RASTER_ATOMS, G.RASTER_VERTICES] = keep;
   }
 });
+
+test("a view's memo keeps the base holder and the paths of holders that did not change", () => {
+  const geom = sample();
+  let built = 0;
+  global.Path2D = class { constructor() { built++; this.log = []; }
+    moveTo(x, y) { this.log.push(["M", x, y]); } lineTo(x, y) { this.log.push(["L", x, y]); } };
+  try {
+    const ctx = recorder();
+    const fills = [];
+    Object.defineProperty(ctx, "fillStyle", {set: (v) => fills.push(v)});
+    const fillOf = (c) => (c === 2 ? null : {colour: ["#111111", "#222222"][c], alpha: 1,
+      pattern: null});
+    const memo = {}, view = {scale: S20, ox: 0, oy: 0, memo};
+    G.paintAreas(ctx, geom, Int16Array.from([0, 1, 2]), fillOf, view);
+    assert.equal(memo.base, 1);
+    assert.equal(built, 2);  // the opaque ground's outline, holder 0
+    G.paintAreas(ctx, geom, Int16Array.from([0, 1, 2]), fillOf, view);
+    assert.equal(built, 2);  // nothing changed: both paths drawn again as kept
+    // atom 2 (the hole, no fill) goes to holder 0: holder 0's path and the outline (an atom
+    // went from not opaque to opaque) are made again; holder 1 keeps being the base
+    fills.length = 0;
+    G.paintAreas(ctx, geom, Int16Array.from([0, 1, 0]), fillOf, view);
+    assert.equal(built, 4);
+    assert.equal(memo.base, 1);
+    assert.deepEqual(fills, ["#222222", "#111111"]);
+    // a whole new view (no memo): painted as before, a base of its own
+    G.paintAreas(ctx, geom, Int16Array.from([0, 0, 0]), fillOf, {scale: S20, ox: 0, oy: 0});
+  } finally {
+    delete global.Path2D;
+  }
+});
+
+test("mergeRects joins boxes that overlap or touch, until none do", () => {
+  assert.deepEqual(G.mergeRects([]), []);
+  assert.deepEqual(G.mergeRects([[0, 0, 2, 2], [5, 5, 6, 6]]), [[0, 0, 2, 2], [5, 5, 6, 6]]);
+  assert.deepEqual(G.mergeRects([[0, 0, 2, 2], [2, 1, 3, 3]]), [[0, 0, 3, 3]]);
+  // a chain: the third meets only the union of the first two
+  assert.deepEqual(G.mergeRects([[0, 0, 2, 2], [4, 0, 6, 2], [1, 1, 5, 3]]), [[0, 0, 6, 3]]);
+});

@@ -257,22 +257,67 @@
       fills[c] = f && (f.colour || f.fill) ? f : null;
       if (opaque(fills[c]) && (base === null || b.arcs[c].length > b.arcs[base].length)) base = c;
     }
+    // view.memo (a canvas's, for one view): the base chosen at the view's first paint is kept,
+    // so that a repaint of part of the canvas paints what a whole one would.
+    var memo = view.memo;
+    if (memo && memo.base !== undefined) {
+      base = memo.base;
+      if (base !== null && fills[base] === undefined) {
+        var fb = fillOf(base);
+        fills[base] = fb && (fb.colour || fb.fill) ? fb : null;
+      }
+    } else if (memo) memo.base = base;
+    var paths = memo && typeof Path2D !== "undefined" ? keptPaths(memo, cur, fills, fillOf) : null;
     if (base !== null) {
-      fill(ctx, geom, outline(geom, cur, function (h) { return opaque(fills[h]); }), xy, view,
-        fills[base]);
+      fill(ctx, geom, function () {
+        return outline(geom, cur, function (h) { return opaque(fills[h]); });
+      }, xy, view, fills[base], paths, "outline");
     }
     for (i = 0; i < b.order.length; i++) {
       c = b.order[i];
-      if (fills[c] && c !== base) fill(ctx, geom, b.arcs[c], xy, view, fills[c]);
+      if (fills[c] && c !== base) fill(ctx, geom, b.arcs[c], xy, view, fills[c], paths, c);
     }
     ctx.globalAlpha = 1;
   }
   function opaque(f) { return !!f && (f.alpha === undefined || f.alpha === 1); }
-  function fill(ctx, geom, arcs, xy, view, f) {
-    ctx.beginPath();
-    traceRings(ctx, geom, arcs, xy, view.ox, view.oy);
+  // The paths kept in ``memo`` (one view's) by holder, less those of the holders whose atoms
+  // changed since the last paint (and the opaque ground's outline when an atom went from
+  // opaque to not, or back).
+  function keptPaths(memo, cur, fills, fillOf) {
+    var last = memo.cur;
+    if (!last || last.length !== cur.length) {
+      memo.cur = new cur.constructor(cur);
+      return (memo.paths = {});
+    }
+    var paths = memo.paths, seen = {};
+    for (var k = 0; k < cur.length; k++) {
+      var a = last[k], b = cur[k];
+      if (a === b) continue;
+      delete paths[a];
+      delete paths[b];
+      if (seen[a] === undefined) seen[a] = opaque(fills[a] !== undefined ? fills[a] : fillOf(a));
+      if (seen[b] === undefined) seen[b] = opaque(fills[b] !== undefined ? fills[b] : fillOf(b));
+      if (seen[a] !== seen[b]) delete paths.outline;
+      last[k] = b;
+    }
+    return paths;
+  }
+  // Fill the rings of ``arcs`` (or of arcs() when called) with f; with ``paths``, the path is
+  // kept there under ``key`` and drawn again from it while it is there.
+  function fill(ctx, geom, arcs, xy, view, f, paths, key) {
     ctx.globalAlpha = f.alpha === undefined ? 1 : f.alpha;
     ctx.fillStyle = f.fill || (f.pattern ? pattern(f.colour, f.pattern) : f.colour);
+    if (paths) {
+      var path = paths[key];
+      if (!path) {
+        path = paths[key] = new Path2D();
+        traceRings(path, geom, typeof arcs === "function" ? arcs() : arcs, xy, view.ox, view.oy);
+      }
+      ctx.fill(path, "evenodd");
+      return;
+    }
+    ctx.beginPath();
+    traceRings(ctx, geom, typeof arcs === "function" ? arcs() : arcs, xy, view.ox, view.oy);
     ctx.fill("evenodd");
   }
   // The arcs around the atoms whose holder is ``inside(holder)``: with one side in, the other
@@ -842,22 +887,98 @@
     return {moved: moved, gained: gained, lost: lost};
   }
 
+  // Rectangles [x0, y0, x1, y1] with those that overlap (or touch) replaced by their box,
+  // until none do.
+  function mergeRects(rects) {
+    var out = rects.slice(), again = true;
+    while (again) {
+      again = false;
+      for (var i = 0; i < out.length && !again; i++) {
+        for (var j = i + 1; j < out.length; j++) {
+          var a = out[i], b = out[j];
+          if (a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]) {
+            out[i] = [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]),
+              Math.max(a[3], b[3])];
+            out.splice(j, 1);
+            again = true;
+            break;
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   // A Leaflet canvas renderer with no paths of its own: it paints the whole canvas through
-  // ``options.paint(ctx, view)`` when the map moves or refresh() is called (one frame later);
-  // options.later(): true while the page starts (the map moves and the date is set before
-  // its first frame): paint once, in that frame, not on every move before it.
+  // ``options.paint(ctx, view)`` when the map moves or refresh() is called (one frame later),
+  // or only the boxes given to refreshBoxes (clipped to them: what a whole repaint would paint
+  // there). options.later(): true while the page starts (the map moves and the date is set
+  // before its first frame): paint once, in that frame, not on every move before it.
+  // ``view.memo``: an object kept while the view stays (painters keep choices in it).
   var Layer = typeof L === "undefined" ? null : L.Canvas.extend({
     _updatePaths: function () {
       if (this._postponeUpdatePaths) return;
+      this._memo = {};
+      this._whole = true;
       if (this.options.later && this.options.later()) { this.refresh(); return; }
       this._redraw();
+    },
+    _redraw: function () {
+      if (this._redrawRequest) L.Util.cancelAnimFrame(this._redrawRequest);
+      this._redrawRequest = null;
+      var c = this._container, ctx = this._ctx;
+      if (!this._map || !this._bounds || !c) return;
+      var rects = this._whole ? null : this._clipRects(this._boxes);
+      this._whole = false;
+      this._boxes = null;
+      var t = ctx.getTransform();
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      if (rects) {
+        ctx.beginPath();
+        for (var i = 0; i < rects.length; i += 4) {
+          ctx.clearRect(rects[i], rects[i + 1], rects[i + 2] - rects[i], rects[i + 3] - rects[i + 1]);
+          ctx.rect(rects[i], rects[i + 1], rects[i + 2] - rects[i], rects[i + 3] - rects[i + 1]);
+        }
+        ctx.clip();
+      } else {
+        ctx.clearRect(0, 0, c.width, c.height);
+      }
+      ctx.setTransform(t);
+      this._draw();
+      ctx.restore();
+    },
+    // The boxes (zoom-0 pixels, [x0, y0, x1, y1] each) as canvas pixels, widened by two for
+    // anti-aliased edges, cut to the canvas, overlapping ones merged; null: paint it whole (no
+    // boxes, over 64, or over half of the canvas).
+    _clipRects: function (boxes) {
+      if (!boxes || !boxes.length || boxes.length > 64) return null;
+      var map = this._map, c = this._container, b = this._bounds;
+      var m = c.width / Math.max(1, b.max.x - b.min.x), scale = Math.pow(2, map.getZoom());
+      var o = map.getPixelOrigin(), ox = o.x + b.min.x, oy = o.y + b.min.y, rects = [];
+      for (var i = 0; i < boxes.length; i++) {
+        var q = boxes[i];
+        var x0 = Math.max(0, Math.floor((q[0] * scale - ox) * m) - 2);
+        var y0 = Math.max(0, Math.floor((q[1] * scale - oy) * m) - 2);
+        var x1 = Math.min(c.width, Math.ceil((q[2] * scale - ox) * m) + 2);
+        var y1 = Math.min(c.height, Math.ceil((q[3] * scale - oy) * m) + 2);
+        if (x0 < x1 && y0 < y1) rects.push([x0, y0, x1, y1]);
+      }
+      var merged = mergeRects(rects), area = 0, out = [];
+      for (var j = 0; j < merged.length; j++) {
+        var r = merged[j];
+        area += (r[2] - r[0]) * (r[3] - r[1]);
+        out.push(r[0], r[1], r[2], r[3]);
+      }
+      return area * 2 > c.width * c.height ? null : out;
     },
     _draw: function () {
       var map = this._map, b = this._bounds;
       if (!map || !b) return;
       var z = map.getZoom(), scale = Math.pow(2, z), origin = map.getPixelOrigin();
       // Canvas coordinates are layer points (Leaflet translated the context by -b.min).
-      var view = {scale: scale, ox: origin.x, oy: origin.y};
+      var view = {scale: scale, ox: origin.x, oy: origin.y,
+        memo: this._memo || (this._memo = {})};
       // options.raster ("areas", "fronts"): the canvas's pixels may be painted from an atom
       // raster (paintAreas, paintFrontRaster)
       if (this.options.raster) {
@@ -870,6 +991,17 @@
     },
     refresh: function () {
       if (!this._map) return;
+      this._whole = true;
+      this._redrawRequest = this._redrawRequest || L.Util.requestAnimFrame(this._redraw, this);
+    },
+    // Repaint, with the next refresh, only what lies in ``boxes`` ([x0, y0, x1, y1] in zoom-0
+    // pixels); boxes asked for before that add up.
+    refreshBoxes: function (boxes) {
+      if (!this._map) return;
+      if (!this._whole) {
+        this._boxes = this._boxes || [];
+        for (var i = 0; i < boxes.length; i++) this._boxes.push(boxes[i]);
+      }
       this._redrawRequest = this._redrawRequest || L.Util.requestAnimFrame(this._redraw, this);
     },
     // Printing: Chromium drops the map's panes from the printout while this canvas is in
@@ -901,5 +1033,5 @@
     mercator: mercator, geometry: geometry, scaled: scaled,
     traceRings: traceRings, borders: borders, outline: outline, paintAreas: paintAreas, shownFronts: shownFronts,
     frontChains: frontChains, frontLines: frontLines, offsets: offsets, hairs: hairs,
-    paintFronts: paintFronts, pattern: pattern, atomAt: atomAt, compare: compare, Layer: Layer};
+    paintFronts: paintFronts, pattern: pattern, atomAt: atomAt, compare: compare, mergeRects: mergeRects, Layer: Layer};
 })(window.__mapper || (window.__mapper = {}));

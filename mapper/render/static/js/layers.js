@@ -289,8 +289,14 @@
           if (segStamp[ss[b]] !== stampNow) { segStamp[ss[b]] = stampNow; styleSegment(ss[b]); }
         }
       }
-      // The ground is painted whole (one path a holder), once a frame.
-      if (atomsTouched && atomsTouched.length) { areaLayer.refresh(); frontLayer.refresh(); }
+      // The ground is painted once a frame: the areas within the boxes of the atoms that
+      // changed (whole when painted from an atom raster, which repaints those atoms itself),
+      // the fronts whole.
+      if (atomsTouched && atomsTouched.length) {
+        if (geom.rings.length > G.RASTER_ATOMS) areaLayer.refresh();
+        else areaLayer.refreshBoxes(atomsTouched.map(function (k) { return geom.box[k]; }));
+        frontLayer.refresh();
+      }
       if (app.compare) app.compare.update();
     }
 
