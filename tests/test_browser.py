@@ -597,9 +597,12 @@ def test_incident_shows_then_fades_away(open_page: Opener, mini_html: str) -> No
     assert op.page.query_selector(".ts-incident") is None
     _set(op, "2024-11-30")
     assert op.page.query_selector(".ts-incident") is not None
-    first = float(op.page.eval_on_selector(".ts-incident", "e => e.style.opacity"))
+    # a diamond up and right of its place, titled with what happened where
+    assert op.page.eval_on_selector(".ts-incident", "e => e.tagName") == "path"
+    assert "airstrike" in op.page.eval_on_selector(".ts-incident", "e => e.textContent")
+    first = float(op.page.eval_on_selector(".ts-incident", "e => e.getAttribute('fill-opacity')"))
     _set(op, "2024-12-01")
-    later = float(op.page.eval_on_selector(".ts-incident", "e => e.style.opacity"))
+    later = float(op.page.eval_on_selector(".ts-incident", "e => e.getAttribute('fill-opacity')"))
     assert later < first
     _set(op, "2024-12-03")
     assert op.page.query_selector(".ts-incident") is None

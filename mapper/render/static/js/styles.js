@@ -88,6 +88,25 @@
       return Math.round(p[0] * 10) / 10 + "," + Math.round(p[1] * 10) / 10;
     }).join("L") + "z";
   }
+  // An incident's mark (SVG): a diamond up and right of its place, as paintDiamond draws it
+  // (layers.js: a 9-pixel square turned 45 degrees, its 1.5-pixel edge inside), so that the
+  // place's own marker stays clickable; titled by ``_tsTitle``. ``radius`` covers it (the
+  // box Leaflet keeps for a circle marker).
+  var IncidentMark = typeof L === "undefined" ? null : L.CircleMarker.extend({
+    _updatePath: function () {
+      var p = this._point, cx = p.x + 9, cy = p.y - 9, h = 7.5 / Math.SQRT2;
+      this._renderer._setPath(this, pointsPath([[cx, cy - h], [cx + h, cy], [cx, cy + h],
+        [cx - h, cy]]));
+    },
+    onAdd: function (map) {
+      L.CircleMarker.prototype.onAdd.call(this, map);
+      if (this._tsTitle && this._path && !this._path.firstChild) {
+        var t = document.createElementNS("http://www.w3.org/2000/svg", "title");
+        t.textContent = this._tsTitle;
+        this._path.appendChild(t);
+      }
+    }
+  });
   // Leaflet's circle marker drawn as options.shape (SVG or canvas), built once Leaflet is there.
   var ShapeMarker = null;
   function shapeMarker(latlng, options) {
@@ -240,5 +259,5 @@
   M.styles = {UNKNOWN_COLOUR: UNKNOWN_COLOUR, FRONT_COLOUR: FRONT_COLOUR, RADIUS: RADIUS,
     DEFAULT_RADIUS: DEFAULT_RADIUS, BASE: BASE, coastLines: coastLines, SHAPES: SHAPES,
     shapePoints: shapePoints, pointsPath: pointsPath, shapeMarker: shapeMarker, create: create, frontShown: frontShown,
-    segmentEnds: segmentEnds};
+    segmentEnds: segmentEnds, IncidentMark: IncidentMark};
 })(window.__mapper || (window.__mapper = {}));
