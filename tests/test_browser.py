@@ -386,42 +386,51 @@ AREA_FIXTURES = Path(__file__).parent / "data" / "areas"
 
 
 #: In-page: the steps through ``order`` (each drawn in its call), and after each the areas'
-#: canvas as the step left it against the same canvas painted whole (with the same base
-#: holder, kept for the view): per step [day, pixels more than 16 levels apart, most levels
-#: apart (premultiplied), pixels painted, whether the step repainted boxes only].
+#: and the fronts' canvases as the step left them against the same canvas painted whole (the
+#: areas with the same base holder, kept for the view): per step [day, then per canvas:
+#: pixels more than 16 levels apart, most levels apart (premultiplied), pixels painted; then
+#: which canvases repainted boxes only (bit 0 areas, bit 1 fronts)].
 _STEP_VS_WHOLE = """async (order) => {
-    const m = window.mapper, l = m.layers.areas, out = [];
-    const grab = () => l._ctx.getImageData(0, 0, l._container.width, l._container.height).data;
-    let boxed = false;
-    const clipRects = l._clipRects;
-    l._clipRects = function (boxes) {
-        const r = clipRects.call(this, boxes);
-        boxed = r !== null;
-        return r;
-    };
+    const m = window.mapper, out = [];
+    const layers = [m.layers.areas, m.layers.fronts];
+    const grab = (l) => l._ctx.getImageData(0, 0, l._container.width, l._container.height).data;
+    let boxed = 0;
+    const clipRects = layers.map((l) => l._clipRects);
+    layers.forEach((l, k) => {
+        l._clipRects = function (boxes) {
+            const r = clipRects[k].call(this, boxes);
+            if (r !== null) boxed |= 1 << k;
+            return r;
+        };
+    });
     for (const d of order) {
-        boxed = false;
+        boxed = 0;
         await m.setDate(d);
-        const step = grab(), wasBoxed = boxed;
-        l._memo = {base: l._memo.base};
-        l.refresh();  // whole
-        l._redraw();  // now
-        const whole = grab();
-        // colours as shown: premultiplied by their alpha
-        let n = 0, most = 0, ink = 0;
-        for (let i = 0; i < whole.length; i += 4) {
-            const aw = whole[i + 3], as = step[i + 3];
-            let dv = Math.abs(aw - as);
-            for (let c = 0; c < 3; c++) {
-                dv = Math.max(dv, Math.abs(whole[i + c] * aw - step[i + c] * as) / 255);
+        const row = [d];
+        for (const l of layers) {
+            const step = grab(l);
+            l._memo = {base: l._memo.base};
+            l.refresh();  // whole
+            l._redraw();  // now
+            const whole = grab(l);
+            // colours as shown: premultiplied by their alpha
+            let n = 0, most = 0, ink = 0;
+            for (let i = 0; i < whole.length; i += 4) {
+                const aw = whole[i + 3], as = step[i + 3];
+                let dv = Math.abs(aw - as);
+                for (let c = 0; c < 3; c++) {
+                    dv = Math.max(dv, Math.abs(whole[i + c] * aw - step[i + c] * as) / 255);
+                }
+                if (dv > 16) n++;
+                most = Math.max(most, dv);
+                if (aw) ink++;
             }
-            if (dv > 16) n++;
-            most = Math.max(most, dv);
-            if (aw) ink++;
+            row.push(n, most, ink);
         }
-        out.push([d, n, most, ink, wasBoxed]);
+        row.push(boxed);
+        out.push(row);
     }
-    l._clipRects = clipRects;
+    layers.forEach((l, k) => { l._clipRects = clipRects[k]; });
     return out;
 }"""
 
@@ -429,10 +438,11 @@ _STEP_VS_WHOLE = """async (order) => {
 @pytest.mark.parametrize("fixture", ["kml", "gpkg", "aleppo"])
 def test_a_step_repaints_its_boxes_as_a_whole_repaint_would(open_page: Opener,
                                                             fixture: str) -> None:
-    """A next-day step repaints the areas only within the boxes of the atoms that changed,
-    from paths kept for the holders that did not change: on every day, forwards, back and
-    in jumps, the canvas then holds what a whole repaint paints (areas drawn in
-    Google My Maps and QGIS, and the Aleppo page, most of whose steps repaint boxes)."""
+    """A next-day step repaints the areas and the fronts only within the boxes of the atoms
+    that changed (the areas from paths kept for the holders that did not change, the fronts
+    that can reach the boxes): on every day, forwards, back and in jumps, the canvases then
+    hold what a whole repaint paints (areas drawn in Google My Maps and QGIS, and the Aleppo
+    page, most of whose steps repaint boxes)."""
     from mapper import model
     from mapper.dataset import load_dataset
 
@@ -445,15 +455,19 @@ def test_a_step_repaints_its_boxes_as_a_whole_repaint_would(open_page: Opener,
     assert len(days) >= 3
     order = days[1:] + days[-2::-1] + [days[-1], days[0], days[len(days) // 2]]
     rows = op.page.evaluate(_STEP_VS_WHOLE, order)
-    for d, n, most, ink, _ in rows:
+    fronts_ink = 0
+    for d, n, most, ink, fn, fmost, fink, _ in rows:
         assert ink > 0, d
-        # the same picture: a few edge pixels' anti-aliasing may differ (Skia's coverage of
-        # an edge pixel moves with how a holder's rings are pieced together and with the
-        # clip: at most 5 pixels over 16 levels, 42 at most, measured); an atom or an edge
-        # left in its old colour would differ by far more, in far more pixels
-        assert most <= 64 and n <= 16, (d, n, most)
+        # the same picture: a few edge pixels may differ (Skia's coverage of an edge pixel
+        # moves with how a holder's rings or the fronts' chains are pieced together, and
+        # with the clip; a seam of the base holder's colour may show in one and not the
+        # other: at most 5 pixels over 16 levels, measured); an atom, a front or an edge
+        # left as it was would differ in tens of pixels at least
+        assert n <= 16 and fn <= 16, (d, n, most, fn, fmost)
+        fronts_ink += fink
+    assert fronts_ink > 0
     if fixture == "aleppo":  # the fixtures' changes are large parts of their small maps
-        assert sum(1 for r in rows if r[4]) >= len(rows) // 2, rows
+        assert sum(1 for r in rows if r[-1] == 3) >= len(rows) // 2, rows
     _clean(op)
 
 

@@ -413,3 +413,27 @@ test("mergeRects joins boxes that overlap or touch, until none do", () => {
   // a chain: the third meets only the union of the first two
   assert.deepEqual(G.mergeRects([[0, 0, 2, 2], [4, 0, 6, 2], [1, 1, 5, 3]]), [[0, 0, 6, 3]]);
 });
+
+test("cullFronts keeps the fronts that reach the clip and those meeting them at a node", () => {
+  // A path 0 -> 1 -> 2 along y = 0 (lon 0..3), a branch 3 up from (2, 0), and a ring 4-6
+  // far off at (5..6, 5..6).
+  const ll = (x, y) => [y, x];
+  const arcs = [[ll(0, 0), ll(1, 0)], [ll(1, 0), ll(2, 0)], [ll(2, 0), ll(3, 0)],
+    [ll(2, 0), ll(2, 1)], [ll(5, 5), ll(6, 5)], [ll(6, 5), ll(6, 6)], [ll(5, 5), ll(6, 6)]];
+  const geom = G.geometry(arcs, []);
+  const fronts = {arc: [0, 1, 2, 3, 4, 5, 6], a: [], b: []};
+  const all = [0, 1, 2, 3, 4, 5, 6];
+  const scale = 1024, view = {scale, ox: 0, oy: 0};
+  assert.deepEqual(G.cullFronts(geom, fronts, all, view, 2), all);  // no clip: all
+  // a clip about the middle of arc 0 (lon 0.5, lat 0): arc 0, and arc 1 that meets it
+  const [x, y] = G.mercator(0, 0.5).map((v) => v * scale);
+  view.clip = [x - 1, y - 1, x + 1, y + 1];
+  assert.deepEqual(G.cullFronts(geom, fronts, all, view, 2), [0, 1]);
+  // about arc 2's middle: it, and both fronts meeting it at (2, 0)
+  const [x2, y2] = G.mercator(0, 2.5).map((v) => v * scale);
+  view.clip = [x2 - 1, y2 - 1, x2 + 1, y2 + 1];
+  assert.deepEqual(G.cullFronts(geom, fronts, all, view, 2), [1, 2, 3]);
+  // nothing near: none
+  view.clip = [0, 0, 1, 1];
+  assert.deepEqual(G.cullFronts(geom, fronts, all, view, 2), []);
+});

@@ -787,6 +787,41 @@
     return Math.max(2, Math.ceil((weight * ratio - 1) / HAIR_GAP) + 1);
   }
 
+  // The fronts of ``list`` that can paint within view.clip (all of them without it): those
+  // whose arc's box, widened by ``pad`` pixels, meets one of its boxes, and every front that
+  // meets one of those at a node. A front's hairlines at a node follow the fronts meeting
+  // there (chains, mitres), so keeping them keeps every line through the boxes as drawn
+  // whole; the fronts kept for that alone lie beyond the boxes.
+  function cullFronts(geom, fronts, list, view, pad) {
+    var clip = view.clip;
+    if (!clip) return list;
+    var xy = scaled(geom, view.scale), node = geom.node, keep = [], near = [], marked = {};
+    for (var i = 0; i < list.length; i++) {
+      var arc = fronts.arc[list[i]], pts = xy[arc];
+      var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (var v = 0; v < pts.length; v += 2) {
+        if (pts[v] < x0) x0 = pts[v];
+        if (pts[v] > x1) x1 = pts[v];
+        if (pts[v + 1] < y0) y0 = pts[v + 1];
+        if (pts[v + 1] > y1) y1 = pts[v + 1];
+      }
+      var meets = false;
+      for (var k = 0; k < clip.length && !meets; k += 4) {
+        meets = x1 + pad >= clip[k] && x0 - pad <= clip[k + 2] && y1 + pad >= clip[k + 1] &&
+          y0 - pad <= clip[k + 3];
+      }
+      if (meets) {
+        keep.push(list[i]);
+        marked[node[2 * arc]] = marked[node[2 * arc + 1]] = true;
+      } else near.push(list[i]);
+    }
+    for (var j = 0; j < near.length; j++) {
+      var a = fronts.arc[near[j]];
+      if (marked[node[2 * a]] || marked[node[2 * a + 1]]) keep.push(near[j]);
+    }
+    return keep.sort(function (p, q) { return p - q; });
+  }
+
   // Stroke the given fronts, ``weight`` CSS pixels wide with round ends and joins, as chains
   // through nodes where exactly two fronts meet (a join, not two caps). Drawn as hairlines
   // side by side (few enough of them: MAX_HAIRS), or as one round-joined stroke.
@@ -931,6 +966,7 @@
       var rects = this._whole ? null : this._clipRects(this._boxes);
       this._whole = false;
       this._boxes = null;
+      this._clip = rects;
       var t = ctx.getTransform();
       ctx.save();
       ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -947,21 +983,25 @@
       ctx.setTransform(t);
       this._draw();
       ctx.restore();
+      this._clip = null;
     },
-    // The boxes (zoom-0 pixels, [x0, y0, x1, y1] each) as canvas pixels, widened by two for
-    // anti-aliased edges, cut to the canvas, overlapping ones merged; null: paint it whole (no
-    // boxes, over 64, or over half of the canvas).
+    // The boxes (zoom-0 pixels, [x0, y0, x1, y1] each) as canvas pixels, widened by
+    // options.pad CSS pixels (what is drawn about an atom's edge: 1 for the areas' anti-aliased
+    // edges, more for fronts drawn along them) and two device pixels, cut to the canvas,
+    // overlapping ones merged; null: paint it whole (no boxes, over 64, or over half of the
+    // canvas).
     _clipRects: function (boxes) {
       if (!boxes || !boxes.length || boxes.length > 64) return null;
       var map = this._map, c = this._container, b = this._bounds;
       var m = c.width / Math.max(1, b.max.x - b.min.x), scale = Math.pow(2, map.getZoom());
       var o = map.getPixelOrigin(), ox = o.x + b.min.x, oy = o.y + b.min.y, rects = [];
+      var pad = (this.options.pad || 0) * m + 2;
       for (var i = 0; i < boxes.length; i++) {
         var q = boxes[i];
-        var x0 = Math.max(0, Math.floor((q[0] * scale - ox) * m) - 2);
-        var y0 = Math.max(0, Math.floor((q[1] * scale - oy) * m) - 2);
-        var x1 = Math.min(c.width, Math.ceil((q[2] * scale - ox) * m) + 2);
-        var y1 = Math.min(c.height, Math.ceil((q[3] * scale - oy) * m) + 2);
+        var x0 = Math.max(0, Math.floor((q[0] * scale - ox) * m - pad));
+        var y0 = Math.max(0, Math.floor((q[1] * scale - oy) * m - pad));
+        var x1 = Math.min(c.width, Math.ceil((q[2] * scale - ox) * m + pad));
+        var y1 = Math.min(c.height, Math.ceil((q[3] * scale - oy) * m + pad));
         if (x0 < x1 && y0 < y1) rects.push([x0, y0, x1, y1]);
       }
       var merged = mergeRects(rects), area = 0, out = [];
@@ -981,11 +1021,20 @@
         memo: this._memo || (this._memo = {})};
       // options.raster ("areas", "fronts"): the canvas's pixels may be painted from an atom
       // raster (paintAreas, paintFrontRaster)
+      var c = this._container, ratio = c.width / Math.max(1, b.max.x - b.min.x);
       if (this.options.raster) {
-        var c = this._container;
         view.pixels = {role: this.options.raster, width: c.width, height: c.height,
-          x: b.min.x, y: b.min.y,
-          ratio: c.width / Math.max(1, b.max.x - b.min.x)};
+          x: b.min.x, y: b.min.y, ratio: ratio};
+      }
+      // view.clip: the canvas is painted only within these boxes ([x0, y0, x1, y1, ...], in
+      // the view's scaled pixels, as ``scaled``'s arcs): a painter may leave out what lies
+      // wholly outside them
+      if (this._clip) {
+        var r = this._clip, w = [];
+        for (var i = 0; i < r.length; i++) {
+          w.push(r[i] / ratio + (i % 2 ? b.min.y + origin.y : b.min.x + origin.x));
+        }
+        view.clip = w;
       }
       this.options.paint(this._ctx, view);
     },
@@ -1033,5 +1082,5 @@
     mercator: mercator, geometry: geometry, scaled: scaled,
     traceRings: traceRings, borders: borders, outline: outline, paintAreas: paintAreas, shownFronts: shownFronts,
     frontChains: frontChains, frontLines: frontLines, offsets: offsets, hairs: hairs,
-    paintFronts: paintFronts, pattern: pattern, atomAt: atomAt, compare: compare, mergeRects: mergeRects, Layer: Layer};
+    paintFronts: paintFronts, pattern: pattern, atomAt: atomAt, compare: compare, mergeRects: mergeRects, cullFronts: cullFronts, Layer: Layer};
 })(window.__mapper || (window.__mapper = {}));

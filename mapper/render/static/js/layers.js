@@ -141,16 +141,19 @@
     var fronts = geom.fronts;
     var frontWeight = np > 2000 ? 2 : 3.5;
     function later() { return !app.started; }
-    var areaLayer = new G.Layer({pane: "ts-areas", padding: 0.1, later: later, raster: "areas",
+    var areaLayer = new G.Layer({pane: "ts-areas", padding: 0.1, later: later, raster: "areas", pad: 1,
       paint: function (ctx, view) {
         G.paintAreas(ctx, geom, acur, style.areaFill, view);
       }});
+    // The fronts' lines reach up to their width (mitres, ends run on) about the atoms' edges.
     var frontLayer = new G.Layer({pane: "ts-fronts", padding: 0.1, later: later, raster: "fronts",
+      pad: 2 * frontWeight + 1,
       paint: function (ctx, view) {
         if (app.paintComparison) app.paintComparison(ctx, view);
         if (G.paintFrontRaster(ctx, geom, acur, S.frontShown, view, S.FRONT_COLOUR)) return;
-        G.paintFronts(ctx, geom, fronts, G.shownFronts(fronts, acur, S.frontShown), view,
-          S.FRONT_COLOUR, frontWeight);
+        var shown = G.shownFronts(fronts, acur, S.frontShown);
+        G.paintFronts(ctx, geom, fronts, G.cullFronts(geom, fronts, shown, view, 4 * frontWeight),
+          view, S.FRONT_COLOUR, frontWeight);
       }});
 
     // Routes: each segment as two halves (coloured by its two ends) and a cut mark between.
@@ -289,13 +292,18 @@
           if (segStamp[ss[b]] !== stampNow) { segStamp[ss[b]] = stampNow; styleSegment(ss[b]); }
         }
       }
-      // The ground is painted once a frame: the areas within the boxes of the atoms that
-      // changed (whole when painted from an atom raster, which repaints those atoms itself),
-      // the fronts whole.
+      // The ground is painted once a frame: the areas and the fronts within the boxes of the
+      // atoms that changed (whole when painted from an atom raster, which repaints those
+      // atoms itself).
       if (atomsTouched && atomsTouched.length) {
-        if (geom.rings.length > G.RASTER_ATOMS) areaLayer.refresh();
-        else areaLayer.refreshBoxes(atomsTouched.map(function (k) { return geom.box[k]; }));
-        frontLayer.refresh();
+        if (geom.rings.length > G.RASTER_ATOMS) {
+          areaLayer.refresh();
+          frontLayer.refresh();
+        } else {
+          var boxes = atomsTouched.map(function (k) { return geom.box[k]; });
+          areaLayer.refreshBoxes(boxes);
+          frontLayer.refreshBoxes(boxes);
+        }
       }
       if (app.compare) app.compare.update();
     }
