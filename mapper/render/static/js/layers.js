@@ -317,6 +317,11 @@
     // incidents took ~3.6 ms more than one without them).
     pane("ts-incidents", 600, false);
     var incidentRenderer = new M.QuietSVG({pane: "ts-incidents", padding: 0.1});
+    // On the map from the start when there are incidents: the first one shown then finds it
+    // ready (made then, it was most of a phone's first step with an incident).
+    if (app.incidentsOn.some(function (list) { return list && list.length; })) {
+      map.addLayer(incidentRenderer);
+    }
     var INCIDENT = {radius: 16, stroke: true, color: "#1d1d1d", weight: 1.5, fill: true,
       fillColor: "#ff8f00", opacity: 1, fillOpacity: 1, className: "ts-incident"};
     function incidentMarker(e3) {
