@@ -206,13 +206,6 @@
     return (patterns[key] = p);
   }
 
-  // Paint the areas: per holder, one path of its borders, filled as fillOf(c) says:
-  // {colour, alpha, pattern} (styles.areaFill), or {fill: a CanvasPattern, alpha}; null: not
-  // drawn. ``view``: {scale, ox, oy} (canvas pixels are scale * zoom-0 pixels - (ox, oy)).
-  // The opaque holder with the most border is painted first, over the outline of all opaque
-  // ground, and the other opaque holders over it: its borders with them are not traced (a
-  // canvas without GPU spends most of an area frame on the edges), and no seam of the map
-  // below shows between two holders' anti-aliased edges.
   // Whether the areas and fronts are painted from the atom raster at the view's zoom: with
   // many atoms, or when the borders between sides have many vertices on the canvas (holders
   // interleaved atom by atom: at 5,000 places 24,000 border vertices, whose anti-aliased
@@ -245,33 +238,41 @@
     }
     return memo[s];
   }
+  // Paint the areas: per holder, one path of its borders, filled as fillOf(c) says:
+  // {colour, alpha, pattern} (styles.areaFill), or {fill: a CanvasPattern, alpha}; null: not
+  // drawn. ``view``: {scale, ox, oy} (canvas pixels are scale * zoom-0 pixels - (ox, oy)).
+  // The opaque holder with the most border is painted first, over the outline of all opaque
+  // ground, and the other opaque holders over it: its borders with them are not traced (a
+  // canvas without GPU spends most of an area frame on the edges), and no seam of the map
+  // below shows between two holders' anti-aliased edges.
   function paintAreas(ctx, geom, cur, fillOf, view) {
     if (view.pixels && view.pixels.role === "areas" && rasterAt(geom, cur, view)) {
       paintRaster(ctx, geom, cur, fillOf, view);
       return;
     }
     var xy = scaled(geom, view.scale), b = borders(geom, cur), fills = {}, base = null, i, c;
+    // A holder's fill (null: not drawn), asked of fillOf once a paint.
+    function fillFor(h) {
+      if (fills[h] === undefined) {
+        var f = fillOf(h);
+        fills[h] = f && (f.colour || f.fill) ? f : null;
+      }
+      return fills[h];
+    }
     for (i = 0; i < b.order.length; i++) {
       c = b.order[i];
-      var f = fillOf(c);
-      fills[c] = f && (f.colour || f.fill) ? f : null;
-      if (opaque(fills[c]) && (base === null || b.arcs[c].length > b.arcs[base].length)) base = c;
+      if (opaque(fillFor(c)) && (base === null || b.arcs[c].length > b.arcs[base].length)) base = c;
     }
     // view.memo (a canvas's, for one view): the base chosen at the view's first paint is kept,
     // so that a repaint of part of the canvas paints what a whole one would.
     var memo = view.memo;
-    if (memo && memo.base !== undefined) {
-      base = memo.base;
-      if (base !== null && fills[base] === undefined) {
-        var fb = fillOf(base);
-        fills[base] = fb && (fb.colour || fb.fill) ? fb : null;
-      }
-    } else if (memo) memo.base = base;
-    var paths = memo && typeof Path2D !== "undefined" ? keptPaths(memo, cur, fills, fillOf) : null;
+    if (memo && memo.base !== undefined) base = memo.base;
+    else if (memo) memo.base = base;
+    var paths = memo && typeof Path2D !== "undefined" ? keptPaths(memo, cur, fillFor) : null;
     if (base !== null) {
       fill(ctx, geom, function () {
-        return outline(geom, cur, function (h) { return opaque(fills[h]); });
-      }, xy, view, fills[base], paths, "outline");
+        return outline(geom, cur, function (h) { return opaque(fillFor(h)); });
+      }, xy, view, fillFor(base), paths, "outline");
     }
     for (i = 0; i < b.order.length; i++) {
       c = b.order[i];
@@ -282,42 +283,42 @@
   function opaque(f) { return !!f && (f.alpha === undefined || f.alpha === 1); }
   // The paths kept in ``memo`` (one view's) by holder, less those of the holders whose atoms
   // changed since the last paint (and the opaque ground's outline when an atom went from
-  // opaque to not, or back).
-  function keptPaths(memo, cur, fills, fillOf) {
+  // opaque to not, or back); fillFor(holder) gives a holder's fill.
+  function keptPaths(memo, cur, fillFor) {
     var last = memo.cur;
     if (!last || last.length !== cur.length) {
       memo.cur = new cur.constructor(cur);
       return (memo.paths = {});
     }
-    var paths = memo.paths, seen = {};
+    var paths = memo.paths;
     for (var k = 0; k < cur.length; k++) {
       var a = last[k], b = cur[k];
       if (a === b) continue;
       delete paths[a];
       delete paths[b];
-      if (seen[a] === undefined) seen[a] = opaque(fills[a] !== undefined ? fills[a] : fillOf(a));
-      if (seen[b] === undefined) seen[b] = opaque(fills[b] !== undefined ? fills[b] : fillOf(b));
-      if (seen[a] !== seen[b]) delete paths.outline;
+      if (opaque(fillFor(a)) !== opaque(fillFor(b))) delete paths.outline;
       last[k] = b;
     }
     return paths;
   }
-  // Fill the rings of ``arcs`` (or of arcs() when called) with f; with ``paths``, the path is
-  // kept there under ``key`` and drawn again from it while it is there.
+  // Fill the rings of ``arcs`` (or of arcs(), a function, called only if they are traced)
+  // with f; with ``paths``, the path is kept there under ``key`` and drawn again from it while
+  // it is there.
   function fill(ctx, geom, arcs, xy, view, f, paths, key) {
     ctx.globalAlpha = f.alpha === undefined ? 1 : f.alpha;
     ctx.fillStyle = f.fill || (f.pattern ? pattern(f.colour, f.pattern) : f.colour);
+    var list = typeof arcs === "function" ? null : arcs;
     if (paths) {
       var path = paths[key];
       if (!path) {
         path = paths[key] = new Path2D();
-        traceRings(path, geom, typeof arcs === "function" ? arcs() : arcs, xy, view.ox, view.oy);
+        traceRings(path, geom, list || arcs(), xy, view.ox, view.oy);
       }
       ctx.fill(path, "evenodd");
       return;
     }
     ctx.beginPath();
-    traceRings(ctx, geom, typeof arcs === "function" ? arcs() : arcs, xy, view.ox, view.oy);
+    traceRings(ctx, geom, list || arcs(), xy, view.ox, view.oy);
     ctx.fill("evenodd");
   }
   // The arcs around the atoms whose holder is ``inside(holder)``: with one side in, the other
@@ -922,6 +923,8 @@
     return {moved: moved, gained: gained, lost: lost};
   }
 
+  // Past this many boxes to repaint, a canvas layer repaints whole.
+  var MAX_BOXES = 64;
   // Rectangles [x0, y0, x1, y1] with those that overlap (or touch) replaced by their box,
   // until none do.
   function mergeRects(rects) {
@@ -988,10 +991,10 @@
     // The boxes (zoom-0 pixels, [x0, y0, x1, y1] each) as canvas pixels, widened by
     // options.pad CSS pixels (what is drawn about an atom's edge: 1 for the areas' anti-aliased
     // edges, more for fronts drawn along them) and two device pixels, cut to the canvas,
-    // overlapping ones merged; null: paint it whole (no boxes, over 64, or over half of the
-    // canvas).
+    // overlapping ones merged; null: paint it whole (no boxes, over MAX_BOXES, or over half
+    // of the canvas).
     _clipRects: function (boxes) {
-      if (!boxes || !boxes.length || boxes.length > 64) return null;
+      if (!boxes || !boxes.length || boxes.length > MAX_BOXES) return null;
       var map = this._map, c = this._container, b = this._bounds;
       var m = c.width / Math.max(1, b.max.x - b.min.x), scale = Math.pow(2, map.getZoom());
       var o = map.getPixelOrigin(), ox = o.x + b.min.x, oy = o.y + b.min.y, rects = [];
@@ -1044,9 +1047,10 @@
       this._redrawRequest = this._redrawRequest || L.Util.requestAnimFrame(this._redraw, this);
     },
     // Repaint, with the next refresh, only what lies in ``boxes`` ([x0, y0, x1, y1] in zoom-0
-    // pixels); boxes asked for before that add up.
+    // pixels; null: all of it); boxes asked for before that add up.
     refreshBoxes: function (boxes) {
       if (!this._map) return;
+      if (!boxes) this._whole = true;
       if (!this._whole) {
         this._boxes = this._boxes || [];
         for (var i = 0; i < boxes.length; i++) this._boxes.push(boxes[i]);
@@ -1082,5 +1086,6 @@
     mercator: mercator, geometry: geometry, scaled: scaled,
     traceRings: traceRings, borders: borders, outline: outline, paintAreas: paintAreas, shownFronts: shownFronts,
     frontChains: frontChains, frontLines: frontLines, offsets: offsets, hairs: hairs,
-    paintFronts: paintFronts, pattern: pattern, atomAt: atomAt, compare: compare, mergeRects: mergeRects, cullFronts: cullFronts, Layer: Layer};
+    paintFronts: paintFronts, pattern: pattern, atomAt: atomAt, compare: compare, MAX_BOXES: MAX_BOXES,
+    mergeRects: mergeRects, cullFronts: cullFronts, Layer: Layer};
 })(window.__mapper || (window.__mapper = {}));

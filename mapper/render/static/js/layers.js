@@ -292,18 +292,13 @@
           if (segStamp[ss[b]] !== stampNow) { segStamp[ss[b]] = stampNow; styleSegment(ss[b]); }
         }
       }
-      // The ground is painted once a frame: the areas and the fronts within the boxes of the
-      // atoms that changed (whole when painted from an atom raster, which repaints those
-      // atoms itself).
+      // The ground is painted once a frame, within the boxes of the atoms that changed (the
+      // canvas layer paints whole when they are many or large).
       if (atomsTouched && atomsTouched.length) {
-        if (geom.rings.length > G.RASTER_ATOMS) {
-          areaLayer.refresh();
-          frontLayer.refresh();
-        } else {
-          var boxes = atomsTouched.map(function (k) { return geom.box[k]; });
-          areaLayer.refreshBoxes(boxes);
-          frontLayer.refreshBoxes(boxes);
-        }
+        var boxes = atomsTouched.length > G.MAX_BOXES ? null :
+          atomsTouched.map(function (k) { return geom.box[k]; });
+        areaLayer.refreshBoxes(boxes);
+        frontLayer.refreshBoxes(boxes);
       }
       if (app.compare) app.compare.update();
     }
@@ -322,11 +317,9 @@
     if (app.incidentsOn.some(function (list) { return list && list.length; })) {
       map.addLayer(incidentRenderer);
     }
-    var INCIDENT = {radius: 16, stroke: true, color: "#1d1d1d", weight: 1.5, fill: true,
-      fillColor: "#ff8f00", opacity: 1, fillOpacity: 1, className: "ts-incident"};
     function incidentMarker(e3) {
       var m2 = new S.IncidentMark([places.lat[ev.place[e3]], places.lon[ev.place[e3]]],
-        L.extend({renderer: incidentRenderer, pane: "ts-incidents"}, INCIDENT));
+        {renderer: incidentRenderer, pane: "ts-incidents", className: "ts-incident"});
       m2._tsTitle = P.event_kinds[ev.kind[e3]] + ": " + places.name[ev.place[e3]];
       m2.bindPopup(incidentPopup.bind(null, e3), popupOptions);
       return m2;
@@ -377,23 +370,9 @@
           ctx.fillStyle = "#1a1a1a";
           ctx.fillText(I.label(n), q[0], q[1] + 0.5);
         } else {
-          paintDiamond(ctx, q[0], q[1]);
+          S.paintDiamond(ctx, q[0], q[1]);
         }
       }
-      ctx.restore();
-    }
-    // An incident's diamond for a place at (x, y) on ctx, up and right of it, as the marker's
-    // CSS draws it (a 9-pixel square turned 45 degrees, its 1.5-pixel edge inside), in the
-    // context's alpha.
-    function paintDiamond(ctx, x, y) {
-      ctx.save();
-      ctx.translate(x + 9, y - 9);
-      ctx.rotate(Math.PI / 4);
-      ctx.fillStyle = "#ff8f00";
-      ctx.fillRect(-4.5, -4.5, 9, 9);
-      ctx.strokeStyle = "#1d1d1d";
-      ctx.lineWidth = 1.5;
-      ctx.strokeRect(-3.75, -3.75, 7.5, 7.5);
       ctx.restore();
     }
     function markTitle(k) {
@@ -411,7 +390,7 @@
         if (c.count[k] > 1) {
           var r = I.radius(c.count[k], I.CELL_PX);
           if (dx * dx + dy * dy <= r * r) return k;
-        } else if (Math.abs(dx - 9) + Math.abs(dy + 9) <= 7) {
+        } else if (Math.abs(dx - S.INCIDENT.dx) + Math.abs(dy - S.INCIDENT.dy) <= 7) {
           return k;
         }
       }
@@ -553,7 +532,6 @@
     app.restyleAll = restyleAll; app.restyleTouched = restyleTouched;
     app.updateIncidents = updateIncidents;
     app.paintClusters = paintClusters;
-    app.paintDiamond = paintDiamond;
     app.clusterCanvas = clusterCanvas;
     // The incident marks of many incidents: [{count, title, x, y}], (x, y) in the map's
     // container, for tests and readers of the page.
@@ -562,7 +540,7 @@
       for (var k = 0; c && k < c.count.length; k++) {
         var q = map.latLngToContainerPoint([c.lat[k], c.lon[k]]), single = c.count[k] === 1;
         out.push({count: c.count[k], title: markTitle(k), alpha: c.alpha[k],
-          x: q.x + (single ? 9 : 0), y: q.y - (single ? 9 : 0)});
+          x: q.x + (single ? S.INCIDENT.dx : 0), y: q.y + (single ? S.INCIDENT.dy : 0)});
       }
       return out;
     };

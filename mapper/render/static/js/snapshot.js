@@ -171,7 +171,7 @@
         Object.keys(incidentMarkers).forEach(function (key2) {
           var im = incidentMarkers[key2], q8 = pt(im.getLatLng());
           ctx.globalAlpha = im.options.opacity;
-          app.paintDiamond(ctx, q8[0], q8[1]);
+          S.paintDiamond(ctx, q8[0], q8[1]);
         });
         ctx.globalAlpha = 1;
         // The marks of many incidents, as the map paints them.

@@ -88,13 +88,33 @@
       return Math.round(p[0] * 10) / 10 + "," + Math.round(p[1] * 10) / 10;
     }).join("L") + "z";
   }
-  // An incident's mark (SVG): a diamond up and right of its place, as paintDiamond draws it
-  // (layers.js: a 9-pixel square turned 45 degrees, its 1.5-pixel edge inside), so that the
-  // place's own marker stays clickable; titled by ``_tsTitle``. ``radius`` covers it (the
-  // box Leaflet keeps for a circle marker).
+  // An incident's mark: a diamond (a square turned 45 degrees) up and right of its place, so
+  // that the place's own marker stays clickable: its centre (dx, dy) pixels from the place,
+  // the square's side through the middle of its edge, the edge's width and colours.
+  var INCIDENT = {dx: 9, dy: -9, side: 7.5, weight: 1.5, fill: "#ff8f00", edge: "#1d1d1d"};
+  // The diamond for a place at (x, y) on ctx, in the context's alpha (the binned marks'
+  // canvas, the PNG export).
+  function paintDiamond(ctx, x, y) {
+    var d = INCIDENT;
+    ctx.save();
+    ctx.translate(x + d.dx, y + d.dy);
+    ctx.rotate(Math.PI / 4);
+    var out = d.side + d.weight;  // the fill reaches under the edge's outer half
+    ctx.fillStyle = d.fill;
+    ctx.fillRect(-out / 2, -out / 2, out, out);
+    ctx.strokeStyle = d.edge;
+    ctx.lineWidth = d.weight;
+    ctx.strokeRect(-d.side / 2, -d.side / 2, d.side, d.side);
+    ctx.restore();
+  }
+  // The diamond as an SVG path (Leaflet's circle marker, whose ``radius`` must cover it: the
+  // box Leaflet keeps for it), titled by ``_tsTitle``.
   var IncidentMark = typeof L === "undefined" ? null : L.CircleMarker.extend({
+    options: {radius: 16, stroke: true, color: INCIDENT.edge, weight: INCIDENT.weight,
+      fill: true, fillColor: INCIDENT.fill, opacity: 1, fillOpacity: 1},
     _updatePath: function () {
-      var p = this._point, cx = p.x + 9, cy = p.y - 9, h = 7.5 / Math.SQRT2;
+      var p = this._point, cx = p.x + INCIDENT.dx, cy = p.y + INCIDENT.dy;
+      var h = INCIDENT.side / Math.SQRT2;
       this._renderer._setPath(this, pointsPath([[cx, cy - h], [cx + h, cy], [cx, cy + h],
         [cx - h, cy]]));
     },
@@ -259,5 +279,6 @@
   M.styles = {UNKNOWN_COLOUR: UNKNOWN_COLOUR, FRONT_COLOUR: FRONT_COLOUR, RADIUS: RADIUS,
     DEFAULT_RADIUS: DEFAULT_RADIUS, BASE: BASE, coastLines: coastLines, SHAPES: SHAPES,
     shapePoints: shapePoints, pointsPath: pointsPath, shapeMarker: shapeMarker, create: create, frontShown: frontShown,
-    segmentEnds: segmentEnds, IncidentMark: IncidentMark};
+    segmentEnds: segmentEnds, INCIDENT: INCIDENT, paintDiamond: paintDiamond,
+    IncidentMark: IncidentMark};
 })(window.__mapper || (window.__mapper = {}));
