@@ -435,14 +435,17 @@ _STEP_VS_WHOLE = """async (order) => {
 }"""
 
 
-@pytest.mark.parametrize("fixture", ["kml", "gpkg", "aleppo"])
+@pytest.mark.parametrize(("fixture", "raster"), [
+    ("kml", False), ("gpkg", False), ("aleppo", False), ("kml", True), ("aleppo", True)])
 def test_a_step_repaints_its_boxes_as_a_whole_repaint_would(open_page: Opener,
-                                                            fixture: str) -> None:
+                                                            fixture: str, raster: bool) -> None:
     """A next-day step repaints the areas and the fronts only within the boxes of the atoms
     that changed (the areas from paths kept for the holders that did not change, the fronts
     that can reach the boxes): on every day, forwards, back and in jumps, the canvases then
     hold what a whole repaint paints (areas drawn in Google My Maps and QGIS, and the Aleppo
-    page, most of whose steps repaint boxes)."""
+    page, most of whose steps repaint boxes). ``raster``: painted from the atom raster (forced
+    here), whose steps write and put only the pixels of the atoms that changed: the same
+    pixels exactly."""
     from mapper import model
     from mapper.dataset import load_dataset
 
@@ -451,6 +454,9 @@ def test_a_step_repaints_its_boxes_as_a_whole_repaint_would(open_page: Opener,
                                                                       geocode=False)
     t = model.build(ds)
     op = open_page(render_html(ds, territory=t))
+    if raster:  # as a zoom would: the way of painting chosen, then a whole repaint
+        op.page.evaluate("""() => { window.__mapper.ground.RASTER_ATOMS = 0;
+            const l = window.mapper.layers; l.areas._updatePaths(); l.fronts._updatePaths(); }""")
     days = [d.isoformat() for d in t.dates]
     assert len(days) >= 3
     order = days[1:] + days[-2::-1] + [days[-1], days[0], days[len(days) // 2]]
@@ -458,6 +464,8 @@ def test_a_step_repaints_its_boxes_as_a_whole_repaint_would(open_page: Opener,
     fronts_ink = 0
     for d, n, most, ink, fn, fmost, fink, _ in rows:
         assert ink > 0, d
+        if raster:
+            assert n == 0 and fn == 0, (d, n, most, fn, fmost)
         # the same picture: a few edge pixels may differ (Skia's coverage of an edge pixel
         # moves with how a holder's rings or the fronts' chains are pieced together, and
         # with the clip; a seam of the base holder's colour may show in one and not the

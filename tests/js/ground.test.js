@@ -336,11 +336,14 @@ test("a step repaints only the atoms that changed, to the pixels of a whole repa
   let fronts = G.frontPixels(new Uint32Array(w * h), ids, w, h, cur, shown, 7);
   for (const next of [[3, 4, 4], [5, 4, 3], [5, 5, 5], [3, 3, 4]]) {
     const f = G.atomFills(next, (c) => fills[c], cover), moved = G.changedFills(last, f, boxes);
-    G.repaintAtoms(pixels, ids, w, f, moved.list, boxes);
+    G.repaintAtoms(pixels, G.atomRuns(ids, w, 3), f, moved.list);
     assert.deepEqual(pixels, G.rasterPixels(new Uint32Array(w * h), ids, next, (c) => fills[c], cover));
     const list = [0, 1, 2].filter((k) => cur[k] !== next[k]);
     G.frontAtoms(fronts, ids, w, h, next, shown, 7, list, boxes);
     assert.deepEqual(fronts, G.frontPixels(new Uint32Array(w * h), ids, w, h, next, shown, 7));
+    // the same from the pairs of different atoms listed once
+    assert.deepEqual(fronts, G.frontPixels(new Uint32Array(w * h), ids, w, h, next, shown, 7,
+      G.edgePairs(ids, w)));
     cur = next; last = f;
   }
 });

@@ -34,6 +34,11 @@ test("marker styles: contested white with a dashed ring, unknown grey", () => {
   assert.equal(st.markerStyle(2).fillColor, "#ffffff");
   assert.equal(st.markerStyle(2).dashArray, "3 2");
   assert.equal(st.markerStyle(-1).fillColor, S.UNKNOWN_COLOUR);
+  // every holder's style has the same seven keys (a marker's setStyle writes them by name)
+  for (const c of [0, 1, 2, -1]) {
+    assert.deepEqual(Object.keys(st.markerStyle(c)).sort(), ["color", "dashArray", "fillColor",
+      "fillOpacity", "look", "shape", "weight"]);
+  }
 });
 
 test("area fills: the faction's colour and pattern, contested striped, unknown faint", () => {

@@ -336,13 +336,16 @@
     return out;
   }
 
-  // Areas of many atoms are painted from a raster of atom ids made once per view (rasterise),
-  // a frame being a lookup per pixel: its cost follows the canvas, not the atoms. Below this
-  // many atoms, the paths (anti-aliased edges) are cheap enough: a frame of paths costs with
-  // the borders between sides, a raster frame about 10 ms whatever changed (the 730-day
-  // polygon case, 12,606 atoms in a few large regions: paths 13 ms a step, raster 25-30 ms;
-  // the 50,000 interleaved atoms of the ACLED-sized case: paths 850 ms).
-  var RASTER_ATOMS = 20000, RASTER_VERTICES = 15000;
+  // Areas of many atoms are painted from a raster of atom ids made once per view (rasterise):
+  // a frame writes the pixels of the atoms that changed hands, run by run (atomRuns), and
+  // the fronts from the pixel pairs listed once per view (edgePairs), so that its cost follows
+  // what changed, not the borders. Paths (anti-aliased edges, the better look) cost with the
+  // border vertices on the canvas, whatever changed: a jump across the range at 2,000
+  // interleaved places (9,400 border vertices) took 30 ms with paths, 16 ms from the raster;
+  // the 730-day polygon case (2,400 border vertices, 12,606 atoms in large regions) costs the
+  // same either way and keeps its paths; the 50,000 atoms of the ACLED-sized case: paths
+  // 850 ms.
+  var RASTER_ATOMS = 20000, RASTER_VERTICES = 5000;
 
   // Scratch space of rasterise, grown as needed: per crossing its row and x, then the xs
   // sorted by row, and per row a count.
@@ -522,10 +525,11 @@
     var w = f.covers[kd][i];
     return w === 0 ? f.colour[id] : w === 255 ? f.ink[id] : mix(f.colour[id], f.ink[id], w);
   }
-  // The atoms whose fill differs between two atomFills (``last`` null: all), and the pixels
-  // of their boxes (rasterise) in all.
+  // The atoms whose fill differs between two atomFills (``last`` null: all), the pixels of
+  // their boxes (rasterise) in all, and the box of those boxes ([x0, y0, x1, y1), empty: x0
+  // >= x1).
   function changedFills(last, f, boxes) {
-    var list = [], area = 0;
+    var list = [], area = 0, box = [Infinity, Infinity, -Infinity, -Infinity];
     for (var k = 0; k < f.colour.length; k++) {
       if (last && last.colour[k] === f.colour[k] && last.kindOf[k] === f.kindOf[k] &&
           last.ink[k] === f.ink[k]) continue;
@@ -533,20 +537,62 @@
       if (boxes[b] >= boxes[b + 2]) continue;
       list.push(k);
       area += (boxes[b + 2] - boxes[b]) * (boxes[b + 3] - boxes[b + 1]);
+      growBox(box, boxes[b], boxes[b + 1], boxes[b + 2], boxes[b + 3]);
     }
-    return {list: list, area: area};
+    return {list: list, area: area, box: box};
   }
-  // Pixels ``out`` made again for the atoms ``list`` only (within their boxes).
-  function repaintAtoms(out, ids, w, f, list, boxes) {
+  // Pixels ``out`` made again for the atoms ``list`` only, run by run (atomRuns).
+  function repaintAtoms(out, runs, f, list) {
+    var first = runs.first, start = runs.start, end = runs.end;
     for (var t = 0; t < list.length; t++) {
-      var k = list[t], b = 4 * k;
-      for (var y = boxes[b + 1]; y < boxes[b + 3]; y++) {
-        for (var i = y * w + boxes[b], end = y * w + boxes[b + 2]; i < end; i++) {
-          if (ids[i] === k) out[i] = pixelOf(f, k, i);
-        }
+      var k = list[t], c = f.colour[k], patterned = f.kindOf[k] > 0;
+      for (var r = first[k]; r < first[k + 1]; r++) {
+        var i = start[r], e = end[r];
+        if (patterned) for (; i < e; i++) out[i] = pixelOf(f, k, i);
+        else for (; i < e; i++) out[i] = c;
       }
     }
     return out;
+  }
+  // The runs of pixels of one atom along the rows of an atom raster ``ids`` (w wide, atoms
+  // 0..n-1), grouped by atom: atom k's runs are r = first[k] .. first[k + 1] - 1, pixels
+  // start[r] .. end[r] - 1 (a few per atom and row: a step repaints an atom without looking
+  // at the pixels of its box that are another's).
+  function atomRuns(ids, w, n) {
+    var first = new Int32Array(n + 1), len = ids.length, p, a;
+    for (p = 0; p < len; p++) {
+      a = ids[p];
+      if (a >= 0 && (p % w === 0 || ids[p - 1] !== a)) first[a + 1]++;
+    }
+    for (a = 0; a < n; a++) first[a + 1] += first[a];
+    var at = first.slice(0, n), start = new Int32Array(first[n]), end = new Int32Array(first[n]);
+    for (p = 0; p < len; p++) {
+      a = ids[p];
+      if (a < 0 || (p % w !== 0 && ids[p - 1] === a)) continue;
+      var e = p + 1;
+      while (e % w !== 0 && ids[e] === a) e++;
+      start[at[a]] = p; end[at[a]++] = e;
+    }
+    return {first: first, start: start, end: end};
+  }
+  function growBox(box, x0, y0, x1, y1) {
+    if (x0 < box[0]) box[0] = x0;
+    if (y0 < box[1]) box[1] = y0;
+    if (x1 > box[2]) box[2] = x1;
+    if (y1 > box[3]) box[3] = y1;
+    return box;
+  }
+  // Put the pixels ``img`` on the canvas of ``ctx`` where they may have changed: all of them
+  // when ``rects`` is null (the canvas was cleared whole), else within the box of ``box`` and
+  // of ``rects`` (the rectangles cleared, [x0, y0, x1, y1, ...], canvas pixels). A step at
+  // 50,000 atoms changes a few percent of the canvas.
+  function putDirty(ctx, img, rects, box) {
+    if (!rects) { ctx.putImageData(img, 0, 0); return; }
+    var b = [box[0], box[1], box[2], box[3]];
+    for (var i = 0; i < rects.length; i += 4) growBox(b, rects[i], rects[i + 1], rects[i + 2], rects[i + 3]);
+    var x0 = Math.max(0, b[0]), y0 = Math.max(0, b[1]);
+    var x1 = Math.min(img.width, b[2]), y1 = Math.min(img.height, b[3]);
+    if (x0 < x1 && y0 < y1) ctx.putImageData(img, 0, 0, x0, y0, x1 - x0, y1 - y0);
   }
   // Two packed colours of the same alpha, blended channel by channel: w/255 of b.
   function mix(a, b, w) {
@@ -580,19 +626,43 @@
       return st.covers[kind] || (st.covers[kind] = inkCover(kind, w, h, px.ratio, px.x, px.y));
     });
     var out = new Uint32Array(st.img.data.buffer), moved = changedFills(st.last, f, st.boxes);
-    // a step: only the atoms whose fill changed (their boxes a small part of the canvas)
-    if (st.last && moved.area < w * h / 4) repaintAtoms(out, st.ids, w, f, moved.list, st.boxes);
-    else fillPixels(out, st.ids, f);
+    // only the atoms whose fill changed (every atom at the view's first paint), run by run
+    var runs = st.runs || (st.runs = atomRuns(st.ids, w, geom.rings.length));
+    var whole = !st.last;
+    if (whole) out.fill(0);
+    repaintAtoms(out, runs, f, moved.list);
     st.last = f;
-    ctx.putImageData(st.img, 0, 0);
+    putDirty(ctx, st.img, whole ? null : px.rects, moved.box);
   }
 
   // The fronts from an atom raster (see rasterise): each two pixels side by side or one above
   // the other whose atoms' holders a and b are shown(a, b) are both in ``rgba`` (a line about
   // two pixels wide on the border), the others clear.
-  function frontPixels(out, ids, w, h, cur, shown, rgba) {
+  function frontPixels(out, ids, w, h, cur, shown, rgba, pairs) {
     out.fill(0);
-    return frontRect(out, ids, w, h, cur, shown, rgba, 0, 0, w, h);
+    if (!pairs) return frontRect(out, ids, w, h, cur, shown, rgba, 0, 0, w, h);
+    // the same from the pairs of different atoms listed once per view (edgePairs): a few
+    // percent of the pixels at 2,000 atoms, where the whole canvas was walked
+    for (var s = 0; s < 2; s++) {
+      var list = s ? pairs.down : pairs.right, d = s ? w : 1;
+      for (var i = 0; i < list.length; i++) {
+        var p = list[i];
+        if (shown(cur[ids[p]], cur[ids[p + d]])) out[p] = out[p + d] = rgba;
+      }
+    }
+    return out;
+  }
+  // The pixels p of an atom raster ``ids`` (w wide) whose neighbour on the right (``right``)
+  // or below (``down``) is of another atom, both pixels in atoms (Int32Arrays).
+  function edgePairs(ids, w) {
+    var right = [], down = [], n = ids.length;
+    for (var p = 0; p < n; p++) {
+      var a = ids[p];
+      if (a < 0) continue;
+      if ((p + 1) % w && ids[p + 1] !== a && ids[p + 1] >= 0) right.push(p);
+      if (p + w < n && ids[p + w] !== a && ids[p + w] >= 0) down.push(p);
+    }
+    return {right: Int32Array.from(right), down: Int32Array.from(down)};
   }
   // The pairs of frontPixels whose first pixel is in [x0, x1) x [y0, y1), marked (no clearing).
   function frontRect(out, ids, w, h, cur, shown, rgba, x0, y0, x1, y1) {
@@ -641,23 +711,32 @@
     }
     var rgb = rgbOf(colour), rgba = packRGBA(rgb[0], rgb[1], rgb[2], Math.round(0.9 * 255));
     var out = new Uint32Array(f.img.data.buffer), list = [], area = 0;
+    var box = [Infinity, Infinity, -Infinity, -Infinity], bx = st.boxes;
     for (var k = 0; f.last && k < cur.length; k++) {
       if (f.last[k] === cur[k]) continue;
-      var bw = st.boxes[4 * k + 2] - st.boxes[4 * k], bh = st.boxes[4 * k + 3] - st.boxes[4 * k + 1];
+      var b = 4 * k, bw = bx[b + 2] - bx[b], bh = bx[b + 3] - bx[b + 1];
       if (bw <= 0) continue;
       list.push(k);
       area += (bw + 3) * (bh + 3);  // the pixels frontAtoms looks at
+      growBox(box, bx[b] - 2, bx[b + 1] - 2, bx[b + 2] + 2, bx[b + 3] + 2);
     }
-    if (f.last && f.rgba === rgba && area < w * h / 8) {
-      frontAtoms(out, st.ids, w, h, cur, shown, rgba, list, st.boxes);
-    } else frontPixels(out, st.ids, w, h, cur, shown, rgba);
+    var some = f.last && f.rgba === rgba && area < w * h / 8;
+    if (some) frontAtoms(out, st.ids, w, h, cur, shown, rgba, list, bx);
+    else frontPixels(out, st.ids, w, h, cur, shown, rgba, st.pairs || (st.pairs = edgePairs(st.ids, w)));
     f.last = Int32Array.from(cur);
     f.rgba = rgba;
-    f.ctx.putImageData(f.img, 0, 0);
+    putDirty(f.ctx, f.img, some ? [] : null, box);
     ctx.save();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.globalAlpha = 1;
-    ctx.drawImage(f.canvas, 0, 0);
+    var r = px.rects, c = [0, 0, w, h];
+    if (r) {  // the canvas was cleared in these rectangles only: the fronts drawn there
+      c = [Infinity, Infinity, -Infinity, -Infinity];
+      for (var i = 0; i < r.length; i += 4) growBox(c, r[i], r[i + 1], r[i + 2], r[i + 3]);
+    }
+    if (c[0] < c[2] && c[1] < c[3]) {
+      ctx.drawImage(f.canvas, c[0], c[1], c[2] - c[0], c[3] - c[1], c[0], c[1], c[2] - c[0], c[3] - c[1]);
+    }
     ctx.restore();
     return true;
   }
@@ -1026,8 +1105,9 @@
       // raster (paintAreas, paintFrontRaster)
       var c = this._container, ratio = c.width / Math.max(1, b.max.x - b.min.x);
       if (this.options.raster) {
+        // rects: where the canvas was cleared for this paint (see _redraw; null: all of it)
         view.pixels = {role: this.options.raster, width: c.width, height: c.height,
-          x: b.min.x, y: b.min.y, ratio: ratio};
+          x: b.min.x, y: b.min.y, ratio: ratio, rects: this._clip};
       }
       // view.clip: the canvas is painted only within these boxes ([x0, y0, x1, y1, ...], in
       // the view's scaled pixels, as ``scaled``'s arcs): a painter may leave out what lies
@@ -1079,9 +1159,9 @@
 
   M.ground = {TOLERANCE: TOLERANCE, RASTER_ATOMS: RASTER_ATOMS, RASTER_VERTICES: RASTER_VERTICES,
     rasterAt: rasterAt, rasterise: rasterise,
-    inkCover: inkCover, rasterPixels: rasterPixels, frontPixels: frontPixels,
+    inkCover: inkCover, rasterPixels: rasterPixels, frontPixels: frontPixels, edgePairs: edgePairs,
     frontAtoms: frontAtoms, atomFills: atomFills, changedFills: changedFills,
-    repaintAtoms: repaintAtoms,
+    repaintAtoms: repaintAtoms, atomRuns: atomRuns,
     paintFrontRaster: paintFrontRaster, rgbOf: rgbOf, packRGBA: packRGBA,
     mercator: mercator, geometry: geometry, scaled: scaled,
     traceRings: traceRings, borders: borders, outline: outline, paintAreas: paintAreas, shownFronts: shownFronts,

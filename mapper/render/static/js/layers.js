@@ -158,14 +158,24 @@
 
     // Routes: each segment as two halves (coloured by its two ends) and a cut mark between.
     var segs = P.segments, segLayers = new Array(segs.a.length);
-    var segsOf = new Array(np);
-    for (var so = 0; so < np; so++) segsOf[so] = [];
+    // The segments of each place: place p's are segOf[segFirst[p] .. segFirst[p + 1] - 1]
+    // (typed arrays: a jump at 50,000 places read an array a place)
+    var segFirst = new Int32Array(np + 1), segOf, so;
+    for (so = 0; so < segs.a.length; so++) {
+      if (segs.a[so] >= 0) segFirst[segs.a[so] + 1]++;
+      if (segs.b[so] >= 0 && segs.b[so] !== segs.a[so]) segFirst[segs.b[so] + 1]++;
+    }
+    for (so = 0; so < np; so++) segFirst[so + 1] += segFirst[so];
+    segOf = new Int32Array(segFirst[np]);
+    var segAt = segFirst.slice(0, np);
+    for (so = 0; so < segs.a.length; so++) {
+      if (segs.a[so] >= 0) segOf[segAt[segs.a[so]]++] = so;
+      if (segs.b[so] >= 0 && segs.b[so] !== segs.a[so]) segOf[segAt[segs.b[so]]++] = so;
+    }
     function routeTooltip(s) {
       return el("span", null, P.routes.name[segs.route[s]]);
     }
     for (var s = 0; s < segs.a.length; s++) {
-      if (segs.a[s] >= 0) segsOf[segs.a[s]].push(s);
-      if (segs.b[s] >= 0 && segs.b[s] !== segs.a[s]) segsOf[segs.b[s]].push(s);
       var h1 = decodeLine(segs.h1[s], 1000), h2 = decodeLine(segs.h2[s], 1000);
       var opts = {renderer: lineRenderer, pane: "ts-lines", weight: 4, opacity: 0.95,
         lineCap: "butt", className: "ts-route"};
@@ -287,9 +297,9 @@
       for (var t = 0; t < touched.length; t++) {
         var p = touched[t];
         stylePlace(p);
-        var ss = segsOf[p];
-        for (var b = 0; b < ss.length; b++) {
-          if (segStamp[ss[b]] !== stampNow) { segStamp[ss[b]] = stampNow; styleSegment(ss[b]); }
+        for (var b = segFirst[p]; b < segFirst[p + 1]; b++) {
+          var sg = segOf[b];
+          if (segStamp[sg] !== stampNow) { segStamp[sg] = stampNow; styleSegment(sg); }
         }
       }
       // The ground is painted once a frame, within the boxes of the atoms that changed (the

@@ -162,11 +162,13 @@
           // SVG path is written again only when its shape changed (CircleMarker's setStyle
           // projects and writes it on every restyle: a third of a phone's step).
           var o = this.options, weight = o.weight, stroke = o.stroke, shape = o.shape;
-          var keys = style._tsKeys;
-          if (keys) {
-            // A markerStyle: its keys listed once (L.setOptions's for-in over them was most
-            // of a restyle).
-            for (var i = 0; i < keys.length; i++) o[keys[i]] = style[keys[i]];
+          if (style._tsKeys) {
+            // A markerStyle (newMarkerStyle): its keys written by name. L.setOptions's for-in
+            // over them was most of a restyle; a loop over their names, each write a lookup
+            // by name, still 27 of the 84 ms of a jump at 50,000 places.
+            o.fillColor = style.fillColor; o.fillOpacity = style.fillOpacity;
+            o.color = style.color; o.weight = style.weight; o.dashArray = style.dashArray;
+            o.shape = style.shape; o.look = style.look;
           } else {
             L.setOptions(this, style);
           }
@@ -233,6 +235,7 @@
     }
     function newMarkerStyle(c) {
       // ``look`` names the style, a function of c alone (canvas.js _drawSprite keys on it).
+      // The same seven keys for every holder: shapeMarker's setStyle writes them by name.
       if (c === CONTESTED) {
         return {fillColor: "#ffffff", fillOpacity: 1, color: "#111111", weight: 2.5,
           dashArray: "3 2", shape: "circle", look: "holder " + c};
