@@ -152,6 +152,15 @@ def test_scorecard_rows_say_met_missed_and_why() -> None:
     assert "**MISSED**: 75 s is 1.25x the bound 60 s" in table
 
 
+def test_scorecard_says_how_fast_the_machine_was() -> None:
+    ref = scorecard.machine_reference_ms(repeat=1)
+    assert 0 < ref < 60_000
+    line = scorecard.format_speed({"phone": {"machine_ref_ms": [110.0, 231.4, 118.0]},
+                                   "acled": {"ours": {}}})
+    assert "phone 110 / 231 / 118." in line and "acled" not in line
+    assert scorecard.format_speed({"acled": {"ours": {}}}) == ""
+
+
 def test_payload_parts_add_up(mini_html: str, tmp_path: Path) -> None:
     page = tmp_path / "p.html"
     page.write_text(mini_html, encoding="utf-8")

@@ -1021,6 +1021,9 @@ def _scorecard(*, cases: list[str], runs: int, out: Path, seed: int, steps: int,
     head = (f"Scorecard started {started}, {info['cpu']} ({info['cores']} cores, load average "
             f"{load} at the start), {info['chromium']}, folium {info['folium']}; medians of "
             f"{runs} run(s) a case.")
+    speed = sc.format_speed(result["records"])
+    if speed:
+        head += " " + speed
     table = sc.format_rows(result["rows"])
     prof = sc.format_profiles(result["profiles"])
     text = f"{head}\n\n{table}\n" + (f"\n### Profiles of the missed rows\n{prof}\n" if prof

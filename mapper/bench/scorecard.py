@@ -26,6 +26,7 @@ Cases (data from :mod:`mapper.bench.synth` and :mod:`mapper.bench.polysynth`):
 from __future__ import annotations
 
 import statistics
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
@@ -347,6 +348,33 @@ def _fmt(value: Any, unit: str) -> str:
     return f"{value:.1f} ms"
 
 
+def machine_reference_ms(repeat: int = 3) -> float:
+    """How fast the machine is now: the fastest of ``repeat`` runs of a fixed Python loop, ms.
+
+    Measured before each run of a case, so that a reader of the table can tell a slow run of
+    the machine (its speed moves by up to 2x from minute to minute here) from a slow page.
+    """
+    best = float("inf")
+    for _ in range(max(1, repeat)):
+        t0 = time.perf_counter()
+        acc = 0
+        for i in range(300_000):
+            acc += i * i
+        best = min(best, time.perf_counter() - t0)
+    return round(best * 1000, 1)
+
+
+def format_speed(records: dict[str, dict[str, Any]]) -> str:
+    """One line: the machine's reference loop (:func:`machine_reference_ms`) before each run."""
+    parts = [f"{case} {' / '.join(f'{x:.0f}' for x in rec['machine_ref_ms'])}"
+             for case, rec in records.items() if rec.get("machine_ref_ms")]
+    if not parts:
+        return ""
+    return ("Machine speed before each run (a fixed Python loop, ms, lower is faster; the "
+            "same loop takes from about 1x to 2x its fastest time on this machine): "
+            + "; ".join(parts) + ".")
+
+
 def format_rows(rows: list[dict[str, Any]]) -> str:
     """The table as Markdown: case, target, ours, peer, result and the reason."""
     lines = ["| case | issue | target | ours | peer | result |", "|---|---|---|---:|---:|---|"]
@@ -513,8 +541,10 @@ def run_scorecard(*, cases: list[str], runs: int, out: Path, seed: int, steps: i
         if case not in CASES:
             raise ValueError(f"unknown case {case!r}; cases: {', '.join(CASES)}")
         done: list[dict[str, Any]] = []
+        speed: list[float] = []
         for i in range(max(1, runs)):
-            log(f"[{case}] run {i + 1} of {runs}")
+            speed.append(machine_reference_ms())
+            log(f"[{case}] run {i + 1} of {runs} (machine reference loop {speed[-1]:.0f} ms)")
             if case == "polygons":
                 done.append(measure_polygons(PolygonCase(), out=out, seed=seed, peer=True,
                                              browser=True, steps=steps, cache=cache,
@@ -526,6 +556,7 @@ def run_scorecard(*, cases: list[str], runs: int, out: Path, seed: int, steps: i
         for side in ("ours", "peer"):
             if any(side in d for d in done):
                 merged[side] = median_record([d[side] for d in done if side in d])
+        merged["machine_ref_ms"] = speed
         records[case] = merged
     rows = check(records)
     profiles = (profile_missed(rows, records, out=out, cache=cache, steps=steps, log=log)
