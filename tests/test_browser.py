@@ -151,12 +151,21 @@ def test_territory_chart_marker_legend_and_figures(
                                     " return [r.left, r.width]; }")
     x0 = marker_x()
     assert abs(x0 + 1 - plot[0]) < 1.5  # first day: the left edge
-    for day in (3, 9):
+    # Where each side's name sits, and whether each figure shows whole (not cut by its box).
+    layout = ("() => Array.from(document.querySelectorAll('.ts-chart-item')).map((e) => {"
+              " const v = e.querySelector('.ts-chart-value');"
+              " const r = e.querySelector('.ts-chart-name').getBoundingClientRect();"
+              " return [Math.round(r.left), Math.round(r.top), v.scrollWidth <= v.clientWidth]; })")
+    names = [r[:2] for r in op.page.evaluate(layout)]
+    for day in range(10):
         _set(op, (date(2024, 11, 26) + timedelta(days=day)).isoformat())
         assert abs(marker_x() + 1 - (plot[0] + plot[1] * day / 9)) < 1.5, day
         values = _legend_values(op)
         for side in ("government", "hts"):
             assert values[side] == f"{round(table[f'{side}_km2'][day]):,} km²", (day, side)
+        # the figures change, the names stay where they are; no figure is cut short
+        now = op.page.evaluate(layout)
+        assert [r[:2] for r in now] == names and all(r[2] for r in now), (day, now)
     # The chart's pixels: the middle of each side's band has its colour (sides stacked in
     # legend order from the bottom, scaled to the largest daily total).
     sides = ["government", "hts", "contested"]  # no data is not stacked

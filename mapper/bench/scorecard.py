@@ -348,20 +348,20 @@ def _fmt(value: Any, unit: str) -> str:
     return f"{value:.1f} ms"
 
 
-def machine_reference_ms(repeat: int = 3) -> float:
-    """How fast the machine is now: the fastest of ``repeat`` runs of a fixed Python loop, ms.
+def machine_reference_ms(repeat: int = 5) -> float:
+    """How fast the machine is now: the median of ``repeat`` runs of a fixed Python loop, ms.
 
     Measured before each run of a case, so that a reader of the table can tell a slow run of
     the machine (its speed moves by up to 2x from minute to minute here) from a slow page.
     """
-    best = float("inf")
+    times = []
     for _ in range(max(1, repeat)):
         t0 = time.perf_counter()
         acc = 0
         for i in range(300_000):
             acc += i * i
-        best = min(best, time.perf_counter() - t0)
-    return round(best * 1000, 1)
+        times.append(time.perf_counter() - t0)
+    return round(statistics.median(times) * 1000, 1)
 
 
 def format_speed(records: dict[str, dict[str, Any]]) -> str:
@@ -370,8 +370,8 @@ def format_speed(records: dict[str, dict[str, Any]]) -> str:
              for case, rec in records.items() if rec.get("machine_ref_ms")]
     if not parts:
         return ""
-    return ("Machine speed before each run (a fixed Python loop, ms, lower is faster; the "
-            "same loop takes from about 1x to 2x its fastest time on this machine): "
+    return ("Machine speed before each run (a fixed Python loop, median of 5, ms, lower is "
+            "faster; the same loop takes from 1x to 2x its fastest time on this machine): "
             + "; ".join(parts) + ".")
 
 

@@ -100,6 +100,7 @@
       legend.appendChild(item);
       values.push([j, value, ""]);
     });
+    fixValueWidths(values, km2, n, ns);
     var plotWidth = 0, shownDay = 0;
     function draw() {
       var w = plot.clientWidth, h = plot.clientHeight, ratio = window.devicePixelRatio || 1;
@@ -173,6 +174,30 @@
       figures: function (d) { return figures(data, d); },
       redraw: draw
     };
+  }
+
+  // Each figure of the legend as wide as its longest value over the days (the digits are
+  // all as wide: tabular figures), in em, so that it follows the legend's font size.
+  // Measured once, in one layout; not where the legend is not shown then.
+  function fixValueWidths(values, km2, n, ns) {
+    var longest = values.map(function (v) {
+      var best = "";
+      for (var d = 0; d < n; d++) {
+        var text = formatArea(km2[d * ns + v[0]]);
+        if (text.length > best.length) best = text;
+      }
+      return best;
+    });
+    values.forEach(function (v, i) { v[1].textContent = longest[i]; });
+    var widths = values.map(function (v) { return v[1].getBoundingClientRect().width; });
+    values.forEach(function (v, i) {
+      var size = parseFloat(getComputedStyle(v[1]).fontSize);
+      if (widths[i] > 0 && size > 0) {
+        v[1].style.width = (widths[i] / size + 0.05).toFixed(3) + "em";
+        v[1].classList.add("ts-fixed");
+      }
+      v[1].textContent = "";
+    });
   }
 
   M.chart = {series: series, formatArea: formatArea, figures: figures, create: create};
