@@ -559,16 +559,22 @@ _FRONT_PIXELS = """() => {
 }"""
 
 
+@pytest.mark.parametrize("raster", [False, True])
 def test_compare_two_dates_on_the_page(open_page: Opener, mini_html: str,
-                                       mini: Dataset) -> None:
+                                       mini: Dataset, raster: bool) -> None:
     """Pick an earlier date: the table gives the km² of `mapper diff`, the places that changed
-    hands are listed, the moved ground is hatched; clearing removes it all."""
+    hands are listed, the moved ground is hatched; clearing removes it all (``raster``: the
+    fronts from the atom raster, put on their canvas alone, drawn over the hatch with it)."""
     from mapper import model
     from mapper.diff import compare
 
     op = open_page(mini_html, "#2024-12-05")
     page = op.page
+    if raster:
+        page.evaluate("""() => { window.__mapper.ground.RASTER_ATOMS = 0;
+            const l = window.mapper.layers; l.areas._updatePaths(); l.fronts._updatePaths(); }""")
     plain = page.evaluate(_FRONT_PIXELS)
+    assert plain > 0  # the fronts
     page.click(".ts-compare summary")
     page.fill(".ts-compare input[type=date]", "2024-11-26")
     page.wait_for_selector(".ts-compare-table")
