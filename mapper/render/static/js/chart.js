@@ -181,12 +181,16 @@
   // Measured once, in one layout; not where the legend is not shown then.
   function fixValueWidths(values, km2, n, ns) {
     var longest = values.map(function (v) {
-      var best = "";
+      // the largest value, or the largest under 10 (written with a decimal): no text of the
+      // side is longer than one of theirs
+      var top = 0, small = 0;
       for (var d = 0; d < n; d++) {
-        var text = formatArea(km2[d * ns + v[0]]);
-        if (text.length > best.length) best = text;
+        var x = km2[d * ns + v[0]];
+        if (x > top) top = x;
+        if (x > small && x < 10) small = x;
       }
-      return best;
+      var a = formatArea(top), b = formatArea(small);
+      return b.length > a.length ? b : a;
     });
     values.forEach(function (v, i) { v[1].textContent = longest[i]; });
     var widths = values.map(function (v) { return v[1].getBoundingClientRect().width; });

@@ -525,21 +525,19 @@
     var w = f.covers[kd][i];
     return w === 0 ? f.colour[id] : w === 255 ? f.ink[id] : mix(f.colour[id], f.ink[id], w);
   }
-  // The atoms whose fill differs between two atomFills (``last`` null: all), the pixels of
-  // their boxes (rasterise) in all, and the box of those boxes ([x0, y0, x1, y1), empty: x0
-  // >= x1).
+  // The atoms whose fill differs between two atomFills (``last`` null: all), and the box of
+  // their boxes (rasterise; [x0, y0, x1, y1), empty: x0 >= x1).
   function changedFills(last, f, boxes) {
-    var list = [], area = 0, box = [Infinity, Infinity, -Infinity, -Infinity];
+    var list = [], box = emptyBox();
     for (var k = 0; k < f.colour.length; k++) {
       if (last && last.colour[k] === f.colour[k] && last.kindOf[k] === f.kindOf[k] &&
           last.ink[k] === f.ink[k]) continue;
       var b = 4 * k;
       if (boxes[b] >= boxes[b + 2]) continue;
       list.push(k);
-      area += (boxes[b + 2] - boxes[b]) * (boxes[b + 3] - boxes[b + 1]);
       growBox(box, boxes[b], boxes[b + 1], boxes[b + 2], boxes[b + 3]);
     }
-    return {list: list, area: area, box: box};
+    return {list: list, box: box};
   }
   // Pixels ``out`` made again for the atoms ``list`` only, run by run (atomRuns).
   function repaintAtoms(out, runs, f, list) {
@@ -575,11 +573,18 @@
     }
     return {first: first, start: start, end: end};
   }
+  function emptyBox() { return [Infinity, Infinity, -Infinity, -Infinity]; }
+  // ``box`` grown to hold [x0, y0, x1, y1).
   function growBox(box, x0, y0, x1, y1) {
     if (x0 < box[0]) box[0] = x0;
     if (y0 < box[1]) box[1] = y0;
     if (x1 > box[2]) box[2] = x1;
     if (y1 > box[3]) box[3] = y1;
+    return box;
+  }
+  // ``box`` grown to hold the rectangles ``rects`` ([x0, y0, x1, y1, ...]).
+  function growBoxRects(box, rects) {
+    for (var i = 0; i < rects.length; i += 4) growBox(box, rects[i], rects[i + 1], rects[i + 2], rects[i + 3]);
     return box;
   }
   // Put the pixels ``img`` on the canvas of ``ctx`` where they may have changed: all of them
@@ -588,8 +593,7 @@
   // 50,000 atoms changes a few percent of the canvas.
   function putDirty(ctx, img, rects, box) {
     if (!rects) { ctx.putImageData(img, 0, 0); return; }
-    var b = [box[0], box[1], box[2], box[3]];
-    for (var i = 0; i < rects.length; i += 4) growBox(b, rects[i], rects[i + 1], rects[i + 2], rects[i + 3]);
+    var b = growBoxRects([box[0], box[1], box[2], box[3]], rects);
     var x0 = Math.max(0, b[0]), y0 = Math.max(0, b[1]);
     var x1 = Math.min(img.width, b[2]), y1 = Math.min(img.height, b[3]);
     if (x0 < x1 && y0 < y1) ctx.putImageData(img, 0, 0, x0, y0, x1 - x0, y1 - y0);
@@ -711,7 +715,7 @@
     }
     var rgb = rgbOf(colour), rgba = packRGBA(rgb[0], rgb[1], rgb[2], Math.round(0.9 * 255));
     var out = new Uint32Array(f.img.data.buffer), list = [], area = 0;
-    var box = [Infinity, Infinity, -Infinity, -Infinity], bx = st.boxes;
+    var box = emptyBox(), bx = st.boxes;
     for (var k = 0; f.last && k < cur.length; k++) {
       if (f.last[k] === cur[k]) continue;
       var b = 4 * k, bw = bx[b + 2] - bx[b], bh = bx[b + 3] - bx[b + 1];
@@ -729,11 +733,8 @@
     ctx.save();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.globalAlpha = 1;
-    var r = px.rects, c = [0, 0, w, h];
-    if (r) {  // the canvas was cleared in these rectangles only: the fronts drawn there
-      c = [Infinity, Infinity, -Infinity, -Infinity];
-      for (var i = 0; i < r.length; i += 4) growBox(c, r[i], r[i + 1], r[i + 2], r[i + 3]);
-    }
+    // the canvas cleared in px.rects only (null: whole): the fronts drawn there
+    var c = px.rects ? growBoxRects(emptyBox(), px.rects) : [0, 0, w, h];
     if (c[0] < c[2] && c[1] < c[3]) {
       ctx.drawImage(f.canvas, c[0], c[1], c[2] - c[0], c[3] - c[1], c[0], c[1], c[2] - c[0], c[3] - c[1]);
     }
