@@ -348,6 +348,22 @@ test("a step repaints only the atoms that changed, to the pixels of a whole repa
   }
 });
 
+test("atomFills written over an earlier result equals a new one; changedFills' list is its own", () => {
+  const fills = {3: {colour: "#ff0000", alpha: 1}, 4: {colour: "#0000ff", alpha: 1, pattern: "dots"},
+    5: {colour: "#00ff00", alpha: 0.3}};
+  const cover = () => new Uint8Array(4);
+  const plain = (f) => [Array.from(f.colour), Array.from(f.ink), Array.from(f.kindOf)];
+  const spare = G.atomFills([5, 5, 5], (c) => fills[c], cover);
+  const again = G.atomFills([3, 4, 5], (c) => fills[c], cover, spare);
+  assert.equal(again.colour, spare.colour);  // the same arrays, written over
+  assert.deepEqual(plain(again), plain(G.atomFills([3, 4, 5], (c) => fills[c], cover)));
+  const boxes = Int32Array.from([0, 0, 1, 1, 1, 0, 2, 1, 2, 0, 3, 1]);
+  const last = G.atomFills([3, 3, 3], (c) => fills[c], cover);
+  const moved = G.changedFills(last, G.atomFills([3, 4, 5], (c) => fills[c], cover), boxes);
+  assert.deepEqual(Array.from(moved.list), [1, 2]);
+  assert.deepEqual(Array.from(moved.box), [1, 0, 3, 1]);
+});
+
 test("raster or paths: by the border vertices at the zoom, decided once a zoom", () => {
   const keep = [G.RASTER_ATOMS, G.RASTER_VERTICES];
   try {

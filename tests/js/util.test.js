@@ -211,6 +211,11 @@ test("spritePixels keeps the visible pixels; stampSprites lays them over, front 
   U.stampSprites(keep, w, h, [0, 0, sp]);
   assert.deepEqual(Array.from(keep.slice(0, 4)), [255, 0, 0, 255]);
   assert.deepEqual(Array.from(keep.slice(4, 8)), [7, 7, 7, 7]);
+  // With a count, the entries past it (left from a longer paint) are not read.
+  const kept = new Uint8ClampedArray(4 * w * h), whole = new Uint8ClampedArray(4 * w * h);
+  U.stampSprites(kept, w, h, [0, 0, sp, 1, 0, sp], null, 3);
+  U.stampSprites(whole, w, h, [0, 0, sp]);
+  assert.deepEqual(Array.from(kept), Array.from(whole));
 });
 
 test("settle calls once the pokes have stopped for the wait, with one timer at a time", () => {

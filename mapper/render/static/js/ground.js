@@ -499,9 +499,12 @@
   }
   // Per atom: its colour, pattern kind and ink, packed (see rasterPixels), and the pattern
   // covers used ({colour, ink, kindOf, covers}).
-  function atomFills(cur, fillOf, cover) {
-    var n = cur.length, colour = new Uint32Array(n), ink = new Uint32Array(n);
-    var kindOf = new Uint8Array(n), memo = {}, covers = [null];
+  // ``into``, if given: an earlier result no longer needed, whose arrays are written over
+  // (a paint of 50,000 atoms made 450 kB of new arrays).
+  function atomFills(cur, fillOf, cover, into) {
+    var n = cur.length, reuse = into && into.colour.length === n;
+    var colour = reuse ? into.colour : new Uint32Array(n), ink = reuse ? into.ink : new Uint32Array(n);
+    var kindOf = reuse ? into.kindOf : new Uint8Array(n), memo = {}, covers = [null];
     for (var k = 0; k < n; k++) {
       var c = cur[k], hit = memo[c];
       if (!hit) {
@@ -526,18 +529,21 @@
     return w === 0 ? f.colour[id] : w === 255 ? f.ink[id] : mix(f.colour[id], f.ink[id], w);
   }
   // The atoms whose fill differs between two atomFills (``last`` null: all), and the box of
-  // their boxes (rasterise; [x0, y0, x1, y1), empty: x0 >= x1).
+  // their boxes (rasterise; [x0, y0, x1, y1), empty: x0 >= x1). The list is a view of one
+  // buffer, written over by the next call.
+  var changedScratch = new Int32Array(0);
   function changedFills(last, f, boxes) {
-    var list = [], box = emptyBox();
+    var n = 0, box = emptyBox();
+    if (changedScratch.length < f.colour.length) changedScratch = new Int32Array(f.colour.length);
     for (var k = 0; k < f.colour.length; k++) {
       if (last && last.colour[k] === f.colour[k] && last.kindOf[k] === f.kindOf[k] &&
           last.ink[k] === f.ink[k]) continue;
       var b = 4 * k;
       if (boxes[b] >= boxes[b + 2]) continue;
-      list.push(k);
+      changedScratch[n++] = k;
       growBox(box, boxes[b], boxes[b + 1], boxes[b + 2], boxes[b + 3]);
     }
-    return {list: list, box: box};
+    return {list: changedScratch.subarray(0, n), box: box};
   }
   // Pixels ``out`` made again for the atoms ``list`` only, run by run (atomRuns).
   function repaintAtoms(out, runs, f, list) {
@@ -626,15 +632,17 @@
   }
   function paintRaster(ctx, geom, cur, fillOf, view) {
     var px = view.pixels, w = px.width, h = px.height, st = rasterOf(ctx, geom, view);
+    // two sets of fills kept, this paint's and the last one's, each written over in turn
     var f = atomFills(cur, fillOf, function (kind) {
       return st.covers[kind] || (st.covers[kind] = inkCover(kind, w, h, px.ratio, px.x, px.y));
-    });
+    }, st.spare);
     var out = new Uint32Array(st.img.data.buffer), moved = changedFills(st.last, f, st.boxes);
     // only the atoms whose fill changed (every atom at the view's first paint), run by run
     var runs = st.runs || (st.runs = atomRuns(st.ids, w, geom.rings.length));
     var whole = !st.last;
     if (whole) out.fill(0);
     repaintAtoms(out, runs, f, moved.list);
+    st.spare = st.last;
     st.last = f;
     putDirty(ctx, st.img, whole ? null : px.rects, moved.box);
   }
@@ -714,20 +722,23 @@
         last: null, rgba: 0};
     }
     var rgb = rgbOf(colour), rgba = packRGBA(rgb[0], rgb[1], rgb[2], Math.round(0.9 * 255));
-    var out = new Uint32Array(f.img.data.buffer), list = [], area = 0;
+    var out = new Uint32Array(f.img.data.buffer), area = 0, nl = 0;
     var box = emptyBox(), bx = st.boxes;
+    // the atoms whose holder changed since the last paint, in a list kept (no garbage a step)
+    var list = f.list || (f.list = new Int32Array(cur.length));
     for (var k = 0; f.last && k < cur.length; k++) {
       if (f.last[k] === cur[k]) continue;
       var b = 4 * k, bw = bx[b + 2] - bx[b], bh = bx[b + 3] - bx[b + 1];
       if (bw <= 0) continue;
-      list.push(k);
+      list[nl++] = k;
       area += (bw + 3) * (bh + 3);  // the pixels frontAtoms looks at
       growBox(box, bx[b] - 2, bx[b + 1] - 2, bx[b + 2] + 2, bx[b + 3] + 2);
     }
     var some = f.last && f.rgba === rgba && area < w * h / 8;
-    if (some) frontAtoms(out, st.ids, w, h, cur, shown, rgba, list, bx);
+    if (some) frontAtoms(out, st.ids, w, h, cur, shown, rgba, list.subarray(0, nl), bx);
     else frontPixels(out, st.ids, w, h, cur, shown, rgba, st.pairs || (st.pairs = edgePairs(st.ids, w)));
-    f.last = Int32Array.from(cur);
+    if (!f.last) f.last = new Int32Array(cur.length);
+    f.last.set(cur);
     f.rgba = rgba;
     putDirty(f.ctx, f.img, some ? [] : null, box);
     ctx.save();

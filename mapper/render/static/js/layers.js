@@ -305,8 +305,11 @@
       // The ground is painted once a frame, within the boxes of the atoms that changed (the
       // canvas layer paints whole when they are many or large).
       if (atomsTouched && atomsTouched.length) {
-        var boxes = atomsTouched.length > G.MAX_BOXES ? null :
-          atomsTouched.map(function (k) { return geom.box[k]; });
+        var boxes = null;
+        if (atomsTouched.length <= G.MAX_BOXES) {
+          boxes = [];
+          for (var ab = 0; ab < atomsTouched.length; ab++) boxes.push(geom.box[atomsTouched[ab]]);
+        }
         areaLayer.refreshBoxes(boxes);
         frontLayer.refreshBoxes(boxes);
       }

@@ -201,14 +201,16 @@
   // see-through edge lies over another image are the two mixed. The work grows with the
   // markers' pixels, and one buffer is read and written (a second, premultiplied one made
   // the stamping three times slower: the canvas is far larger than the processor's cache).
-  // ``clip`` [x0, y0, x1, y1], if given: only the pixels inside it are written. Returns the
-  // rows touched, [first, last + 1].
-  function stampSprites(out, width, height, stamps, clip) {
+  // ``clip`` [x0, y0, x1, y1], if given: only the pixels inside it are written. ``count``,
+  // if given: only the first ``count`` entries of ``stamps`` are read (a list kept and
+  // written over from one paint to the next). Returns the rows touched, [first, last + 1].
+  function stampSprites(out, width, height, stamps, clip, count) {
     var cx0 = clip ? clip[0] : 0, cy0 = clip ? clip[1] : 0;
     var cx1 = clip ? clip[2] : width, cy1 = clip ? clip[3] : height;
     var top = cy1, bottom = cy0;
     var out32 = new Uint32Array(out.buffer, out.byteOffset, out.length >> 2);
-    for (var s = stamps.length - 3; s >= 0; s -= 3) {
+    var end = count === undefined ? stamps.length : count;
+    for (var s = end - 3; s >= 0; s -= 3) {
       var x = stamps[s], y = stamps[s + 1], sp = stamps[s + 2];
       var dx = sp.dx, dy = sp.dy, c = sp.rgba, str32 = sp.straight32, n = dx.length;
       if (!n) continue;
