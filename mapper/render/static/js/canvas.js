@@ -57,8 +57,8 @@
     },
     _bringToFront: function (layer) {
       L.Canvas.prototype._bringToFront.call(this, layer);
-      this._full = this._gridMoved = true;  // the drawing order changed: repaint all (and
-      // rebuild the grid)
+      // the drawing order changed: repaint all, and build the grid again
+      this._full = this._gridMoved = true;
       this._patches = this._patchKeys = null;
     },
     _bringToBack: function (layer) {

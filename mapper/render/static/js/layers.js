@@ -305,11 +305,9 @@
       // The ground is painted once a frame, within the boxes of the atoms that changed (the
       // canvas layer paints whole when they are many or large).
       if (atomsTouched && atomsTouched.length) {
-        var boxes = null;
-        if (atomsTouched.length <= G.MAX_BOXES) {
-          boxes = [];
-          for (var ab = 0; ab < atomsTouched.length; ab++) boxes.push(geom.box[atomsTouched[ab]]);
-        }
+        // (the list is an Int32Array: its own map would make the boxes numbers)
+        var boxes = atomsTouched.length > G.MAX_BOXES ? null :
+          Array.prototype.map.call(atomsTouched, function (k) { return geom.box[k]; });
         areaLayer.refreshBoxes(boxes);
         frontLayer.refreshBoxes(boxes);
       }
