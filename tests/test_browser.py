@@ -247,6 +247,30 @@ def test_default_date_is_the_start(open_page: Opener, mini_html: str) -> None:
     assert op.page.inner_text(".ts-date-big") == "26 November 2024"
 
 
+#: In-page: the date's two texts as shown, each [text, whole text fits its box].
+_DATE_TEXTS = """() => Array.from(document.querySelectorAll('.ts-date-text')).map((e) => [
+    e.textContent, e.offsetParent === null ||
+        (e.scrollWidth <= e.clientWidth + 1 && e.scrollHeight <= e.clientHeight + 1)])"""
+
+
+@pytest.mark.parametrize(("width", "height", "suffix"), [
+    (1280, 800, ""), (700, 800, ""), (390, 844, ""), (320, 640, ""), (600, 400, "&embed")])
+def test_the_date_is_never_cut(open_page: Opener, mini_html: str, width: int, height: int,
+                               suffix: str) -> None:
+    """The date and its line below sit in boxes of a fixed size (so that a step lays out
+    them alone, not the page): on every day, from a desktop window down to a small phone and
+    an embed, each shows its whole text."""
+    op = open_page(mini_html, "#2024-11-26" + suffix, width=width, height=height)
+    days = op.page.evaluate("window.mapper.dates")
+    for day in days:
+        _set(op, day)
+        (big, big_fits), (sub, sub_fits) = op.page.evaluate(_DATE_TEXTS)
+        assert big == op.page.inner_text(".ts-date-big") and big.endswith(" 2024"), day
+        assert "day " in sub, day
+        assert big_fits and sub_fits, (width, day, big, sub)
+    _clean(op)
+
+
 @pytest.mark.parametrize("suffix", ["#2024-11-30&embed", "?embed=1#2024-11-30"])
 def test_embed_mode_hides_the_chrome(open_page: Opener, mini_html: str, suffix: str) -> None:
     op = open_page(mini_html, suffix)

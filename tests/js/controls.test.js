@@ -55,3 +55,16 @@ test("keys: arrows step a day (a change with Shift), pages, home, end, space", (
     "prev-day", "prev-change", "next-change", "prev-change", "first", "last", "play", "play",
     null, null]);
 });
+
+test("wrappedLines wraps at spaces as a browser would, a long word on a line of its own", () => {
+  const width = (s) => s.length * 10;  // a monospaced font, 10 pixels a character
+  const text = "Saturday · day 7 of 19 · 37 changes";  // 35 characters
+  assert.equal(K.wrappedLines(text, 350, width), 1);
+  assert.equal(K.wrappedLines(text, 349, width), 2);
+  // 190 pixels: "Saturday · day 7 of" (19 characters), "19 · 37 changes"
+  assert.equal(K.wrappedLines(text, 190, width), 2);
+  // 150: "Saturday · day", "7 of 19 · 37", "changes"
+  assert.equal(K.wrappedLines(text, 150, width), 3);
+  assert.equal(K.wrappedLines("Wednesday", 50, width), 1);  // wider than the room: one line
+  assert.equal(K.wrappedLines("", 50, width), 1);
+});

@@ -35,6 +35,16 @@
     return U.WEEKDAYS[new Date(ms).getUTCDay()] + " · day " + (day + 1) + " of " + n +
       (changes ? " · " + changes + " change" + (changes > 1 ? "s" : "") : "");
   }
+  // How many lines ``text`` takes wrapped at its spaces within ``room`` pixels (measure(s):
+  // the width of s); a word wider than the room takes a line of its own.
+  function wrappedLines(text, room, measure) {
+    var words = text.split(" "), lines = 1, line = "";
+    for (var i = 0; i < words.length; i++) {
+      var next = line ? line + " " + words[i] : words[i];
+      if (line && measure(next) > room) { lines++; line = words[i]; } else line = next;
+    }
+    return lines;
+  }
   // The longest date of each month of the slider ("28 September 2024"), up to 25 months (by
   // then every month name is among them): the date box is as wide as the widest.
   function dateWidthTexts(start, n) {
@@ -98,7 +108,9 @@
   function setup(app) {
     var map = app.map, bar = app.bar, n = app.n, start = app.start, dates = app.dates;
     var tl = app.tl;
-    var range = q(app, "ts-range"), bigLabel = q(app, "ts-date-big"), subLabel = q(app, "ts-date-sub");
+    var range = q(app, "ts-range"), bigBox = q(app, "ts-date-big"), subBox = q(app, "ts-date-sub");
+    // (the texts in their own boxes of a fixed size: see timeslider.css)
+    var bigLabel = bigBox.firstChild, subLabel = subBox.firstChild;
     var playBtn = q(app, "ts-play"), speedSel = q(app, "ts-speed"), loopBox = q(app, "ts-loop");
 
     var embed = false;
@@ -115,6 +127,7 @@
       // An embed's legend is open (compact, by CSS): a reader of an article never opens it.
       var legend = map.getContainer().querySelector(".ts-legend details");
       if (legend && embed) legend.open = true;
+      fixSubLines();
       resized();
     }
     // Tell the map its size changed, if it did (Leaflet forgets the exact centre it was given
@@ -153,13 +166,36 @@
       dateWidthTexts(start, n).forEach(function (text) {
         widest = Math.max(widest, ctx.measureText(text).width + spacing * text.length);
       });
-      if (widest) bar.style.setProperty("--ts-date-width", Math.ceil(widest) + 6 + "px");
+      if (!widest) return;
+      bar.style.setProperty("--ts-date-width", Math.ceil(widest) + 6 + "px");
+      // the date's own box, in its font's em (its font is smaller in narrow windows)
+      var size = parseFloat(cs.fontSize);
+      if (size > 0) bar.style.setProperty("--ts-date-em", (widest / size + 0.1).toFixed(3) + "em");
     }
     fixDateWidth();
+    // The line below the date: its box is as tall as its longest text needs at the box's
+    // width (two lines on a phone), measured again when that width may change.
+    function fixSubLines() {
+      var room = subLabel.clientWidth;
+      if (!room) return;  // hidden (embeds)
+      var cs = getComputedStyle(subLabel), ctx = document.createElement("canvas").getContext("2d");
+      ctx.font = cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
+      var texts = [];
+      for (var d = 0; d < n; d++) texts.push(dayLine(start + d * DAY_MS, d, n, tl.changesOn(d)));
+      // the longest in characters: widths follow lengths closely enough in one font
+      texts.sort(function (a, b) { return b.length - a.length; });
+      var most = 1, measure = function (t) { return ctx.measureText(t).width; };
+      for (var k = 0; k < Math.min(texts.length, 40); k++) {
+        most = Math.max(most, wrappedLines(texts[k], room, measure));
+      }
+      bar.style.setProperty("--ts-sub-lines", String(most));
+    }
+    fixSubLines();
+    window.addEventListener("resize", fixSubLines);
     function showLabels() {
       var ms = start + tl.day * DAY_MS, text = longDate(ms, 0);
       bigLabel.textContent = text;
-      bigLabel.setAttribute("data-date", dates[tl.day]);
+      bigBox.setAttribute("data-date", dates[tl.day]);
       subLabel.textContent = dayLine(ms, tl.day, n, tl.changesOn(tl.day));
       range.value = String(tl.day);
       range.setAttribute("aria-valuetext", text);
@@ -310,5 +346,6 @@
   }
 
   M.controls = {tickMarks: tickMarks, dayLine: dayLine, dateWidthTexts: dateWidthTexts,
+    wrappedLines: wrappedLines,
     playTarget: playTarget, keyAction: keyAction, ticks: ticks, setup: setup};
 })(window.__mapper || (window.__mapper = {}));
