@@ -261,3 +261,17 @@ test("settle calls once the pokes have stopped for the wait, with one timer at a
   advance(700);
   assert.deepEqual(calls, [190, 700]);
 });
+
+test("setText writes into a lone text node, else replaces the content", () => {
+  const node = {nodeType: 3, data: "1 December 2024", nextSibling: null};
+  const box = {firstChild: node, textContent: "1 December 2024"};
+  U.setText(box, "2 December 2024");
+  assert.equal(box.firstChild, node);  // the same node, new characters
+  assert.equal(node.data, "2 December 2024");
+  const empty = {firstChild: null, textContent: ""};
+  U.setText(empty, "<b>3 December</b>");
+  assert.equal(empty.textContent, "<b>3 December</b>");  // text, not markup
+  const mixed = {firstChild: {nodeType: 1, nextSibling: null}, textContent: "x"};
+  U.setText(mixed, "y");
+  assert.equal(mixed.textContent, "y");
+});

@@ -168,7 +168,7 @@
         marker.style.transform = "translateX(" + (n > 1 ? d / (n - 1) * plotWidth : 0) + "px)";
         for (var j = 0; j < values.length; j++) {
           var text = formatArea(km2[d * ns + values[j][0]]);
-          if (values[j][2] !== text) { values[j][1].textContent = text; values[j][2] = text; }
+          if (values[j][2] !== text) { U.setText(values[j][1], text); values[j][2] = text; }
         }
       },
       figures: function (d) { return figures(data, d); },

@@ -194,9 +194,9 @@
     window.addEventListener("resize", fixSubLines);
     function showLabels() {
       var ms = start + tl.day * DAY_MS, text = longDate(ms, 0);
-      bigLabel.textContent = text;
+      U.setText(bigLabel, text);
       bigBox.setAttribute("data-date", dates[tl.day]);
-      subLabel.textContent = dayLine(ms, tl.day, n, tl.changesOn(tl.day));
+      U.setText(subLabel, dayLine(ms, tl.day, n, tl.changesOn(tl.day)));
       range.value = String(tl.day);
       range.setAttribute("aria-valuetext", text);
       if (app.chart) app.chart.move(tl.day);

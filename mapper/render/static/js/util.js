@@ -280,6 +280,18 @@
     };
   }
 
+  // Show ``text`` in element ``e`` (as text, never markup): a lone text node keeps its node
+  // and takes the new characters (no node removed and inserted: the browser lays out the text
+  // again, not a new box for it); otherwise its content is replaced.
+  function setText(e, text) {
+    var t = e.firstChild;
+    if (t && t.nodeType === 3 && !t.nextSibling) {
+      if (t.data !== text) t.data = text;
+    } else if (e.textContent !== text) {
+      e.textContent = text;
+    }
+  }
+
   function el(tag, className, text) {
     var e = document.createElement(tag);
     if (className) e.className = className;
@@ -304,7 +316,7 @@
     undelta: undelta, unpackInts: unpackInts, decodeLine: decodeLine, decodeArcs: decodeArcs,
     unpackRings: unpackRings, decodePolygons: decodePolygons,
     thousands: thousands, groupBy: groupBy, mergePatches: mergePatches,
-    parseHash: parseHash, hashFor: hashFor, settle: settle, el: el, link: link,
+    parseHash: parseHash, hashFor: hashFor, settle: settle, el: el, link: link, setText: setText,
     spritePixels: spritePixels, stampSprites: stampSprites
   };
 })(window.__mapper || (window.__mapper = {}));
