@@ -168,13 +168,12 @@
       });
       if (!widest) return;
       bar.style.setProperty("--ts-date-width", Math.ceil(widest) + 6 + "px");
-      // the date's own box, in its font's em (its font is smaller in narrow windows)
+      // the date's own box, in em (its font is smaller in narrow windows)
       var size = parseFloat(cs.fontSize);
       if (size > 0) bar.style.setProperty("--ts-date-em", (widest / size + 0.1).toFixed(3) + "em");
     }
     fixDateWidth();
-    // The line below the date: its box is as tall as its longest text needs at the box's
-    // width (two lines on a phone), measured again when that width may change.
+    // The day line's box: as tall as its longest text needs at its width.
     function fixSubLines() {
       var room = subLabel.clientWidth;
       if (!room) return;  // hidden (embeds)
@@ -182,7 +181,7 @@
       ctx.font = cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
       var texts = [];
       for (var d = 0; d < n; d++) texts.push(dayLine(start + d * DAY_MS, d, n, tl.changesOn(d)));
-      // the longest in characters: widths follow lengths closely enough in one font
+      // the longest in characters (widths follow lengths in one font)
       texts.sort(function (a, b) { return b.length - a.length; });
       var most = 1, measure = function (t) { return ctx.measureText(t).width; };
       for (var k = 0; k < Math.min(texts.length, 40); k++) {
@@ -195,7 +194,6 @@
     function showLabels() {
       var ms = start + tl.day * DAY_MS, text = longDate(ms, 0);
       U.setText(bigLabel, text);
-      bigBox.setAttribute("data-date", dates[tl.day]);
       U.setText(subLabel, dayLine(ms, tl.day, n, tl.changesOn(tl.day)));
       range.value = String(tl.day);
       range.setAttribute("aria-valuetext", text);

@@ -280,9 +280,8 @@
     };
   }
 
-  // Show ``text`` in element ``e`` (as text, never markup): a lone text node keeps its node
-  // and takes the new characters (no node removed and inserted: the browser lays out the text
-  // again, not a new box for it); otherwise its content is replaced.
+  // ``text`` in ``e`` as text: a lone text node takes the new characters (no node removed
+  // and inserted, so no new layout box); otherwise the content is replaced.
   function setText(e, text) {
     var t = e.firstChild;
     if (t && t.nodeType === 3 && !t.nextSibling) {
