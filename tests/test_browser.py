@@ -271,6 +271,38 @@ def test_the_date_is_never_cut(open_page: Opener, mini_html: str, width: int, he
     _clean(op)
 
 
+#: In-page: how far the date's box reaches into the controls beside it (<= 0: not at all).
+_DATE_INTO_CONTROLS = """() => {
+    const d = document.querySelector('.ts-date-big').getBoundingClientRect();
+    const c = document.querySelector('.ts-controls').getBoundingClientRect();
+    return d.bottom <= c.top || c.bottom <= d.top ? 0 : d.right - c.left;
+}"""
+
+
+def test_the_date_fits_after_the_window_changes(open_page: Opener, mini_html: str) -> None:
+    """A phone turned sideways, a window made wider or narrower, an embed opened: the date
+    and its line are sized again for the new room, whole and clear of the controls."""
+    op = open_page(mini_html, "#2024-11-30", width=390, height=844)
+    days = op.page.evaluate("window.mapper.dates")
+    for width, height in ((844, 390), (1280, 800), (700, 800), (320, 640), (390, 844)):
+        op.page.set_viewport_size({"width": width, "height": height})
+        op.page.evaluate("() => new Promise((r) => requestAnimationFrame(() => r(null)))")
+        for day in days:
+            _set(op, day)
+            (big, big_fits), (sub, sub_fits) = op.page.evaluate(_DATE_TEXTS)
+            assert big_fits and sub_fits, (width, day, big, sub)
+        assert op.page.evaluate(_DATE_INTO_CONTROLS) <= 0, width
+    op.page.evaluate("() => { location.hash = '#2024-11-30&embed'; }")
+    op.page.wait_for_function("document.documentElement.classList.contains('ts-embed')")
+    op.page.evaluate("() => { location.hash = '#2024-11-30'; }")
+    op.page.wait_for_function("!document.documentElement.classList.contains('ts-embed')")
+    for day in days:
+        _set(op, day)
+        (big, big_fits), (sub, sub_fits) = op.page.evaluate(_DATE_TEXTS)
+        assert big_fits and sub_fits, ("after the embed", day, big, sub)
+    _clean(op)
+
+
 @pytest.mark.parametrize("suffix", ["#2024-11-30&embed", "?embed=1#2024-11-30"])
 def test_embed_mode_hides_the_chrome(open_page: Opener, mini_html: str, suffix: str) -> None:
     op = open_page(mini_html, suffix)

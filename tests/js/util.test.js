@@ -274,4 +274,9 @@ test("setText writes into a lone text node, else replaces the content", () => {
   const mixed = {firstChild: {nodeType: 1, nextSibling: null}, textContent: "x"};
   U.setText(mixed, "y");
   assert.equal(mixed.textContent, "y");
+  const two = {nodeType: 3, data: "a", nextSibling: {nodeType: 3, data: "b"}};
+  const split = {firstChild: two, textContent: "ab"};
+  U.setText(split, "c");  // two text nodes: the content is replaced, not the first one's
+  assert.equal(split.textContent, "c");
+  assert.equal(two.data, "a");
 });

@@ -155,37 +155,48 @@
       }
     }
     function dayOf(text) { return U.dayIndex(text, start, n); }
-    // The date box keeps the width of the longest date of the slider, so the controls and
-    // the chart beside it neither move nor redraw as the date changes.
-    function fixDateWidth() {
-      // Measured on a canvas in the label's font: no layout of the page per candidate.
-      var cs = getComputedStyle(bigLabel), ctx = document.createElement("canvas").getContext("2d");
+    // Text widths in an element's font, measured on a canvas (no layout of the page per
+    // text), its letter and word spacing included.
+    function measurer(elem) {
+      var cs = getComputedStyle(elem), ctx = document.createElement("canvas").getContext("2d");
       ctx.font = cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
-      var spacing = parseFloat(cs.letterSpacing) || 0;
-      var widest = 0;
-      dateWidthTexts(start, n).forEach(function (text) {
-        widest = Math.max(widest, ctx.measureText(text).width + spacing * text.length);
-      });
-      if (!widest) return;
-      bar.style.setProperty("--ts-date-width", Math.ceil(widest) + 6 + "px");
-      // the date's own box, in em (its font is smaller in narrow windows)
-      var size = parseFloat(cs.fontSize);
-      if (size > 0) bar.style.setProperty("--ts-date-em", (widest / size + 0.1).toFixed(3) + "em");
+      var letter = parseFloat(cs.letterSpacing) || 0, word = parseFloat(cs.wordSpacing) || 0;
+      var f = function (text) {
+        return ctx.measureText(text).width + letter * text.length + word * (text.split(" ").length - 1);
+      };
+      f.size = parseFloat(cs.fontSize);
+      return f;
+    }
+    // The date box is as wide as the longest date of the slider, in em (its font is smaller
+    // in narrow windows), so the controls and the chart beside it neither move nor redraw as
+    // the date changes.
+    function fixDateWidth() {
+      var measure = measurer(bigLabel), widest = 0;
+      dateWidthTexts(start, n).forEach(function (text) { widest = Math.max(widest, measure(text)); });
+      if (widest && measure.size > 0) {
+        bar.style.setProperty("--ts-date-em", (widest / measure.size + 0.1).toFixed(3) + "em");
+      }
     }
     fixDateWidth();
-    // The day line's box: as tall as its longest text needs at its width.
+    // The day line's box: as tall as its longest text needs at its width. Its texts, the
+    // widest first, measured once (its font does not change with the window).
+    var widestLines = null, lineWidth = null;
     function fixSubLines() {
-      var room = subLabel.clientWidth;
-      if (!room) return;  // hidden (embeds)
-      var cs = getComputedStyle(subLabel), ctx = document.createElement("canvas").getContext("2d");
-      ctx.font = cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily;
-      var texts = [];
-      for (var d = 0; d < n; d++) texts.push(dayLine(start + d * DAY_MS, d, n, tl.changesOn(d)));
-      // the longest in characters (widths follow lengths in one font)
-      texts.sort(function (a, b) { return b.length - a.length; });
-      var most = 1, measure = function (t) { return ctx.measureText(t).width; };
-      for (var k = 0; k < Math.min(texts.length, 40); k++) {
-        most = Math.max(most, wrappedLines(texts[k], room, measure));
+      var room = subLabel.getBoundingClientRect().width - 1;
+      if (room <= 0) return;  // hidden (embeds)
+      if (!widestLines) {
+        lineWidth = measurer(subLabel);
+        var all = [];
+        for (var d = 0; d < n; d++) {
+          var text = dayLine(start + d * DAY_MS, d, n, tl.changesOn(d));
+          all.push({text: text, width: lineWidth(text)});
+        }
+        all.sort(function (a, b) { return b.width - a.width; });
+        widestLines = all.slice(0, 24).map(function (x) { return x.text; });
+      }
+      var most = 1;
+      for (var k = 0; k < widestLines.length; k++) {
+        most = Math.max(most, wrappedLines(widestLines[k], room, lineWidth));
       }
       bar.style.setProperty("--ts-sub-lines", String(most));
     }
