@@ -613,7 +613,9 @@ def _state_history(facts: Sequence[Fact], member: list[np.ndarray], n_units: int
     item, b = spread(pu, b_ptr[pu], b_ptr[pu + 1] - b_ptr[pu])
     f = pf[item]
     lo = int(rel.min())
-    width = int(rel.max()) - lo + 2
+    # (wide enough for the key days too: a key day past a fact's last change must not reach
+    # into the next fact's changes; every change kept is on or before the last key day)
+    width = max(int(rel.max()), last_day) - lo + 2
     at = np.searchsorted(ev_fact * width + (rel - lo), f * width + (keys[b_key[b]] - lo),
                          side="right") - 1
     has = at >= first[f]

@@ -253,6 +253,28 @@ def _brute_holders(facts: list[model.Fact], member: list[list[int]], n_units: in
     return codes, sources
 
 
+@pytest.mark.parametrize(("first", "second"), [("0", None), (None, "0")])
+def test_a_fact_that_says_nothing_on_the_same_day_does_not_decide(first: str | None,
+                                                                  second: str | None) -> None:
+    """Two facts change a unit on the same day before the map starts, one naming a controller
+    and one naming none (later changes of the first fall after the last key day): the one that
+    names a controller decides, whichever is listed first. (Found by the property test below:
+    the first fact's lookup on key day 0 read the second fact's change.)"""
+    start = D("2024-01-01")
+    facts = [model.Fact("area", "f0", shapely.Polygon(),
+                        tuple(start + timedelta(days=r) for r in (-2, 1, 2)),
+                        (first, None, None), 0),
+             model.Fact("area", "f1", shapely.Polygon(), (start - timedelta(days=2),),
+                        (second,), 0)]
+    member = [[0], [0]]
+    hist = model._state_history(facts, [np.array(m, dtype=np.int64) for m in member], 1,
+                                np.array([0]), start, {c: int(c) for c in "0123"})
+    assert hist.codes_at(0).tolist() == [0]
+    assert hist.sources_at(0).tolist() == [0 if first else 1]
+    codes, sources = _brute_holders(facts, member, 1, [0], start)
+    assert (codes, sources) == ([[0]], [[0 if first else 1]])
+
+
 @given(st.data())
 @settings(max_examples=150, deadline=None)
 def test_sparse_history_matches_brute_force(data: st.DataObject) -> None:
